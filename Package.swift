@@ -1,0 +1,65 @@
+// swift-tools-version: 6.0
+// Interlingua: where does a language model align languages?
+// Layering (a module imports only modules listed before it): C modules → LinearAlgebra, HDF5 →
+// Checkpoints → Tokenizers → Models → Activations, Corpus → Tracing → Alignment → Plotting → interlingua.
+import PackageDescription
+
+let package = Package(
+    name: "Interlingua",
+    products: [
+        .executable(name: "interlingua", targets: ["interlingua"]),
+        .executable(name: "interlingua-bench", targets: ["Benchmarks"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: - C behind two modules
+        .systemLibrary(
+            name: "CLinearAlgebra",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
+        ),
+        .systemLibrary(
+            name: "CHDF5",
+            pkgConfig: "hdf5",
+            providers: [.apt(["libhdf5-dev"])]
+        ),
+
+        // MARK: - Library modules
+        .target(name: "LinearAlgebra", dependencies: ["CLinearAlgebra"]),
+        .target(name: "HDF5", dependencies: ["CHDF5"]),
+        .target(name: "Checkpoints", dependencies: []),
+        .target(name: "Tokenizers", dependencies: ["Checkpoints"]),
+        .target(name: "Models", dependencies: ["LinearAlgebra", "Checkpoints"]),
+        .target(name: "Activations", dependencies: ["HDF5"]),
+        .target(name: "Corpus", dependencies: []),
+        .target(name: "Tracing", dependencies: [
+            "LinearAlgebra", "Checkpoints", "Tokenizers", "Models", "Activations", "Corpus",
+        ]),
+        .target(name: "Alignment", dependencies: ["LinearAlgebra", "HDF5", "Activations"]),
+        .target(name: "Plotting", dependencies: []),
+        .executableTarget(name: "interlingua", dependencies: [
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "LinearAlgebra", "HDF5", "Checkpoints", "Tokenizers", "Models", "Activations", "Corpus",
+            "Tracing", "Alignment", "Plotting",
+        ]),
+        .executableTarget(name: "Benchmarks", dependencies: [
+            "LinearAlgebra", "HDF5", "Checkpoints", "Tokenizers", "Models", "Activations", "Corpus",
+            "Tracing", "Alignment",
+        ], path: "Benchmarks"),
+
+        // MARK: - Tests (one target per module)
+        .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
+        .testTarget(name: "HDF5Tests", dependencies: ["HDF5"]),
+        .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints"]),
+        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "Checkpoints", "Corpus"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Checkpoints", "Tokenizers", "LinearAlgebra"]),
+        .testTarget(name: "TracingTests", dependencies: [
+            "Tracing", "Activations", "Corpus", "Models", "Checkpoints", "HDF5",
+        ]),
+        .testTarget(name: "AlignmentTests", dependencies: ["Alignment", "Activations", "HDF5", "LinearAlgebra"]),
+        .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

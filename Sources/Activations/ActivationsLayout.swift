@@ -1,0 +1,56 @@
+// The activation file's layout: a public contract (README "Activation files"). Bump `formatVersion`
+// whenever a name, shape or meaning here changes.
+
+/// Names and shapes of the activations HDF5 file.
+///
+/// ```
+/// /                      attributes: format, format_version, model, architecture, n_layers, d_model,
+///                        template, pooling, bos_in_pool, tool_version, created (ISO 8601), complete (0/1)
+/// /languages             string[L]
+/// /ids                   string[N]            row order shared by every language
+/// /text/<lang>           string[N]
+/// /tokens/<lang>/ids     int32[T]
+/// /tokens/<lang>/offsets int64[N+1]           sentence n = ids[offsets[n] ..< offsets[n+1]]
+/// /pooled/<pool>/<lang>  float32[n_layers+1, N, d]   index 0 = embeddings (input to block 0),
+///                                                     index i = output of block i (before final norm)
+/// /final_norm/<pool>/<lang> float32[N, d]
+/// /states/<lang>         float32[n_layers+1, T, d]   with --token-states (rows follow offsets)
+/// ```
+public enum ActivationsLayout {
+    public static let format = "interlingua.activations"
+    public static let formatVersion = 1
+
+    public enum Attribute {
+        public static let format = "format"
+        public static let formatVersion = "format_version"
+        public static let model = "model"
+        public static let architecture = "architecture"
+        public static let nLayers = "n_layers"
+        public static let dModel = "d_model"
+        public static let template = "template"
+        public static let pooling = "pooling"
+        public static let bosInPool = "bos_in_pool"
+        public static let toolVersion = "tool_version"
+        public static let created = "created"
+        public static let complete = "complete"
+    }
+
+    public static let languages = "/languages"
+    public static let ids = "/ids"
+    public static func text(_ lang: String) -> String { "/text/\(lang)" }
+    public static func tokenIDs(_ lang: String) -> String { "/tokens/\(lang)/ids" }
+    public static func tokenOffsets(_ lang: String) -> String { "/tokens/\(lang)/offsets" }
+    public static func pooled(_ pool: Pooling, _ lang: String) -> String { "/pooled/\(pool.rawValue)/\(lang)" }
+    public static func finalNorm(_ pool: Pooling, _ lang: String) -> String { "/final_norm/\(pool.rawValue)/\(lang)" }
+    public static func states(_ lang: String) -> String { "/states/\(lang)" }
+}
+
+/// How a sentence's token states become one vector.
+public enum Pooling: String, Sendable, CaseIterable, Codable {
+    /// Mean over the sentence's tokens (BOS excluded unless the file says `bos_in_pool = 1`).
+    case mean
+    /// The last token's state.
+    case last
+    /// Position-weighted mean, weights 1…T over the pooled tokens.
+    case weighted
+}

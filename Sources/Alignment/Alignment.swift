@@ -1,0 +1,1 @@
+// Alignment: filled in by its issue.

@@ -1,0 +1,1 @@
+// HDF5: filled in by its issue.

@@ -1,0 +1,1 @@
+// Plotting: filled in by its issue.

@@ -1,0 +1,1 @@
+// Tracing: filled in by its issue.
