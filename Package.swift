@@ -50,16 +50,17 @@ let package = Package(
         ], path: "Benchmarks"),
 
         // MARK: - Tests (one target per module)
-        .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
-        .testTarget(name: "HDF5Tests", dependencies: ["HDF5"]),
-        .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints"]),
-        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "Checkpoints", "Corpus"]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "Checkpoints", "Tokenizers", "LinearAlgebra"]),
-        .testTarget(name: "TracingTests", dependencies: [
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "LinearAlgebraTests", dependencies: ["TestSupport", "LinearAlgebra"]),
+        .testTarget(name: "HDF5Tests", dependencies: ["TestSupport", "HDF5"]),
+        .testTarget(name: "CheckpointsTests", dependencies: ["TestSupport", "Checkpoints"]),
+        .testTarget(name: "TokenizersTests", dependencies: ["TestSupport", "Tokenizers", "Checkpoints", "Corpus"]),
+        .testTarget(name: "ModelsTests", dependencies: ["TestSupport", "Models", "Checkpoints", "Tokenizers", "LinearAlgebra"]),
+        .testTarget(name: "TracingTests", dependencies: ["TestSupport", 
             "Tracing", "Activations", "Corpus", "Models", "Checkpoints", "HDF5",
         ]),
-        .testTarget(name: "AlignmentTests", dependencies: ["Alignment", "Activations", "HDF5", "LinearAlgebra"]),
-        .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
+        .testTarget(name: "AlignmentTests", dependencies: ["TestSupport", "Alignment", "Activations", "HDF5", "LinearAlgebra"]),
+        .testTarget(name: "PlottingTests", dependencies: ["TestSupport", "Plotting"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// The `interlingua` command: trace → align → plot.
 @main
@@ -9,6 +10,21 @@ struct Interlingua: ParsableCommand {
         commandName: "interlingua",
         abstract: "Find where a language model aligns languages: trace hidden states, measure alignment per layer, plot it.",
         version: version,
-        subcommands: []
+        subcommands: [Inspect.self, Tokenize.self, Trace.self, Align.self, Plot.self, Report.self]
     )
+
+    /// Runs the command. Errors of the library modules (typed enums conforming to `LocalizedError`) end in
+    /// one line `error: …` on stderr and exit status 1; usage errors keep ArgumentParser's exit status 2.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as LocalizedError where !(error is ValidationError) {
+            let message = error.errorDescription ?? String(describing: error)
+            FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+            exit(1)
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
