@@ -19,10 +19,10 @@ struct Interlingua: ParsableCommand {
         do {
             var command = try parseAsRoot()
             try command.run()
-        } catch let error as LocalizedError where !(error is ValidationError) {
+        } catch let error as LocalizedError {
             let message = error.errorDescription ?? String(describing: error)
             FileHandle.standardError.write(Data("error: \(message)\n".utf8))
-            exit(1)
+            Foundation.exit(1)
         } catch {
             exit(withError: error)
         }
