@@ -36,9 +36,15 @@ struct H5pyInteroperabilityTests {
         #expect(try codes.readStrings() == ["eng_Latn", "ell_Grek", "zho_Hans"])
     }
 
+    @Test func aNullDataspaceReadsAsNoValues() throws {
+        let empty = try H5File.open(Self.url).root.dataset("empty")
+        #expect(empty.shape == [0])
+        #expect(try empty.read(Float.self) == [])
+    }
+
     @Test func nestedGroupsAndTheirMembers() throws {
         let root = try H5File.open(Self.url).root
-        #expect(try root.memberNames() == ["codes", "counts", "languages", "matrix", "outer"])
+        #expect(try root.memberNames() == ["codes", "counts", "empty", "languages", "matrix", "outer"])
         let inner = try root.group("outer/inner")
         #expect(try inner.memberNames() == ["ones"])
         #expect(try inner.dataset("ones").read(Double.self) == [1, 1, 1, 1])

@@ -17,6 +17,8 @@ with h5py.File("written-by-h5py.h5", "w") as f:
     f.create_dataset("languages", data=["English", "Ελληνικά", "中文", "हिन्दी"], dtype=h5py.string_dtype("utf-8"))
     # fixed-length bytes, dtype S10 (np.bytes_), NULL-padded
     f.create_dataset("codes", data=np.array([b"eng_Latn", b"ell_Grek", b"zho_Hans"], dtype="S10"))
+    # a dataset with a null dataspace (no shape at all)
+    f.create_dataset("empty", data=h5py.Empty("f4"))
     # nested groups and a dataset inside them
     inner = f.create_group("outer/inner")
     inner.create_dataset("ones", data=np.ones((2, 2), dtype=np.float64))
