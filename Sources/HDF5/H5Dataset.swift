@@ -29,10 +29,11 @@ public final class H5Dataset: H5AttributeOwner, @unchecked Sendable {
 
     // MARK: - Shape
 
-    /// The current extent (`[]` for a scalar dataset).
+    /// The current extent (`[]` for a scalar dataset, and also if the library cannot answer).
     public var shape: [Int] { (try? HDF5Library.locked { try extent() })?.current ?? [] }
 
-    /// The largest extent the dataset may grow to; nil entries are unlimited (`H5S_UNLIMITED`).
+    /// The largest extent the dataset may grow to; nil entries are unlimited (`H5S_UNLIMITED`). `[]` for a
+    /// scalar dataset, and also if the library cannot answer.
     public var maxShape: [Int?] { (try? HDF5Library.locked { try extent() })?.maximum ?? [] }
 
     /// The chunk extent, or nil when the dataset is not chunked.

@@ -90,6 +90,18 @@ public final class H5Group: H5AttributeOwner, @unchecked Sendable {
         }
     }
 
+    /// Removes the link at `path` (`H5Ldelete`); the object goes with its last link. The file does not
+    /// shrink: HDF5 reuses freed space only within the same session.
+    public func remove(_ path: String) throws {
+        let site = site(for: path)
+        try HDF5Library.locked {
+            guard !path.isEmpty, linkExists(path) else {
+                throw HDF5Error.objectNotFound(file: site.file, path: site.path)
+            }
+            try site.check(H5Ldelete(id, path, ih5_p_default()), "H5Ldelete")
+        }
+    }
+
     // MARK: - Datasets
 
     /// Opens the existing dataset at `path`.
