@@ -69,3 +69,47 @@ struct NumPyDumpTests {
         #expect(Array(written.suffix(4)) == le32((3 as Float).bitPattern))
     }
 }
+
+@Suite("inspect reports GGUF facts from the metadata and dumps quantized tensors exactly")
+struct GGUFSummaryTests {
+    @Test func smolLM2SummaryMatchesMetadata() throws {
+        let checkpoint = try Checkpoint.open(TestPaths.smolLM2)
+        let m = checkpoint.metadata
+        let s = CheckpointSummary(checkpoint)
+        #expect(s.format == "gguf")
+        #expect(s.architecture == "llama")
+        #expect(s.nLayers == m["llama.block_count"]?.int)
+        #expect(s.dModel == m["llama.embedding_length"]?.int)
+        #expect(s.nHeads == m["llama.attention.head_count"]?.int)
+        #expect(s.nKVHeads == m["llama.attention.head_count_kv"]?.int)
+        #expect(s.dFFN == m["llama.feed_forward_length"]?.int)
+        #expect(s.vocabSize == m["tokenizer.ggml.tokens"]?.array?.count)
+        #expect(s.contextLength == m["llama.context_length"]?.int)
+        #expect(s.ropeTheta == m["llama.rope.freq_base"]?.double)
+        #expect(s.tokenizer == "gguf")
+        // 30 layers × 9 tensors + embeddings + final norm; the tied lm_head is not a second tensor.
+        #expect(s.nTensors == 272)
+        #expect(s.dtypes.values.reduce(0, +) == 272)
+    }
+
+    @Test func unknownArchitectureStillListsTensors() throws {
+        let s = try CheckpointSummary(Checkpoint.open(TestPaths.fixture("gguf-quants.gguf")))
+        #expect(s.nLayers == nil)
+        #expect(s.nTensors == 40)
+        #expect(s.dtypes["Q4_K"] == 2)
+        #expect(try s.json().contains("\"n_layers\":null"))
+    }
+
+    @Test(arguments: ["f16", "bf16", "q4_0", "q4_1", "q5_0", "q5_1", "q8_0", "q2_k", "q3_k", "q4_k", "q5_k", "q6_k",
+                      "iq4_nl", "iq4_xs"])
+    func dumpOfQuantizedTensorEqualsReference(type: String) throws {
+        let checkpoint = try Checkpoint.open(TestPaths.fixture("gguf-quants.gguf"))
+        let info = try checkpoint.info("\(type).q")
+        let npy = [UInt8](NumPyFile.encode(try checkpoint.decodeAll("\(type).q"), shape: info.shape))
+        let start = 10 + (Int(npy[8]) | Int(npy[9]) << 8)
+        let dumped: [Float] = stride(from: start, to: npy.count, by: 4).map { i in
+            Float(bitPattern: UInt32(npy[i]) | UInt32(npy[i + 1]) << 8 | UInt32(npy[i + 2]) << 16 | UInt32(npy[i + 3]) << 24)
+        }
+        #expect(dumped == (try checkpoint.decodeAll("\(type).f32")))
+    }
+}
