@@ -166,9 +166,17 @@ func le16(_ v: UInt16) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8)] }
 func le32(_ v: UInt32) -> [UInt8] { (0..<4).map { UInt8((v >> (8 * $0)) & 0xFF) } }
 func le64(_ v: UInt64) -> [UInt8] { (0..<8).map { UInt8((v >> (8 * UInt64($0))) & 0xFF) } }
 
-/// Writes `bytes` to a new file `name` in a fresh temporary folder.
+/// One temporary folder for this test process's small synthetic files, removed at exit.
+private let syntheticFolder: URL? = {
+    let url = try? TestPaths.temporaryDirectory("checkpoints")
+    if url != nil { atexit { if let url = syntheticFolder { try? FileManager.default.removeItem(at: url) } } }
+    return url
+}()
+
+/// Writes `bytes` to a new uniquely named file ending in `name`.
 func temporaryFile(_ name: String, _ bytes: [UInt8]) throws -> URL {
-    let url = try TestPaths.temporaryDirectory("checkpoints").appendingPathComponent(name)
+    let folder = try syntheticFolder ?? TestPaths.temporaryDirectory("checkpoints")
+    let url = folder.appendingPathComponent("\(UUID().uuidString)-\(name)")
     try Data(bytes).write(to: url)
     return url
 }
