@@ -269,6 +269,7 @@ final class GGUFCanonicalStore: TensorStore {
             throw CheckpointError.malformed(file: path, reason: "rows \(rows) out of range for \(name) with \(info.rows) rows")
         }
         let n = info.rowLength
+        if n == 0 || rows.isEmpty { return }
         guard output.count >= rows.count * n else {
             throw CheckpointError.malformed(
                 file: path, reason: "output buffer of \(output.count) floats is too small for \(rows.count * n) elements of \(name)")
