@@ -115,11 +115,19 @@ enum GGUFConfig {
         let dModel = try m.int("embedding_length")
         let headDim = try m.optionalInt("attention.key_length") ?? dModel / max(nHeads, 1)
         let nLayers = try m.int("block_count", atMost: maximumLayers)
+        let ropeTheta = try m.optionalDouble("rope.freq_base") ?? 10_000
+        var ropeScaling = try m.ropeScaling()
+        if ropeScaling == nil, file.tensors["rope_freqs.weight"] != nil {
+            // LLaMA 3.1+: the scaling is only recorded as per-frequency factors.
+            let factors = try decodedStored(file, "rope_freqs.weight")
+            let dimensions = try m.optionalInt("rope.dimension_count") ?? headDim
+            ropeScaling = try GGUFRopeFactors.llama3Scaling(factors, base: ropeTheta, dimensions: dimensions, file: file.path)
+        }
         return ModelConfig(
             architecture: .llama, nLayers: nLayers, dModel: dModel, nHeads: nHeads,
             nKVHeads: try m.optionalInt("attention.head_count_kv") ?? nHeads, headDim: headDim,
             dFFN: try m.int("feed_forward_length"), vocabSize: try m.vocabSize(),
-            ropeTheta: try m.optionalDouble("rope.freq_base") ?? 10_000, ropeScaling: try m.ropeScaling(),
+            ropeTheta: ropeTheta, ropeScaling: ropeScaling,
             normEps: try m.double("attention.layer_norm_rms_epsilon"),
             contextLength: try m.int("context_length"),
             tieWordEmbeddings: file.tensors["output.weight"] == nil, activation: .silu)
@@ -148,6 +156,14 @@ enum GGUFConfig {
             embeddingMultiplier: Double(Float(Double(dModel).squareRoot())),
             attnLogitSoftcap: try m.optionalDouble("attn_logit_softcapping"),
             finalLogitSoftcap: try m.optionalDouble("final_logit_softcapping"))
+    }
+
+    /// A small tensor decoded whole (its size is bounded by the file's).
+    static func decodedStored(_ file: GGUFFile, _ name: String) throws -> [Float] {
+        guard let info = file.tensors[name] else { throw CheckpointError.tensorNotFound(file: file.path, tensor: name) }
+        var out = [Float](repeating: 0, count: info.elementCount)
+        try out.withUnsafeMutableBufferPointer { try file.decode(name, rows: nil, into: $0) }
+        return out
     }
 
     /// Typed access to `{architecture}.{key}` with errors naming the file and key.
@@ -269,6 +285,7 @@ final class GGUFCanonicalStore: TensorStore {
             throw CheckpointError.malformed(file: path, reason: "rows \(rows) out of range for \(name) with \(info.rows) rows")
         }
         let n = info.rowLength
+        if n == 0 || rows.isEmpty { return }
         guard output.count >= rows.count * n else {
             throw CheckpointError.malformed(
                 file: path, reason: "output buffer of \(output.count) floats is too small for \(rows.count * n) elements of \(name)")
