@@ -137,6 +137,15 @@ struct GGUFLlamaCheckpointTests {
             try Checkpoint.openGGUF(url2)
         }
 
+        var extraLayer = SyntheticGGUF.tinyLlama()
+        extraLayer.tensors.append(.init(name: "blk.1.attn_norm.weight", ne: [8], type: 0,
+                                        data: SyntheticGGUF.f32Data([Float](repeating: 1, count: 8))))
+        let url4 = try extraLayer.write()
+        #expect(throws: CheckpointError.badConfig(
+            file: url4.path, reason: "tensor blk.1.attn_norm.weight is in layer 1 but block_count is 1")) {
+            try Checkpoint.openGGUF(url4)
+        }
+
         var absurd = SyntheticGGUF.tinyLlama()
         absurd.metadata.removeAll { $0.0 == "llama.block_count" }
         absurd.metadata.append(("llama.block_count", .u64(1 << 40)))
