@@ -192,9 +192,13 @@ enum GGUFConfig {
             return n
         }
 
+        /// A float32 value is read as the shortest decimal that rounds to it (1e-5, not
+        /// 9.99999975e-6): the number the converter was given, and the same Float.
         func optionalDouble(_ key: String) throws -> Double? {
             guard let v = value(key) else { return nil }
-            guard let x = v.double, x.isFinite, x > 0 else { throw bad(key, "must be a positive number") }
+            let x: Double?
+            if case let .float32(f) = v { x = Double(f.description) ?? Double(f) } else { x = v.double }
+            guard let x, x.isFinite, x > 0 else { throw bad(key, "must be a positive number") }
             return x
         }
 

@@ -24,7 +24,7 @@ struct GGUFLlamaCheckpointTests {
         #expect(config.nHeads == 2 && config.nKVHeads == 1 && config.headDim == 4)
         #expect(config.vocabSize == 6)
         #expect(config.ropeTheta == 500_000)
-        #expect(config.normEps == Double(Float(1e-5)))
+        #expect(config.normEps == 1e-5)
         #expect(config.contextLength == 128)
         #expect(config.activation == .silu)
         #expect(config.tieWordEmbeddings)
