@@ -24,18 +24,31 @@ extension Checkpoint {
 
         // llama.cpp's LLaMA converter permutes Q and K rows per head for interleaved RoPE; undo it.
         var permuted: [String: Int] = [:]
-        if config.architecture == .llama {
-            guard config.headDim % 2 == 0 else {
-                throw CheckpointError.badConfig(file: url.path, reason: "head dimension \(config.headDim) is odd; RoPE needs pairs")
+        var canonicalNames: [String: String] = [:]
+        for name in file.tensorNames {
+            guard let mapped = GGUFNames.canonical(name, architecture: config.architecture) else { continue }
+            canonicalNames[name] = mapped.name
+            guard let (layer, tensor) = mapped.layer else { continue }
+            guard layer < config.nLayers else {
+                throw CheckpointError.badConfig(
+                    file: url.path, reason: "tensor \(name) is in layer \(layer) but block_count is \(config.nLayers)")
             }
-            for layer in 0..<config.nLayers {
-                permuted["blk.\(layer).attn_q.weight"] = config.headDim
-                permuted["blk.\(layer).attn_k.weight"] = config.headDim
+            guard tensor == .qProj || tensor == .kProj, let info = file.tensors[name] else { continue }
+            // Q and K must be whole heads, or neither the un-permutation nor attention is meaningful.
+            let rows = (tensor == .qProj ? config.nHeads : config.nKVHeads) * config.headDim
+            guard info.shape.count == 2, info.rows == rows else {
+                throw CheckpointError.shapeMismatch(file: url.path, tensor: name, expected: [rows, config.dModel], found: info.shape)
+            }
+            if config.architecture == .llama {
+                guard config.headDim % 2 == 0 else {
+                    throw CheckpointError.badConfig(file: url.path, reason: "head dimension \(config.headDim) is odd; RoPE needs pairs")
+                }
+                permuted[name] = config.headDim
             }
         }
         let store = GGUFCanonicalStore(file, headPermutedRows: permuted)
         for name in file.tensorNames {
-            let canonical = GGUFNames.canonical(name, architecture: config.architecture) ?? name
+            let canonical = canonicalNames[name] ?? name
             guard entries[canonical] == nil else {
                 throw CheckpointError.malformed(file: url.path, reason: "tensors \(name) and \(entries[canonical]?.name ?? "") both map to \(canonical)")
             }
@@ -44,7 +57,6 @@ extension Checkpoint {
         if entries[CanonicalName.lmHead] == nil, let embed = entries[CanonicalName.embedTokens] {
             entries[CanonicalName.lmHead] = embed   // tied embeddings: no output.weight
         }
-        try GGUFNames.checkAttentionShapes(config, store: store, file: url.path)
         return Checkpoint(url: url, format: .gguf, config: config, metadata: file.metadata,
                           tokenizerSource: .gguf, entries: entries)
     }
@@ -54,12 +66,14 @@ extension Checkpoint {
 
 /// llama.cpp's tensor names (`gguf-py/gguf/constants.py`, `TENSOR_NAMES`) ↔ canonical names.
 enum GGUFNames {
-    /// The canonical name of a GGUF tensor, or nil when it has none.
-    static func canonical(_ name: String, architecture: ModelConfig.Architecture) -> String? {
+    /// The canonical name of a GGUF tensor (with its layer and kind for per-layer tensors), or nil when
+    /// it has none.
+    static func canonical(_ name: String, architecture: ModelConfig.Architecture)
+        -> (name: String, layer: (Int, CanonicalName.LayerTensor)?)? {
         switch name {
-        case "token_embd.weight": return CanonicalName.embedTokens
-        case "output_norm.weight": return CanonicalName.finalNorm
-        case "output.weight": return CanonicalName.lmHead
+        case "token_embd.weight": return (CanonicalName.embedTokens, nil)
+        case "output_norm.weight": return (CanonicalName.finalNorm, nil)
+        case "output.weight": return (CanonicalName.lmHead, nil)
         default: break
         }
         let parts = name.split(separator: ".", omittingEmptySubsequences: false)
@@ -83,21 +97,7 @@ enum GGUFNames {
         case ("attn_k_norm", .gemma3): suffix = .kNorm
         default: suffix = nil
         }
-        return suffix.map { CanonicalName.layer(layer, $0) }
-    }
-
-    /// Q and K row counts must be whole heads, or neither the un-permutation nor the model is meaningful.
-    static func checkAttentionShapes(_ config: ModelConfig, store: GGUFCanonicalStore, file: String) throws {
-        for layer in 0..<config.nLayers {
-            for (tensor, heads) in [("attn_q", config.nHeads), ("attn_k", config.nKVHeads)] {
-                let name = "blk.\(layer).\(tensor).weight"
-                guard let info = store.tensors[name] else { continue }
-                guard info.shape.count == 2, info.rows == heads * config.headDim else {
-                    throw CheckpointError.shapeMismatch(file: file, tensor: name,
-                                                        expected: [heads * config.headDim, config.dModel], found: info.shape)
-                }
-            }
-        }
+        return suffix.map { (CanonicalName.layer(layer, $0), (layer, $0)) }
     }
 }
 
@@ -192,9 +192,13 @@ enum GGUFConfig {
             return n
         }
 
+        /// A float32 value is read as the shortest decimal that rounds to it (1e-5, not
+        /// 9.99999975e-6): the number the converter was given, and the same Float.
         func optionalDouble(_ key: String) throws -> Double? {
             guard let v = value(key) else { return nil }
-            guard let x = v.double, x.isFinite, x > 0 else { throw bad(key, "must be a positive number") }
+            let x: Double?
+            if case let .float32(f) = v { x = Double(f.description) ?? Double(f) } else { x = v.double }
+            guard let x, x.isFinite, x > 0 else { throw bad(key, "must be a positive number") }
             return x
         }
 

@@ -24,7 +24,7 @@ struct GGUFLlamaCheckpointTests {
         #expect(config.nHeads == 2 && config.nKVHeads == 1 && config.headDim == 4)
         #expect(config.vocabSize == 6)
         #expect(config.ropeTheta == 500_000)
-        #expect(config.normEps == Double(Float(1e-5)))
+        #expect(config.normEps == 1e-5)
         #expect(config.contextLength == 128)
         #expect(config.activation == .silu)
         #expect(config.tieWordEmbeddings)
@@ -135,6 +135,15 @@ struct GGUFLlamaCheckpointTests {
         #expect(throws: CheckpointError.shapeMismatch(file: url2.path, tensor: "blk.0.attn_q.weight",
                                                       expected: [16, 8], found: [8, 8])) {
             try Checkpoint.openGGUF(url2)
+        }
+
+        var extraLayer = SyntheticGGUF.tinyLlama()
+        extraLayer.tensors.append(.init(name: "blk.1.attn_norm.weight", ne: [8], type: 0,
+                                        data: SyntheticGGUF.f32Data([Float](repeating: 1, count: 8))))
+        let url4 = try extraLayer.write()
+        #expect(throws: CheckpointError.badConfig(
+            file: url4.path, reason: "tensor blk.1.attn_norm.weight is in layer 1 but block_count is 1")) {
+            try Checkpoint.openGGUF(url4)
         }
 
         var absurd = SyntheticGGUF.tinyLlama()
