@@ -57,10 +57,17 @@ extension SentencePieceBPETokenizer {
         try self.init(pieces: vocabulary.tokens, scores: scores, types: types, dialect: .llamaCpp,
                       addDummyPrefix: try GGUFVocabulary.bool(metadata, "tokenizer.ggml.add_space_prefix", source) ?? true,
                       removeExtraWhitespaces: false, escapeWhitespaces: true, byteFallback: true,
-                      unknownID: vocabulary.unknownID, bosID: vocabulary.bosID, eosID: vocabulary.eosID,
+                      // llama.cpp's defaults for SentencePiece vocabularies: unknown 0, BOS 1, EOS 2.
+                      unknownID: vocabulary.unknownID ?? Self.defaultID(0, vocabulary.tokens.count),
+                      bosID: vocabulary.bosID ?? Self.defaultID(1, vocabulary.tokens.count),
+                      eosID: vocabulary.eosID ?? Self.defaultID(2, vocabulary.tokens.count),
                       addsBOS: try GGUFVocabulary.bool(metadata, "tokenizer.ggml.add_bos_token", source) ?? true,
                       source: source)
     }
+}
+
+extension SentencePieceBPETokenizer {
+    static func defaultID(_ id: Int, _ count: Int) -> Int? { id < count ? id : nil }
 }
 
 /// The `tokenizer.ggml.*` keys of a GGUF file, validated.
