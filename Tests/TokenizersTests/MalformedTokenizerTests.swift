@@ -180,3 +180,56 @@ struct MalformedTokenizerJSONTests {
         guard case .unsupported? = tokenizerError({ try Tokenizers.huggingFace(tokenizerJSON: noPre) }) else { Issue.record("no pre-tokenizer"); return }
     }
 }
+
+@Suite("SentencePiece user-defined and unused pieces behave as in bpe_model.cc")
+struct SentencePieceSpecialPieceTests {
+    /// unk, <s>, </s>, then `extra` pieces, BPE, identity normalizer with dummy prefix.
+    static func tokenizer(_ extra: [(String, Float, Int)]) throws -> SentencePieceBPETokenizer {
+        var bytes = Proto.piece("<unk>", 0, type: 2) + Proto.piece("<s>", 0, type: 3) + Proto.piece("</s>", 0, type: 3)
+        for (text, score, type) in extra { bytes += Proto.piece(text, score, type: type) }
+        bytes += Proto.field(2, bytes: Proto.field(3, varint: 2))
+        bytes += Proto.field(3, bytes: Proto.field(1, bytes: Array("identity".utf8)) + Proto.field(4, varint: 0))
+        return try SentencePieceBPETokenizer(model: try SentencePieceModel(bytes: bytes, source: "hand"), source: "hand")
+    }
+
+    @Test func userDefinedPiecesAreMatchedFirstAndNeverMerged() throws {
+        // 3 "▁", 4 "a", 5 "b", 6 "x" (user-defined), 7 "▁a", 8 "ax"
+        let t = try Self.tokenizer([("▁", -1, 1), ("a", -2, 1), ("b", -3, 1), ("x", 0, 4), ("▁a", -0.5, 1), ("ax", 5, 1)])
+        // "▁axb": "x" is frozen, so "ax" (the best score) cannot form; "▁a" does.
+        #expect(t.encode("axb", addBOS: false) == [7, 6, 5])
+    }
+
+    @Test func unusedPiecesAreSplitBackIntoTheirParts() throws {
+        // 3 "▁", 4 "a", 5 "b", 6 "ab" (unused, best score), 7 "▁a"
+        let t = try Self.tokenizer([("▁", -1, 1), ("a", -2, 1), ("b", -3, 1), ("ab", 10, 5), ("▁a", -0.5, 1)])
+        #expect(t.encode("ab", addBOS: false) == [3, 4, 5])
+        #expect(t.encode("ba", addBOS: false) == [3, 5, 4])
+    }
+
+    @Test func extraWhitespaceIsRemovedWhenTheNormalizerSaysSo() throws {
+        var bytes = Proto.piece("<unk>", 0, type: 2) + Proto.piece("▁", -1) + Proto.piece("a", -2)
+        bytes += Proto.field(2, bytes: Proto.field(3, varint: 2) + Proto.field(41, varint: UInt64(bitPattern: -1)))
+        bytes += Proto.field(3, bytes: Proto.field(1, bytes: Array("identity".utf8)))  // remove_extra_whitespaces defaults to true
+        let t = try SentencePieceBPETokenizer(model: try SentencePieceModel(bytes: bytes, source: "ws"), source: "ws")
+        #expect(t.bosID == nil)
+        #expect(t.encode("  a   a  ") == [1, 2, 1, 2])
+        #expect(t.encode("   ") == [])
+    }
+}
+
+@Suite("llama.cpp's SentencePiece tokenizer adds the space prefix after cut-out tokens")
+struct LlamaCppSpacePrefixTests {
+    @Test func fragmentsAfterUserDefinedTokensGetThePrefix() throws {
+        // 0 <unk>, 1 <s>, 2 </s>, 3 "▁", 4 "a", 5 "<x>" (user-defined), 6 "▁a"; add_space_prefix defaults to true
+        let tokens = ["<unk>", "<s>", "</s>", "▁", "a", "<x>", "▁a"]
+        let t = try Tokenizers.gguf(metadata: [
+            "tokenizer.ggml.model": .string("llama"),
+            "tokenizer.ggml.tokens": .array(tokens.map { .string($0) }),
+            "tokenizer.ggml.scores": .array([0, 0, 0, -1, -2, 0, -0.5].map { .float32($0) }),
+            "tokenizer.ggml.token_type": .array([2, 3, 3, 1, 1, 4, 1].map { .int32($0) }),
+        ])
+        #expect(t.encode("<x>a") == [1, 5, 6])
+        #expect(t.encode("a<x>a", addBOS: false) == [6, 5, 6])
+        #expect(t.decode([1, 6, 5, 6]) == "a<x> a")
+    }
+}
