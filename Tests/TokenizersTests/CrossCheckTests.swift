@@ -39,3 +39,13 @@ struct CrossCheckTests {
         #expect(strings.allSatisfy { tokenizer.decode(tokenizer.encode($0.text)) == $0.text })
     }
 }
+
+@Suite("Gemma 3's GGUF tokenizer decodes every stress string back")
+struct GemmaStressRoundTripTests {
+    @Test func everyStressStringWithoutTheSpaceMarkSurvivesARoundTrip() throws {
+        let strings = try StressString.all.get().filter { !$0.text.contains("\u{2581}") }
+        let tokenizer = try ModelTokenizers.gemma3.get()
+        let wrong = strings.filter { tokenizer.decode(tokenizer.encode($0.text)) != $0.text }
+        #expect(wrong.isEmpty, "\(wrong.count), first \(wrong.first.map { $0.text.debugDescription } ?? "")")
+    }
+}
