@@ -71,7 +71,12 @@ extension Tokenizers {
         // BOS: the first special token of a TemplateProcessing `single` template.
         var bosID: Int?
         var addsBOS = false
-        if let post = root["post_processor"] as? [String: Any], post["type"] as? String == "TemplateProcessing",
+        var processors: [[String: Any]] = []
+        if let post = root["post_processor"] as? [String: Any] {
+            processors = post["type"] as? String == "Sequence"
+                ? ((post["processors"] as? [Any]) ?? []).compactMap { $0 as? [String: Any] } : [post]
+        }
+        if let post = processors.first(where: { $0["type"] as? String == "TemplateProcessing" }),
            let single = post["single"] as? [Any], let first = single.first as? [String: Any],
            let token = first["SpecialToken"] as? [String: Any], let name = token["id"] as? String {
             bosID = byID.first(where: { $0.value == name })?.key
@@ -174,12 +179,13 @@ extension Tokenizers {
             }
             if step["type"] as? String == "Split", !useRegex,
                let pattern = (step["pattern"] as? [String: Any])?["Regex"] as? String,
-               pattern == llama3Pattern {
-                return (.llama3, prefix)
+               pattern == llama3Pattern || pattern == qwen2Pattern {
+                return (pattern == llama3Pattern ? .llama3 : .qwen2, prefix)
             }
         }
         throw TokenizerError.unsupported(source: source, reason: "this pre_tokenizer Sequence (implemented: ByteLevel; Digits + ByteLevel; LLaMA 3 Split + ByteLevel)")
     }
 
+    static let qwen2Pattern = #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
     static let llama3Pattern = #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
 }
