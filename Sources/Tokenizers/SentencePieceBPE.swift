@@ -1,5 +1,10 @@
 // SentencePiece BPE encoding (LLaMA, m-LLaMA, Gemma), as sentencepiece's bpe_model.cc and as llama.cpp's
 // SPM tokenizer (llm_tokenizer_spm) do it.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A SentencePiece-style BPE tokenizer: pieces with scores; encoding starts from single characters and
 /// repeatedly merges the adjacent pair whose concatenation is the highest-scoring piece (ties: leftmost),
@@ -393,9 +398,3 @@ extension String {
         count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
