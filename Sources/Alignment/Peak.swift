@@ -13,12 +13,13 @@ public func alignmentPeak(metric: String, layers: [Int], curve: [Double], replic
                              layerCIHigh: nil, layerFrequency: [], curve: curve.map { Estimate(value: $0) })
     }
     var peaks = [Int](repeating: 0, count: b)
-    var frequency = [Double](repeating: 0, count: layers.count)
+    var hits = [Int](repeating: 0, count: layers.count)
     for r in 0..<b {
         let index = argmax((0..<layers.count).map { replicates[$0][r] })
         peaks[r] = layers[index]
-        frequency[index] += 1 / Double(b)
+        hits[index] += 1
     }
+    let frequency = hits.map { Double($0) / Double(b) }
     peaks.sort()
     let lowRank = Int((((1 - level) / 2) * Double(b - 1)).rounded(.down))
     let highRank = Int((((1 + level) / 2) * Double(b - 1)).rounded(.up))
