@@ -8,8 +8,11 @@ public struct AlignmentOutcome: Sendable {
     public var report: AlignmentReport
     /// Per layer (empty when `projection` was not selected).
     public var projections: [LayerProjection]
-    /// Seconds spent per measure (keys: metric names, plus `prepare`, `cross_products`, `bootstrap`, `read`).
+    /// Wall-clock seconds spent per measure (keys: metric names, plus `prepare` (centering and Grams),
+    /// `cross_products`, `bootstrap`, `read`).
     public var seconds: [String: Double]
+    /// Process CPU seconds (all threads, BLAS included) per measure, same keys: robust to a busy machine.
+    public var cpuSeconds: [String: Double]
 }
 
 /// Runs the alignment measures over a layer source.
@@ -268,7 +271,7 @@ public struct AlignmentAnalysis: Sendable {
             settings: settings, layers: layers, languages: languages, sentenceCount: n, pairs: pairs,
             definitions: MetricDefinitions.definitions(for: metrics, settings: settings), pairMetrics: pairSeries,
             layerMetrics: layerSeries, layerCKA: layerCKA, projection: projection, peak: peak)
-        return AlignmentOutcome(report: report, projections: projections, seconds: clock.totals)
+        return AlignmentOutcome(report: report, projections: projections, seconds: clock.totals, cpuSeconds: clock.cpuTotals)
     }
 }
 
@@ -279,14 +282,24 @@ struct SeriesKey: Hashable {
     var target: String
 }
 
-/// Wall-clock seconds attributed to named phases.
+/// Wall-clock and process CPU seconds attributed to named phases.
 struct Stopwatch {
     private var last = DispatchTime.now().uptimeNanoseconds
+    private var lastCPU = Stopwatch.processCPU()
     private(set) var totals: [String: Double] = [:]
+    private(set) var cpuTotals: [String: Double] = [:]
 
     mutating func lap(_ name: String) {
-        let now = DispatchTime.now().uptimeNanoseconds
+        let now = DispatchTime.now().uptimeNanoseconds, cpu = Stopwatch.processCPU()
         totals[name, default: 0] += Double(now - last) / 1e9
+        cpuTotals[name, default: 0] += cpu - lastCPU
         last = now
+        lastCPU = cpu
+    }
+
+    static func processCPU() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
     }
 }

@@ -16,7 +16,7 @@ public struct LayerProjection: Sendable {
 /// by thin SVD; otherwise by randomized subspace iteration (Halko, Martinsson & Tropp 2011, alg. 4.4:
 /// Gaussian test matrix from a fixed seed, k + 10 columns, `powerIterations` passes) followed by the
 /// thin SVD of the small projected matrix QᵀZ.
-public func principalComponents(_ languages: [LanguageVectors], components k: Int, exactLimit: Int = 1024,
+public func principalComponents(_ languages: [LanguageVectors], components k: Int, exactLimit: Int = 256,
                                 powerIterations: Int = 4) throws -> LayerProjection {
     guard let first = languages.first else { throw AlignmentError.invalidSetting("PCA needs at least one language") }
     let n = first.count, d = first.dimension, m = n * languages.count
