@@ -73,7 +73,7 @@ public struct AlignmentAnalysis: Sendable {
         clock.lap("bootstrap")
 
         // Pass 1 (layer × layer CKA): the pivot's packed kernels for every layer.
-        let ckaPivot = settings.pairs == "pivot" ? settings.pivot : languages[0]
+        let ckaPivot = languages.contains(settings.pivot) ? settings.pivot : languages[0]
         var pivotKernels: [PackedKernel] = []
         if selected.contains(.layerCKA) {
             for layer in 0..<layerCount {

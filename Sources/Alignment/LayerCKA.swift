@@ -13,13 +13,16 @@ public struct PackedKernel: Sendable {
         var packed = [Float](repeating: 0, count: n * (n + 1) / 2)
         if norm > 0 {
             let s = 1 / norm, s2 = 2.0.squareRoot() / norm
-            var t = 0
-            for i in 0..<n {
-                packed[t] = Float(k[i, i] * s)
-                t += 1
-                for j in (i + 1)..<max(n, i + 1) {
-                    packed[t] = Float(k[i, j] * s2)
-                    t += 1
+            k.storage.withUnsafeBufferPointer { src in
+                packed.withUnsafeMutableBufferPointer { dst in
+                    var t = 0
+                    for i in 0..<n {
+                        dst[t] = Float(src[i * n + i] * s)
+                        t += 1
+                        let row = i * n
+                        for j in (i + 1)..<max(n, i + 1) { dst[t + j - i - 1] = Float(src[row + j] * s2) }
+                        t += n - i - 1
+                    }
                 }
             }
         }
@@ -31,9 +34,8 @@ public struct PackedKernel: Sendable {
         guard values.count == other.values.count else { return 0 }
         return values.withUnsafeBufferPointer { a in
             other.values.withUnsafeBufferPointer { b in
-                var s = 0.0
-                for i in 0..<a.count { s += Double(a[i]) * Double(b[i]) }
-                return s
+                guard let pa = a.baseAddress, let pb = b.baseAddress else { return 0 }
+                return sumOfProducts(pa, pb, a.count)
             }
         }
     }

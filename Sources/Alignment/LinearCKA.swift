@@ -69,8 +69,7 @@ public func columnCentered(_ x: Matrix<Double>) -> Matrix<Double> {
 
 func squaredFrobenius(_ a: Matrix<Double>) -> Double {
     a.storage.withUnsafeBufferPointer { p in
-        var s = 0.0
-        for v in p { s += v * v }
-        return s
+        guard let base = p.baseAddress else { return 0 }
+        return sumOfProducts(base, base, p.count)
     }
 }

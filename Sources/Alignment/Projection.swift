@@ -17,7 +17,7 @@ public struct LayerProjection: Sendable {
 /// Gaussian test matrix from a fixed seed, k + 10 columns, `powerIterations` passes) followed by the
 /// thin SVD of the small projected matrix QᵀZ.
 public func principalComponents(_ languages: [LanguageVectors], components k: Int, exactLimit: Int = 256,
-                                powerIterations: Int = 4) throws -> LayerProjection {
+                                powerIterations: Int = 2) throws -> LayerProjection {
     guard let first = languages.first else { throw AlignmentError.invalidSetting("PCA needs at least one language") }
     let n = first.count, d = first.dimension, m = n * languages.count
     guard languages.allSatisfy({ $0.count == n && $0.dimension == d }) else {

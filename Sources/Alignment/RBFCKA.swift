@@ -11,21 +11,30 @@ import LinearAlgebra
 public func centeredRBFKernel(gram k: Matrix<Double>, scale: Double) throws -> Matrix<Double> {
     guard scale > 0, scale.isFinite else { throw AlignmentError.invalidSetting("RBF scale must be positive, got \(scale)") }
     let n = k.rows
-    var d = Matrix<Double>(rows: n, cols: n)
     let diag = (0..<n).map { k[$0, $0] }
+    // Upper-triangle squared distances: the full matrix is symmetric with a zero diagonal.
+    var upper = [Double]()
+    upper.reserveCapacity(n * (n - 1) / 2)
     k.storage.withUnsafeBufferPointer { pk in
-        d.storage.withUnsafeMutableBufferPointer { pd in
-            for i in 0..<n {
-                for j in 0..<n { pd[i * n + j] = max(0, diag[i] + diag[j] - 2 * pk[i * n + j]) }
-            }
+        for i in 0..<n {
+            for j in (i + 1)..<max(n, i + 1) { upper.append(max(0, diag[i] + diag[j] - 2 * pk[i * n + j])) }
         }
     }
-    var sigma2 = median(d.storage)
-    if !(sigma2 > 0) { sigma2 = d.storage.reduce(0, +) / Double(max(d.storage.count, 1)) }
+    var sigma2 = medianOfSymmetric(offDiagonal: upper, size: n)
+    if !(sigma2 > 0) { sigma2 = 2 * upper.reduce(0, +) / Double(max(n * n, 1)) }
     sigma2 *= scale * scale
     let factor = sigma2 > 0 ? -1 / (2 * sigma2) : 0
+    var d = Matrix<Double>(rows: n, cols: n, repeating: 1)
     d.storage.withUnsafeMutableBufferPointer { p in
-        for i in 0..<(n * n) { p[i] = Foundation.exp(p[i] * factor) }
+        var t = 0
+        for i in 0..<n {
+            for j in (i + 1)..<max(n, i + 1) {
+                let value = Foundation.exp(upper[t] * factor)
+                p[i * n + j] = value
+                p[j * n + i] = value
+                t += 1
+            }
+        }
     }
     return doublyCentered(d)
 }
@@ -54,17 +63,20 @@ func doublyCentered(_ k: Matrix<Double>) -> Matrix<Double> {
     return out
 }
 
-/// The median (mean of the two middle values for an even count, as NumPy) by quickselect, O(count).
-func median(_ values: [Double]) -> Double {
-    guard !values.isEmpty else { return 0 }
-    var a = values
-    let n = a.count
-    let upper = quickselect(&a, n / 2)
-    if n % 2 == 1 { return upper }
-    // After selection every element before n/2 is ≤ a[n/2]; the lower middle is their maximum.
-    var lower = -Double.infinity
-    for i in 0..<(n / 2) where a[i] > lower { lower = a[i] }
-    return (lower + upper) / 2
+/// The median of a symmetric n×n matrix with zero diagonal given its strict upper triangle (row-major):
+/// the full matrix holds n zeros and every off-diagonal value twice, so its r-th smallest element
+/// (0-based, distances ≥ 0) is 0 for r < n and otherwise the ⌊(r − n)/2⌋-th smallest upper value.
+/// Even counts average the two middle elements, as NumPy's median.
+func medianOfSymmetric(offDiagonal upper: [Double], size n: Int) -> Double {
+    let total = n * n
+    guard total > 0 else { return 0 }
+    if upper.isEmpty { return 0 }
+    var values = upper
+    func element(_ rank: Int) -> Double {
+        rank < n ? 0 : quickselect(&values, (rank - n) / 2)
+    }
+    if total % 2 == 1 { return element(total / 2) }
+    return (element(total / 2 - 1) + element(total / 2)) / 2
 }
 
 /// Puts the k-th smallest element at index k (Hoare partition, median-of-three pivot).

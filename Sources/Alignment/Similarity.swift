@@ -123,11 +123,8 @@ func rowSumsOfProduct(_ a: Matrix<Double>, _ b: Matrix<Double>) -> [Double] {
     var out = [Double](repeating: 0, count: n)
     a.storage.withUnsafeBufferPointer { pa in
         b.storage.withUnsafeBufferPointer { pb in
-            for i in 0..<n {
-                var s = 0.0
-                for j in 0..<m { s += pa[i * m + j] * pb[i * m + j] }
-                out[i] = s
-            }
+            guard let a0 = pa.baseAddress, let b0 = pb.baseAddress else { return }
+            for i in 0..<n { out[i] = sumOfProducts(a0 + i * m, b0 + i * m, m) }
         }
     }
     return out
@@ -138,11 +135,8 @@ func rowSums(_ a: Matrix<Double>) -> [Double] {
     let n = a.rows, m = a.cols
     var out = [Double](repeating: 0, count: n)
     a.storage.withUnsafeBufferPointer { p in
-        for i in 0..<n {
-            var s = 0.0
-            for j in 0..<m { s += p[i * m + j] }
-            out[i] = s
-        }
+        guard let base = p.baseAddress else { return }
+        for i in 0..<n { out[i] = sum(base + i * m, m) }
     }
     return out
 }
