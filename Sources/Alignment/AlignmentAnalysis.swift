@@ -93,92 +93,73 @@ public struct AlignmentAnalysis: Sendable {
 
         for layer in 0..<layerCount {
             progress?("layer \(layer + 1)/\(layerCount)")
-            var vectors: [String: LanguageVectors] = [:]
+            var loaded: [String: LanguageVectors] = [:]
             for language in languages {
                 let raw = try source.vectors(language: language, layer: layer)
                 clock.lap("read")
                 guard raw.rows == n else { throw AlignmentError.shapeMismatch("\(language) layer \(layer) has \(raw.rows) sentences, expected \(n)") }
-                vectors[language] = try LanguageVectors(raw)
+                loaded[language] = try LanguageVectors(raw)
                 clock.lap("prepare")
             }
+            let vectors = loaded
             let ordered = languages.compactMap { vectors[$0] }
             var statistics: [(key: SeriesKey, stat: SentenceStatistic)] = []
 
-            // Per-language pieces shared by pairs.
-            var rbf: [String: Matrix<Double>] = [:]
-            var neighbours: [String: [Int]] = [:]
-            let involved = Set(pairs.flatMap { [$0.source, $0.target] })
-            for language in languages where involved.contains(language) {
-                guard let v = vectors[language] else { continue }
+            // Per-language pieces shared by pairs (independent: one language per worker).
+            let involved = languages.filter { language in pairs.contains { $0.source == language || $0.target == language } }
+            let settings = self.settings
+            let perLanguage = try parallelMap(involved.count) { index -> (rbf: Matrix<Double>?, neighbours: [Int]?, seconds: [String: Double]) in
+                guard let v = vectors[involved[index]] else { return (nil, nil, [:]) }
+                var timer = ThreadTimer()
+                var kernel: Matrix<Double>?, lists: [Int]?
                 if selected.contains(.ckaRBF) {
-                    rbf[language] = try centeredRBFKernel(gram: v.centeredGram, scale: settings.rbfScale)
-                    clock.lap(MetricName.ckaRBF.rawValue)
+                    kernel = try centeredRBFKernel(gram: v.centeredGram, scale: settings.rbfScale)
+                    timer.lap(MetricName.ckaRBF.rawValue)
                 }
                 if selected.contains(.mutualKNN) {
                     let norms = v.rawNormsSquared
-                    neighbours[language] = try nearestNeighbours(cosineFromDots(v.rawGram, rowNormsSquared: norms, colNormsSquared: norms), k: settings.knnK)
-                    clock.lap(MetricName.mutualKNN.rawValue)
+                    lists = try nearestNeighbours(cosineFromDots(v.rawGram, rowNormsSquared: norms, colNormsSquared: norms), k: settings.knnK)
+                    timer.lap(MetricName.mutualKNN.rawValue)
                 }
+                return (kernel, lists, timer.totals)
             }
-            var subspace = Matrix<Double>(rows: 0, cols: 0)
+            clock.distribute(perLanguage.map(\.seconds))
+            var rbf: [String: Matrix<Double>] = [:]
+            var neighbours: [String: [Int]] = [:]
+            for (language, item) in zip(involved, perLanguage) {
+                rbf[language] = item.rbf
+                neighbours[language] = item.neighbours
+            }
             var coordinates: [String: Matrix<Double>] = [:]
             if selected.contains(.retrievalP1LSAR) {
-                subspace = try languageSubspace(ordered, rank: settings.lsarRank)
+                let subspace = try languageSubspace(ordered, rank: settings.lsarRank)
                 for language in involved { if let v = vectors[language] { coordinates[language] = subspaceCoordinates(v, subspace) } }
                 clock.lap(MetricName.retrievalP1LSAR.rawValue)
             }
 
-            for pair in pairs {
-                guard let x = vectors[pair.source], let y = vectors[pair.target] else { continue }
-                func add(_ name: String, _ stat: SentenceStatistic) {
-                    statistics.append((SeriesKey(metric: name, source: pair.source, target: pair.target), stat))
-                }
-                func addRetrieval(_ metric: MetricName, _ s: Matrix<Double>) {
-                    let forward = retrievalAtOne(s, direction: .forward), backward = retrievalAtOne(s, direction: .backward)
-                    add(metric.rawValue + "_fwd", forward)
-                    add(metric.rawValue + "_bwd", backward)
-                    add(metric.rawValue, .average(forward, backward))
-                }
-                let needsCross = !selected.isDisjoint(with: [.cosine, .cosineMargin, .retrievalP1, .retrievalP1Centered, .retrievalP1LSAR])
-                if needsCross {
-                    let centeredDots = centeredDotProducts(x, y)
-                    let raw = rawDotProducts(centeredDots: centeredDots, x, y)
-                    let xNorms = x.rawNormsSquared, yNorms = y.rawNormsSquared
-                    clock.lap("cross_products")
-                    if !selected.isDisjoint(with: [.cosine, .cosineMargin, .retrievalP1]) {
-                        let s = cosineFromDots(raw, rowNormsSquared: xNorms, colNormsSquared: yNorms)
-                        clock.lap("cross_products")
-                        if selected.contains(.cosine) { add(MetricName.cosine.rawValue, translationCosine(s)); clock.lap(MetricName.cosine.rawValue) }
-                        if selected.contains(.cosineMargin) { add(MetricName.cosineMargin.rawValue, try cosineMargin(s)); clock.lap(MetricName.cosineMargin.rawValue) }
-                        if selected.contains(.retrievalP1) { addRetrieval(.retrievalP1, s); clock.lap(MetricName.retrievalP1.rawValue) }
-                    }
-                    if selected.contains(.retrievalP1Centered) {
-                        let s = cosineFromDots(centeredDots, rowNormsSquared: x.centeredNormsSquared, colNormsSquared: y.centeredNormsSquared)
-                        addRetrieval(.retrievalP1Centered, s)
-                        clock.lap(MetricName.retrievalP1Centered.rawValue)
-                    }
-                    if selected.contains(.retrievalP1LSAR), let ux = coordinates[pair.source], let uy = coordinates[pair.target] {
-                        let s = cosineAfterRemoval(rawDots: raw, rowNormsSquared: xNorms, colNormsSquared: yNorms, rowCoordinates: ux, colCoordinates: uy)
-                        addRetrieval(.retrievalP1LSAR, s)
-                        clock.lap(MetricName.retrievalP1LSAR.rawValue)
+            // Pairs in chunks: the cross products by BLAS (all threads), then the O(N²) measures of the
+            // chunk's pairs in parallel. Chunks bound the memory to a few N × N matrices per worker.
+            let needsCross = !selected.isDisjoint(with: [.cosine, .cosineMargin, .retrievalP1, .retrievalP1Centered, .retrievalP1LSAR])
+            let shared = PairInputs(vectors: vectors, rbf: rbf, neighbours: neighbours, coordinates: coordinates,
+                                    selected: selected, knnK: settings.knnK)
+            let chunk = max(1, ProcessInfo.processInfo.activeProcessorCount)
+            for chunkStart in stride(from: 0, to: pairs.count, by: chunk) {
+                let chunkPairs = Array(pairs[chunkStart..<min(chunkStart + chunk, pairs.count)])
+                var crosses: [Matrix<Double>?] = []
+                for pair in chunkPairs {
+                    if needsCross, let x = vectors[pair.source], let y = vectors[pair.target] {
+                        crosses.append(centeredDotProducts(x, y))
+                    } else {
+                        crosses.append(nil)
                     }
                 }
-                if selected.contains(.ckaLinear) {
-                    add(MetricName.ckaLinear.rawValue, try linearCKA(centeredGramX: x.centeredGram, centeredGramY: y.centeredGram))
-                    clock.lap(MetricName.ckaLinear.rawValue)
+                clock.lap("cross_products")
+                let frozenCrosses = crosses
+                let results = try parallelMap(chunkPairs.count) { index in
+                    try pairStatistics(chunkPairs[index], centeredDots: frozenCrosses[index], shared)
                 }
-                if selected.contains(.ckaDebiased) {
-                    add(MetricName.ckaDebiased.rawValue, try debiasedCKA(gramX: x.centeredGram, gramY: y.centeredGram))
-                    clock.lap(MetricName.ckaDebiased.rawValue)
-                }
-                if selected.contains(.ckaRBF), let kx = rbf[pair.source], let ky = rbf[pair.target] {
-                    add(MetricName.ckaRBF.rawValue, try rbfCKA(centeredKernelX: kx, centeredKernelY: ky))
-                    clock.lap(MetricName.ckaRBF.rawValue)
-                }
-                if selected.contains(.mutualKNN), let nx = neighbours[pair.source], let ny = neighbours[pair.target] {
-                    add(MetricName.mutualKNN.rawValue, try mutualKNN(neighboursX: nx, neighboursY: ny, k: settings.knnK))
-                    clock.lap(MetricName.mutualKNN.rawValue)
-                }
+                clock.distribute(results.map(\.seconds))
+                for result in results { statistics.append(contentsOf: result.statistics) }
             }
             var layerStatistics: [(String, SentenceStatistic)] = []
             if selected.contains(.languageSeparability), ordered.count >= 2 {
@@ -275,6 +256,114 @@ public struct AlignmentAnalysis: Sendable {
     }
 }
 
+/// What the per-pair measures share within a layer.
+struct PairInputs: Sendable {
+    var vectors: [String: LanguageVectors]
+    var rbf: [String: Matrix<Double>]
+    var neighbours: [String: [Int]]
+    var coordinates: [String: Matrix<Double>]
+    var selected: Set<MetricName>
+    var knnK: Int
+}
+
+/// Every selected pair measure of one pair at one layer, with thread CPU seconds per measure.
+func pairStatistics(_ pair: LanguagePair, centeredDots: Matrix<Double>?, _ inputs: PairInputs) throws
+    -> (statistics: [(key: SeriesKey, stat: SentenceStatistic)], seconds: [String: Double]) {
+    guard let x = inputs.vectors[pair.source], let y = inputs.vectors[pair.target] else { return ([], [:]) }
+    let selected = inputs.selected
+    var timer = ThreadTimer()
+    var statistics: [(key: SeriesKey, stat: SentenceStatistic)] = []
+    func add(_ name: String, _ stat: SentenceStatistic) {
+        statistics.append((SeriesKey(metric: name, source: pair.source, target: pair.target), stat))
+    }
+    func addRetrieval(_ metric: MetricName, _ s: Matrix<Double>) {
+        let forward = retrievalAtOne(s, direction: .forward), backward = retrievalAtOne(s, direction: .backward)
+        add(metric.rawValue + "_fwd", forward)
+        add(metric.rawValue + "_bwd", backward)
+        add(metric.rawValue, .average(forward, backward))
+    }
+    if let centeredDots {
+        let raw = rawDotProducts(centeredDots: centeredDots, x, y)
+        let xNorms = x.rawNormsSquared, yNorms = y.rawNormsSquared
+        timer.lap("cross_products")
+        if !selected.isDisjoint(with: [.cosine, .cosineMargin, .retrievalP1]) {
+            let s = cosineFromDots(raw, rowNormsSquared: xNorms, colNormsSquared: yNorms)
+            timer.lap("cross_products")
+            if selected.contains(.cosine) { add(MetricName.cosine.rawValue, translationCosine(s)); timer.lap(MetricName.cosine.rawValue) }
+            if selected.contains(.cosineMargin) { add(MetricName.cosineMargin.rawValue, try cosineMargin(s)); timer.lap(MetricName.cosineMargin.rawValue) }
+            if selected.contains(.retrievalP1) { addRetrieval(.retrievalP1, s); timer.lap(MetricName.retrievalP1.rawValue) }
+        }
+        if selected.contains(.retrievalP1Centered) {
+            let s = cosineFromDots(centeredDots, rowNormsSquared: x.centeredNormsSquared, colNormsSquared: y.centeredNormsSquared)
+            addRetrieval(.retrievalP1Centered, s)
+            timer.lap(MetricName.retrievalP1Centered.rawValue)
+        }
+        if selected.contains(.retrievalP1LSAR), let ux = inputs.coordinates[pair.source], let uy = inputs.coordinates[pair.target] {
+            let s = cosineAfterRemoval(rawDots: raw, rowNormsSquared: xNorms, colNormsSquared: yNorms, rowCoordinates: ux, colCoordinates: uy)
+            addRetrieval(.retrievalP1LSAR, s)
+            timer.lap(MetricName.retrievalP1LSAR.rawValue)
+        }
+    }
+    if selected.contains(.ckaLinear) {
+        add(MetricName.ckaLinear.rawValue, try linearCKA(centeredGramX: x.centeredGram, centeredGramY: y.centeredGram))
+        timer.lap(MetricName.ckaLinear.rawValue)
+    }
+    if selected.contains(.ckaDebiased) {
+        add(MetricName.ckaDebiased.rawValue, try debiasedCKA(gramX: x.centeredGram, gramY: y.centeredGram))
+        timer.lap(MetricName.ckaDebiased.rawValue)
+    }
+    if selected.contains(.ckaRBF), let kx = inputs.rbf[pair.source], let ky = inputs.rbf[pair.target] {
+        add(MetricName.ckaRBF.rawValue, try rbfCKA(centeredKernelX: kx, centeredKernelY: ky))
+        timer.lap(MetricName.ckaRBF.rawValue)
+    }
+    if selected.contains(.mutualKNN), let nx = inputs.neighbours[pair.source], let ny = inputs.neighbours[pair.target] {
+        add(MetricName.mutualKNN.rawValue, try mutualKNN(neighboursX: nx, neighboursY: ny, k: inputs.knnK))
+        timer.lap(MetricName.mutualKNN.rawValue)
+    }
+    return (statistics, timer.totals)
+}
+
+/// `body(i)` for i in 0..<count on the machine's cores (GCD `concurrentPerform`); results in index
+/// order; the first error (by index) is rethrown after all iterations finish.
+func parallelMap<T: Sendable>(_ count: Int, _ body: @Sendable (Int) throws -> T) throws -> [T] {
+    let slots = ParallelSlots<T>(count)
+    DispatchQueue.concurrentPerform(iterations: count) { index in
+        let result = Result { try body(index) }
+        slots.lock.lock()
+        slots.values[index] = result
+        slots.lock.unlock()
+    }
+    return try slots.values.map { slot in
+        guard let slot else { throw AlignmentError.numerical("a parallel task did not run") }
+        return try slot.get()
+    }
+}
+
+/// Result slots written by `parallelMap`'s workers under a lock.
+private final class ParallelSlots<T: Sendable>: @unchecked Sendable {
+    let lock = NSLock()
+    var values: [Result<T, Error>?]
+    init(_ count: Int) { values = Array(repeating: nil, count: count) }
+}
+
+/// CPU seconds of the calling thread attributed to named phases (for work done inside `parallelMap`).
+struct ThreadTimer {
+    private var last = ThreadTimer.now()
+    private(set) var totals: [String: Double] = [:]
+
+    mutating func lap(_ name: String) {
+        let t = ThreadTimer.now()
+        totals[name, default: 0] += t - last
+        last = t
+    }
+
+    static func now() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+    }
+}
+
 /// A series' identity within a layer.
 struct SeriesKey: Hashable {
     var metric: String
@@ -293,6 +382,24 @@ struct Stopwatch {
         let now = DispatchTime.now().uptimeNanoseconds, cpu = Stopwatch.processCPU()
         totals[name, default: 0] += Double(now - last) / 1e9
         cpuTotals[name, default: 0] += cpu - lastCPU
+        last = now
+        lastCPU = cpu
+    }
+
+    /// Splits the wall and process CPU time since the last lap over phases in proportion to the
+    /// thread CPU seconds the parallel workers reported for them.
+    mutating func distribute(_ workers: [[String: Double]]) {
+        var shares: [String: Double] = [:]
+        for worker in workers { for (name, seconds) in worker { shares[name, default: 0] += seconds } }
+        let total = shares.values.reduce(0, +)
+        let now = DispatchTime.now().uptimeNanoseconds, cpu = Stopwatch.processCPU()
+        let wall = Double(now - last) / 1e9, spent = cpu - lastCPU
+        if total > 0 {
+            for (name, seconds) in shares {
+                totals[name, default: 0] += wall * seconds / total
+                cpuTotals[name, default: 0] += spent * seconds / total
+            }
+        }
         last = now
         lastCPU = cpu
     }
