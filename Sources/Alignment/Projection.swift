@@ -14,8 +14,9 @@ public struct LayerProjection: Sendable {
 /// x_c + (μ_l − μ) per language). Each component's sign is fixed so that its largest-magnitude loading
 /// is positive, so runs and layers compare. When min(rows, d) ≤ `exactLimit`, Z is decomposed directly
 /// by thin SVD; otherwise by randomized subspace iteration (Halko, Martinsson & Tropp 2011, alg. 4.4:
-/// Gaussian test matrix from a fixed seed, k + 10 columns, `powerIterations` passes) followed by the
-/// thin SVD of the small projected matrix QᵀZ.
+/// Gaussian test matrix from a fixed seed, k + 10 columns, `powerIterations` passes, products in
+/// Float since they only locate the subspace) followed by the thin SVD of the small projected matrix
+/// QᵀZ and the coordinates, both in Double.
 public func principalComponents(_ languages: [LanguageVectors], components k: Int, exactLimit: Int = 256,
                                 powerIterations: Int = 2) throws -> LayerProjection {
     guard let first = languages.first else { throw AlignmentError.invalidSetting("PCA needs at least one language") }
@@ -37,21 +38,25 @@ public func principalComponents(_ languages: [LanguageVectors], components k: In
                                coordinates: languages.map { _ in Matrix(rows: n, cols: max(kk, 0)) })
     }
 
-    // Z·M and Zᵀ·Y without stacking Z.
-    func zTimes(_ mtx: Matrix<Double>) -> Matrix<Double> {
+    // Z·M and Zᵀ·Y without stacking Z; with `rounded` the block products use Float copies (sgemm,
+    // half the memory traffic) — enough to find the subspace, never used for reported numbers.
+    var roundedBlocks: [Matrix<Float>] = []
+    func zTimes(_ mtx: Matrix<Double>, rounded: Bool = false) -> Matrix<Double> {
         var out = Matrix<Double>(rows: m, cols: mtx.cols)
+        let mtxFloat = rounded ? mtx.asFloat : Matrix<Float>(rows: 0, cols: 0)
         for (l, lang) in languages.enumerated() {
-            let block = matmul(lang.centered, mtx)
+            let block = rounded ? matmul(roundedBlocks[l], mtxFloat).asDouble : matmul(lang.centered, mtx)
             let shift = matmul(Matrix(rows: 1, cols: d, storage: deltas[l]), mtx).storage
             for i in 0..<n { for j in 0..<mtx.cols { out[l * n + i, j] = block[i, j] + shift[j] } }
         }
         return out
     }
-    func zTransposeTimes(_ y: Matrix<Double>) -> Matrix<Double> {
+    func zTransposeTimes(_ y: Matrix<Double>, rounded: Bool = false) -> Matrix<Double> {
         var out = Matrix<Double>(rows: d, cols: y.cols)
         for (l, lang) in languages.enumerated() {
             let block = y.rows(l * n..<(l + 1) * n)
-            let product = matmul(lang.centered, block, transA: .transposed)
+            let product = rounded ? matmul(roundedBlocks[l], block.asFloat, transA: .transposed).asDouble
+                                  : matmul(lang.centered, block, transA: .transposed)
             let sums = (0..<y.cols).map { j in (0..<n).reduce(0) { $0 + block[$1, j] } }
             for a in 0..<d { for j in 0..<y.cols { out[a, j] += product[a, j] + deltas[l][a] * sums[j] } }
         }
@@ -76,12 +81,14 @@ public func principalComponents(_ languages: [LanguageVectors], components k: In
         let width = min(kk + 10, m, d)
         var rng = SplitMix64(seed: 0x5043_4131)   // fixed: the projection must not depend on --seed
         let omega = Matrix(rows: d, cols: width, storage: (0..<(d * width)).map { _ in rng.normal() })
-        var q = try orthonormalBasis(zTimes(omega))
+        roundedBlocks = languages.map { $0.centered.asFloat }
+        var q = try orthonormalBasis(zTimes(omega, rounded: true))
         for _ in 0..<powerIterations {
-            let w = try orthonormalBasis(zTransposeTimes(q))
-            q = try orthonormalBasis(zTimes(w))
+            let w = try orthonormalBasis(zTransposeTimes(q, rounded: true))
+            q = try orthonormalBasis(zTimes(w, rounded: true))
         }
-        let b = zTransposeTimes(q).transposed   // width × d = QᵀZ
+        roundedBlocks = []
+        let b = zTransposeTimes(q).transposed   // width × d = QᵀZ, in Double
         let decomposition: SVD<Double>
         do { decomposition = try svd(b) } catch { throw AlignmentError.numerical("PCA: \(error.localizedDescription)") }
         axes = decomposition.vt.rows(0..<kk)
