@@ -18,8 +18,13 @@ public struct AlignmentOutcome: Sendable {
 /// Runs the alignment measures over a layer source.
 public struct AlignmentAnalysis: Sendable {
     public var settings: AlignmentSettings
+    /// Threads for the O(N²) measures that run outside BLAS (`--threads`; default: every core).
+    public var workers: Int
 
-    public init(settings: AlignmentSettings) { self.settings = settings }
+    public init(settings: AlignmentSettings, workers: Int = ProcessInfo.processInfo.activeProcessorCount) {
+        self.settings = settings
+        self.workers = max(1, workers)
+    }
 
     /// The selected measures, validated.
     public func selectedMetrics() throws -> [MetricName] {
@@ -108,7 +113,7 @@ public struct AlignmentAnalysis: Sendable {
             // Per-language pieces shared by pairs (independent: one language per worker).
             let involved = languages.filter { language in pairs.contains { $0.source == language || $0.target == language } }
             let settings = self.settings
-            let perLanguage = try parallelMap(involved.count) { index -> (rbf: Matrix<Double>?, neighbours: [Int]?, seconds: [String: Double]) in
+            let perLanguage = try parallelMap(involved.count, workers: workers) { index -> (rbf: Matrix<Double>?, neighbours: [Int]?, seconds: [String: Double]) in
                 guard let v = vectors[involved[index]] else { return (nil, nil, [:]) }
                 var timer = ThreadTimer()
                 var kernel: Matrix<Double>?, lists: [Int]?
@@ -142,7 +147,7 @@ public struct AlignmentAnalysis: Sendable {
             let needsCross = !selected.isDisjoint(with: [.cosine, .cosineMargin, .retrievalP1, .retrievalP1Centered, .retrievalP1LSAR])
             let shared = PairInputs(vectors: vectors, rbf: rbf, neighbours: neighbours, coordinates: coordinates,
                                     selected: selected, knnK: settings.knnK)
-            let chunk = max(1, ProcessInfo.processInfo.activeProcessorCount)
+            let chunk = workers
             for chunkStart in stride(from: 0, to: pairs.count, by: chunk) {
                 let chunkPairs = Array(pairs[chunkStart..<min(chunkStart + chunk, pairs.count)])
                 var crosses: [Matrix<Double>?] = []
@@ -155,7 +160,7 @@ public struct AlignmentAnalysis: Sendable {
                 }
                 clock.lap("cross_products")
                 let frozenCrosses = crosses
-                let results = try parallelMap(chunkPairs.count) { index in
+                let results = try parallelMap(chunkPairs.count, workers: workers) { index in
                     try pairStatistics(chunkPairs[index], centeredDots: frozenCrosses[index], shared)
                 }
                 clock.distribute(results.map(\.seconds))
@@ -323,15 +328,19 @@ func pairStatistics(_ pair: LanguagePair, centeredDots: Matrix<Double>?, _ input
     return (statistics, timer.totals)
 }
 
-/// `body(i)` for i in 0..<count on the machine's cores (GCD `concurrentPerform`); results in index
-/// order; the first error (by index) is rethrown after all iterations finish.
-func parallelMap<T: Sendable>(_ count: Int, _ body: @Sendable (Int) throws -> T) throws -> [T] {
+/// `body(i)` for i in 0..<count on up to `workers` threads (GCD `concurrentPerform`, worker w takes
+/// i = w, w + workers, …); results in index order; the first error (by index) is rethrown after all
+/// iterations finish.
+func parallelMap<T: Sendable>(_ count: Int, workers: Int, _ body: @Sendable (Int) throws -> T) throws -> [T] {
     let slots = ParallelSlots<T>(count)
-    DispatchQueue.concurrentPerform(iterations: count) { index in
-        let result = Result { try body(index) }
-        slots.lock.lock()
-        slots.values[index] = result
-        slots.lock.unlock()
+    let width = max(1, min(workers, count))
+    DispatchQueue.concurrentPerform(iterations: width) { worker in
+        for index in stride(from: worker, to: count, by: width) {
+            let result = Result { try body(index) }
+            slots.lock.lock()
+            slots.values[index] = result
+            slots.lock.unlock()
+        }
     }
     return try slots.values.map { slot in
         guard let slot else { throw AlignmentError.numerical("a parallel task did not run") }

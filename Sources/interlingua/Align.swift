@@ -44,7 +44,7 @@ struct Align: ParsableCommand {
     @Option(help: "Seed of the bootstrap's random number generator.")
     var seed: UInt64 = 0
 
-    @Option(help: "BLAS threads (default: OpenBLAS's choice).")
+    @Option(help: "Threads for BLAS and for the per-pair measures (default: every core).")
     var threads: Int?
 
     @Option(help: "Pair metric whose pair average locates the alignment peak.")
@@ -103,7 +103,8 @@ struct Align: ParsableCommand {
             primary: primary, rbfScale: rbfScale, knnK: knnK, components: components, lsarRank: lsarRank)
         let quiet = self.quiet
         let started = Date()
-        let outcome = try AlignmentAnalysis(settings: settings).run(
+        let analysis = threads.map { AlignmentAnalysis(settings: settings, workers: $0) } ?? AlignmentAnalysis(settings: settings)
+        let outcome = try analysis.run(
             source, sourceInfo: sourceInfo(reader), toolVersion: Interlingua.version,
             progress: { message in
                 if !quiet { FileHandle.standardError.write(Data("align: \(message)\n".utf8)) }
