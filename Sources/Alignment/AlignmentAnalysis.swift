@@ -103,6 +103,9 @@ public struct AlignmentAnalysis: Sendable {
                 let raw = try source.vectors(language: language, layer: layer)
                 clock.lap("read")
                 guard raw.rows == n else { throw AlignmentError.shapeMismatch("\(language) layer \(layer) has \(raw.rows) sentences, expected \(n)") }
+                if let other = loaded.values.first, other.dimension != raw.cols {
+                    throw AlignmentError.shapeMismatch("\(language) layer \(layer) has dimension \(raw.cols), another language \(other.dimension)")
+                }
                 loaded[language] = try LanguageVectors(raw)
                 clock.lap("prepare")
             }

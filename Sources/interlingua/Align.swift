@@ -83,7 +83,7 @@ struct Align: ParsableCommand {
         if let metrics, !metricList(metrics).contains(primary) {
             throw ValidationError("--primary \(primary) must be among --metrics")
         }
-        guard bootstrap >= 0 else { throw ValidationError("--bootstrap must be ≥ 0") }
+        guard bootstrap >= 0, bootstrap <= 100_000 else { throw ValidationError("--bootstrap must be in 0…100000") }
         guard knnK >= 1 else { throw ValidationError("--knn-k must be ≥ 1") }
         guard components >= 1 else { throw ValidationError("--components must be ≥ 1") }
         guard lsarRank >= 0 else { throw ValidationError("--lsar-rank must be ≥ 0") }
