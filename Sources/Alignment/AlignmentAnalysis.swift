@@ -59,6 +59,7 @@ public struct AlignmentAnalysis: Sendable {
         let pairs = try pairs(languages: languages)
         let n = source.sentenceCount, layerCount = source.layerCount
         guard layerCount > 0 else { throw AlignmentError.invalidSetting("the source has no layers") }
+        guard !languages.isEmpty else { throw AlignmentError.invalidSetting("the source has no languages") }
         guard n >= 2 else { throw AlignmentError.tooFewSentences(metric: "alignment", needed: 2, got: n) }
         if selected.contains(.ckaDebiased), n < 4 {
             throw AlignmentError.tooFewSentences(metric: "cka_debiased", needed: 4, got: n)
