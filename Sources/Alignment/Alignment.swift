@@ -1,1 +1,0 @@
-// Alignment: filled in by its issue.
