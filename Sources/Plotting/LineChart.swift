@@ -123,9 +123,11 @@ public struct LineChart: Sendable {
 
     private var columnCount: Int { max(1, min(columns, panels.count)) }
     private var rowCount: Int { (panels.count + columnCount - 1) / columnCount }
-    private static let panelTitleBand = 26.0
+    /// Panels with a peak get a second header line for its label (centered over the peak line), so the
+    /// label never collides with a long panel title or covers the data.
+    private var panelTitleBand: Double { panels.contains { $0.peak != nil } ? 42 : 26 }
     private var cellWidth: Double { AxesPainter.leftGutter + panelWidth + 18 }
-    private var cellHeight: Double { Self.panelTitleBand + panelHeight + AxesPainter.bottomGutter + 8 }
+    private var cellHeight: Double { panelTitleBand + panelHeight + AxesPainter.bottomGutter + 8 }
 
     /// Total figure width in pixels.
     public var width: Double { 2 * ChartStyle.outerMargin + Double(columnCount) * cellWidth }
@@ -143,7 +145,7 @@ public struct LineChart: Sendable {
         return panels.enumerated().map { index, panel in
             let column = index % columnCount, row = index / columnCount
             let frame = PlotRect(x: ChartStyle.outerMargin + Double(column) * cellWidth + AxesPainter.leftGutter,
-                                 y: top + Double(row) * cellHeight + Self.panelTitleBand,
+                                 y: top + Double(row) * cellHeight + panelTitleBand,
                                  width: panelWidth, height: panelHeight)
             let xScale = LinearScale(domain: panel.xDomain, range: (frame.x, frame.maxX))
             let yScale = LinearScale(domain: panel.resolvedYDomain, range: (frame.maxY, frame.y))
@@ -166,8 +168,8 @@ public struct LineChart: Sendable {
     private func draw(_ panel: LinePanel, _ placed: PanelLayout, on canvas: inout SVGCanvas) {
         let frame = placed.frame, x = placed.xScale, y = placed.yScale
         canvas.beginGroup(className: "panel", data: [("title", panel.title)])
-        canvas.text(panel.title, x: frame.x, y: frame.y - 9, size: ChartStyle.panelTitleSize, weight: "bold",
-                    fill: ChartStyle.ink, className: "panel-title")
+        canvas.text(panel.title, x: frame.x, y: frame.y - panelTitleBand + 17, size: ChartStyle.panelTitleSize,
+                    weight: "bold", fill: ChartStyle.ink, className: "panel-title")
         let xTicks = AxesPainter.ticks(for: x.domain, targetCount: 6, integer: panel.integerX)
         let yTicks = AxesPainter.ticks(for: y.domain, targetCount: 5, integer: false)
         // The peak interval sits under everything else so lines stay readable across it.
@@ -215,8 +217,9 @@ public struct LineChart: Sendable {
             let px = x(peak.x)
             canvas.line(x1: px, y1: frame.y, x2: px, y2: frame.maxY, stroke: "#b8860b", strokeWidth: 1.5,
                         dash: "5 3", className: "peak", data: [("x", "\(peak.x)")])
-            // The label sits in the panel's title row, right-aligned, so it never covers a line.
-            canvas.text(peak.label, x: frame.maxX, y: frame.y - 9, size: ChartStyle.tickSize, anchor: .end,
+            let half = estimatedTextWidth(peak.label, size: ChartStyle.tickSize) / 2
+            let labelX = min(max(px, frame.x + half), frame.maxX - half)
+            canvas.text(peak.label, x: labelX, y: frame.y - 5, size: ChartStyle.tickSize, anchor: .middle,
                         weight: "bold", fill: "#8a6100", className: "peak-label")
         }
         canvas.endGroup()

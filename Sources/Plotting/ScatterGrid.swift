@@ -118,14 +118,19 @@ public struct ScatterGrid: Sendable {
             }
         }
         canvas.endGroup()
-        for series in panel.series {
-            canvas.beginGroup(className: "series", data: [("name", series.name)])
-            for point in series.points where point.x.isFinite && point.y.isFinite {
+        // Round-robin over groups (point 0 of every group, then point 1, …) so that where groups overlap no
+        // group is systematically hidden under the ones drawn after it.
+        canvas.beginGroup(className: "points")
+        let longest = panel.series.map(\.points.count).max() ?? 0
+        for i in 0..<longest {
+            for series in panel.series where i < series.points.count {
+                let point = series.points[i]
+                guard point.x.isFinite, point.y.isFinite else { continue }
                 canvas.circle(cx: x(point.x), cy: y(point.y), r: 3, fill: series.color.hex, stroke: "#ffffff",
-                              strokeWidth: 0.5, opacity: 0.85)
+                              strokeWidth: 0.5, opacity: 0.85, className: "point", data: [("series", series.name)])
             }
-            canvas.endGroup()
         }
+        canvas.endGroup()
         canvas.endGroup()
     }
 }

@@ -123,7 +123,11 @@ struct ScatterTests {
         let parsed = try #require(SVGInspection.parse(SampleCharts.scatter().svg()))
         let segments = parsed.elements(named: "line").filter { $0.ancestorClasses.contains("links") }
         #expect(segments.count == 3 * 40)
-        #expect(parsed.elements(named: "circle").filter { $0.ancestorClasses.contains("series") }.count == 3 * 60)
+        let dots = parsed.elements(named: "circle", class: "point")
+        #expect(dots.count == 3 * 60)
+        #expect(dots.filter { $0.attributes["data-series"] == "zh" }.allSatisfy { $0.attributes["fill"] == "#d55e00" })
+        // Drawn round-robin: the first three dots are point 0 of en, zh, ar.
+        #expect(dots.prefix(3).map { $0.attributes["data-series"] ?? "" } == ["en", "zh", "ar"])
     }
 }
 
