@@ -38,13 +38,13 @@ public struct HTMLReport: Sendable {
 
     private static let css = """
         body{font-family:"DejaVu Sans",Helvetica,Arial,sans-serif;color:#222;margin:0;background:#fafafa}
-        main{max-width:1200px;margin:0 auto;padding:24px 32px;background:#fff}
+        main{max-width:1340px;margin:0 auto;padding:24px 32px;background:#fff}
         h1{font-size:26px;margin:0 0 8px}h2{font-size:20px;margin:32px 0 12px;border-bottom:1px solid #ddd;padding-bottom:4px}
         p.summary{font-size:15px;color:#444}
         figure{margin:16px 0;overflow-x:auto}figure svg{max-width:100%;height:auto}
         figcaption{font-size:13px;color:#555;margin-top:4px}
-        table{border-collapse:collapse;font-size:14px;margin:8px 0}
-        th,td{border:1px solid #ddd;padding:4px 10px;text-align:right}th{background:#f0f0f0}
+        div.table{overflow-x:auto}table{border-collapse:collapse;font-size:13px;margin:8px 0}
+        th,td{border:1px solid #ddd;padding:4px 8px;text-align:right;white-space:nowrap}td.wrap{white-space:normal;text-align:left}th{background:#f0f0f0}
         td:first-child,th:first-child{text-align:left}tr.highlight td{background:#fff4d6;font-weight:bold}
         dl{display:grid;grid-template-columns:max-content auto;gap:4px 16px;font-size:14px}
         dt{font-weight:bold}dd{margin:0;font-family:"DejaVu Sans Mono",monospace;word-break:break-all}
@@ -79,15 +79,16 @@ public struct HTMLReport: Sendable {
             if let caption { out += "<figcaption>\(caption.xmlEscaped)</figcaption>\n" }
             return out + "</figure>\n"
         case .table(let headers, let rows, let highlighted):
-            var out = "<table>\n<thead><tr>"
+            var out = "<div class=\"table\"><table>\n<thead><tr>"
             out += headers.map { "<th>\($0.xmlEscaped)</th>" }.joined()
             out += "</tr></thead>\n<tbody>\n"
             for (index, row) in rows.enumerated() {
                 out += highlighted.contains(index) ? "<tr class=\"highlight\">" : "<tr>"
-                out += row.map { "<td>\($0.xmlEscaped)</td>" }.joined()
+                // Long prose cells (definitions) wrap; numbers stay on one line.
+                out += row.map { $0.count > 60 ? "<td class=\"wrap\">\($0.xmlEscaped)</td>" : "<td>\($0.xmlEscaped)</td>" }.joined()
                 out += "</tr>\n"
             }
-            return out + "</tbody>\n</table>\n"
+            return out + "</tbody>\n</table></div>\n"
         case .definitions(let pairs):
             var out = "<dl>\n"
             for (key, value) in pairs { out += "<dt>\(key.xmlEscaped)</dt><dd>\(value.xmlEscaped)</dd>\n" }
