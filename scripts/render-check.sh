@@ -29,6 +29,7 @@ else
     "$BIN" align Tests/Fixtures/alignment/activations.h5 --output "$align_dir" --bootstrap 200 --seed 1 >/dev/null
   fi
   "$BIN" plot "$align_dir" --output "$work/figures" --join-translations >/dev/null
+  python3 scripts/render-check.py check-figures "$align_dir" "$work/figures"
   "$BIN" report "$align_dir" --output "$work/report.html" >/dev/null
   # The report's figures are checked too, each inline <svg> cut out of the page as its own document.
   python3 - "$work/report.html" "$work/report-figures" <<'PY'
