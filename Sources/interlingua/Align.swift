@@ -1,10 +1,143 @@
+// `interlingua align`: per-layer alignment measures of an activation file, with bootstrap intervals.
+import Activations
+import Alignment
 import ArgumentParser
+import Foundation
+import LinearAlgebra
 
-/// `interlingua align` (built by its issue).
+/// `interlingua align ACTS.h5 --output DIR`.
 struct Align: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "(align: not built yet)")
+    static let configuration = CommandConfiguration(
+        abstract: "Measure per layer where languages align (cosine, retrieval, CKA, k-NN, separability, PCA, peak).",
+        discussion: """
+        Writes DIR/alignment.json (self-describing report), DIR/alignment.csv (long form: \
+        \(AlignmentOutputs.csvHeader)) and DIR/projections.h5 (PCA coordinates per layer), and prints a \
+        per-layer table with the peak marked. Metrics: \(MetricName.allCases.map(\.rawValue).joined(separator: ", ")).
+        """
+    )
+
+    enum PairsMode: String, ExpressibleByArgument, CaseIterable {
+        case pivot, all
+    }
+
+    @Argument(help: "Activation file written by 'interlingua trace'.")
+    var activations: String
+
+    @Option(name: .shortAndLong, help: "Output folder (created if missing).")
+    var output: String
+
+    @Option(help: "Pooled vectors to read: mean, last or weighted.")
+    var pool: String = Pooling.mean.rawValue
+
+    @Option(help: "Pivot language: pairs are the pivot against every other language.")
+    var pivot: String = "en"
+
+    @Option(help: "Which pairs: 'pivot' (pivot vs every other language) or 'all' (every pair).")
+    var pairs: PairsMode = .pivot
+
+    @Option(help: "Comma-separated metrics (default: all).")
+    var metrics: String?
+
+    @Option(help: "Bootstrap resamples of sentences for 95% intervals (0 disables).")
+    var bootstrap: Int = 1000
+
+    @Option(help: "Seed of the bootstrap's random number generator.")
+    var seed: UInt64 = 0
+
+    @Option(help: "BLAS threads (default: OpenBLAS's choice).")
+    var threads: Int?
+
+    @Option(help: "Pair metric whose pair average locates the alignment peak.")
+    var primary: String = MetricName.retrievalP1.rawValue
+
+    @Option(name: .customLong("rbf-scale"), help: "RBF bandwidth as a multiple of the median pairwise distance.")
+    var rbfScale: Double = 0.5
+
+    @Option(name: .customLong("knn-k"), help: "Neighbours for mutual_knn.")
+    var knnK: Int = 10
+
+    @Option(help: "Principal components kept per layer.")
+    var components: Int = 3
+
+    @Option(name: .customLong("lsar-rank"), help: "Directions of the language means removed by LSAR.")
+    var lsarRank: Int = 1
+
+    @Flag(name: .customLong("allow-incomplete"), help: "Analyse a file whose trace did not finish (complete = 0).")
+    var allowIncomplete = false
+
+    @Flag(name: .customLong("quiet"), help: "No progress on stderr.")
+    var quiet = false
+
+    func validate() throws {
+        guard Pooling(rawValue: pool) != nil else {
+            throw ValidationError("--pool must be one of \(Pooling.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if let metrics {
+            for name in metricList(metrics) where MetricName(rawValue: name) == nil {
+                throw ValidationError("unknown metric '\(name)' (known: \(MetricName.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+        }
+        guard let primaryMetric = MetricName(rawValue: primary), primaryMetric.isPairMetric else {
+            throw ValidationError("--primary must be a pair metric: \(MetricName.allCases.filter(\.isPairMetric).map(\.rawValue).joined(separator: ", "))")
+        }
+        if let metrics, !metricList(metrics).contains(primary) {
+            throw ValidationError("--primary \(primary) must be among --metrics")
+        }
+        guard bootstrap >= 0 else { throw ValidationError("--bootstrap must be ≥ 0") }
+        guard knnK >= 1 else { throw ValidationError("--knn-k must be ≥ 1") }
+        guard components >= 1 else { throw ValidationError("--components must be ≥ 1") }
+        guard lsarRank >= 0 else { throw ValidationError("--lsar-rank must be ≥ 0") }
+        guard rbfScale > 0, rbfScale.isFinite else { throw ValidationError("--rbf-scale must be positive") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be ≥ 1") }
+    }
 
     func run() throws {
-        throw ValidationError("'align' is not built yet")
+        if let threads { BLASThreads.set(threads) }
+        let url = URL(fileURLWithPath: activations)
+        let reader = try ActivationsReader(url: url, allowIncomplete: allowIncomplete)
+        guard let pooling = Pooling(rawValue: pool) else { throw ValidationError("--pool \(pool) is unknown") }
+        let source = try ActivationsLayerSource(reader: reader, pool: pooling)
+        let settings = AlignmentSettings(
+            pool: pool, pivot: pivot, pairs: pairs.rawValue,
+            metrics: metrics.map(metricList) ?? MetricName.allCases.map(\.rawValue), bootstrap: bootstrap, seed: seed,
+            primary: primary, rbfScale: rbfScale, knnK: knnK, components: components, lsarRank: lsarRank)
+        let quiet = self.quiet
+        let started = Date()
+        let outcome = try AlignmentAnalysis(settings: settings).run(
+            source, sourceInfo: sourceInfo(reader), toolVersion: Interlingua.version,
+            progress: { message in
+                if !quiet { FileHandle.standardError.write(Data("align: \(message)\n".utf8)) }
+            })
+        let files = try AlignmentOutputs.write(outcome, ids: reader.ids, to: URL(fileURLWithPath: output))
+        print(AlignmentOutputs.table(outcome.report))
+        if !quiet {
+            let elapsed = String(format: "%.1f", Date().timeIntervalSince(started))
+            FileHandle.standardError.write(Data("align: wrote \(files.map(\.path).joined(separator: ", ")) in \(elapsed) s\n".utf8))
+        }
+    }
+
+    private func metricList(_ text: String) -> [String] {
+        text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    private func sourceInfo(_ reader: ActivationsReader) -> SourceInfo {
+        typealias A = ActivationsLayout.Attribute
+        var rendered: [String: String] = [:]
+        for (name, value) in reader.attributes {
+            switch value {
+            case let .int(v): rendered[name] = "\(v)"
+            case let .double(v): rendered[name] = "\(v)"
+            case let .string(v): rendered[name] = v
+            case let .ints(v): rendered[name] = v.map { "\($0)" }.joined(separator: ",")
+            case let .doubles(v): rendered[name] = v.map { "\($0)" }.joined(separator: ",")
+            case let .strings(v): rendered[name] = v.joined(separator: ",")
+            }
+        }
+        return SourceInfo(
+            path: activations, model: reader.stringAttribute(A.model), architecture: reader.stringAttribute(A.architecture),
+            nLayers: reader.integerAttribute(A.nLayers), dModel: reader.integerAttribute(A.dModel),
+            template: reader.stringAttribute(A.template), pooling: reader.stringAttribute(A.pooling),
+            bosInPool: reader.integerAttribute(A.bosInPool), toolVersion: reader.stringAttribute(A.toolVersion),
+            created: reader.stringAttribute(A.created), attributes: rendered)
     }
 }

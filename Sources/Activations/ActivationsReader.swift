@@ -1,0 +1,116 @@
+// Reads an activation file (layout in ActivationsLayout.swift) one layer of one language at a time, so
+// memory stays at N × d floats per read whatever the number of layers and languages.
+import Foundation
+import HDF5
+
+/// An opened activation file: its attributes, languages, sentence ids and pooled datasets.
+///
+/// Opening checks `format` and `format_version` and refuses a file whose `complete` attribute is 0 (an
+/// interrupted trace) unless `allowIncomplete`. Shapes are validated against the ids and each other
+/// before any data is read.
+public final class ActivationsReader: @unchecked Sendable {
+    public let url: URL
+    /// Every root attribute of the file.
+    public let attributes: [String: H5AttributeValue]
+    public let languages: [String]
+    /// Sentence ids, the row order of every pooled dataset.
+    public let ids: [String]
+    /// The `complete` attribute (false for an interrupted trace opened with `allowIncomplete`).
+    public let isComplete: Bool
+    private let file: H5File
+
+    /// Largest number of floats one layer read may allocate (16 GiB): a guard against corrupt shapes.
+    public static let maximumLayerElements = 1 << 32
+
+    public init(url: URL, allowIncomplete: Bool = false) throws {
+        self.url = url
+        let path = url.path
+        let file = try H5File.open(url)
+        self.file = file
+        let root = file.root
+        var attributes: [String: H5AttributeValue] = [:]
+        for name in try root.attributeNames() { attributes[name] = try root.attribute(name) }
+        self.attributes = attributes
+
+        guard case let .string(format)? = attributes[ActivationsLayout.Attribute.format],
+              format == ActivationsLayout.format else {
+            throw ActivationsError.notActivations(file: path, reason: "attribute 'format' is not '\(ActivationsLayout.format)'")
+        }
+        guard let version = Self.integer(attributes[ActivationsLayout.Attribute.formatVersion]) else {
+            throw ActivationsError.notActivations(file: path, reason: "attribute 'format_version' is missing")
+        }
+        guard version >= 1, version <= ActivationsLayout.formatVersion else {
+            throw ActivationsError.notActivations(file: path, reason: "format_version \(version) is not supported (this build reads up to \(ActivationsLayout.formatVersion))")
+        }
+        let complete = Self.integer(attributes[ActivationsLayout.Attribute.complete]) ?? 0
+        self.isComplete = complete == 1
+        if !isComplete && !allowIncomplete {
+            throw ActivationsError.notActivations(file: path, reason: "complete = 0: the trace did not finish (resume it, or allow incomplete files to analyse what was written)")
+        }
+        guard root.contains(ActivationsLayout.languages), root.contains(ActivationsLayout.ids) else {
+            throw ActivationsError.notActivations(file: path, reason: "missing /languages or /ids")
+        }
+        self.languages = try root.dataset(ActivationsLayout.languages).readStrings()
+        self.ids = try root.dataset(ActivationsLayout.ids).readStrings()
+        guard !languages.isEmpty else { throw ActivationsError.notActivations(file: path, reason: "/languages is empty") }
+        guard Set(languages).count == languages.count else {
+            throw ActivationsError.notActivations(file: path, reason: "/languages repeats a language")
+        }
+    }
+
+    /// The value of an integer attribute, if present.
+    public func integerAttribute(_ name: String) -> Int? { Self.integer(attributes[name]) }
+
+    /// The value of a string attribute, if present.
+    public func stringAttribute(_ name: String) -> String? {
+        if case let .string(s)? = attributes[name] { return s }
+        return nil
+    }
+
+    /// Pooling methods with a `/pooled/<pool>` group in the file.
+    public var pools: [Pooling] {
+        Pooling.allCases.filter { file.root.contains("/pooled/\($0.rawValue)") }
+    }
+
+    /// Shape of `/pooled/<pool>/<language>` as [layers, N, d], validated against /ids.
+    public func pooledShape(_ pool: Pooling, language: String) throws -> (layers: Int, sentences: Int, dimension: Int) {
+        let path = ActivationsLayout.pooled(pool, language)
+        guard languages.contains(language) else {
+            throw ActivationsError.notActivations(file: url.path, reason: "no language '\(language)' (has \(languages.joined(separator: ", ")))")
+        }
+        guard file.root.contains(path) else {
+            throw ActivationsError.notActivations(file: url.path, reason: "missing dataset \(path) (pools present: \(pools.map(\.rawValue).joined(separator: ", ")))")
+        }
+        let shape = try file.root.dataset(path).shape
+        guard shape.count == 3, shape.allSatisfy({ $0 >= 0 }) else {
+            throw ActivationsError.notActivations(file: url.path, reason: "\(path) has shape \(shape), expected [layers, N, d]")
+        }
+        guard shape[1] == ids.count || (!isComplete && shape[1] <= ids.count) else {
+            throw ActivationsError.notActivations(file: url.path, reason: "\(path) has \(shape[1]) rows but /ids has \(ids.count)")
+        }
+        let (elements, overflow) = shape[1].multipliedReportingOverflow(by: shape[2])
+        guard !overflow, elements <= Self.maximumLayerElements else {
+            throw ActivationsError.notActivations(file: url.path, reason: "\(path) has an implausible shape \(shape)")
+        }
+        return (shape[0], shape[1], shape[2])
+    }
+
+    /// Layer `layer` of `/pooled/<pool>/<language>`: N × d floats, row-major (row n = sentence ids[n]).
+    public func pooled(_ pool: Pooling, language: String, layer: Int) throws -> [Float] {
+        let shape = try pooledShape(pool, language: language)
+        guard layer >= 0, layer < shape.layers else {
+            throw ActivationsError.notActivations(file: url.path, reason: "layer \(layer) is outside 0..<\(shape.layers) in \(ActivationsLayout.pooled(pool, language))")
+        }
+        let dataset = try file.root.dataset(ActivationsLayout.pooled(pool, language))
+        return try dataset.read(Float.self, offset: [layer, 0, 0], count: [1, shape.sentences, shape.dimension])
+    }
+
+    private static func integer(_ value: H5AttributeValue?) -> Int? {
+        switch value {
+        case let .int(v)?: return Int(v)
+        case let .ints(v)? where v.count == 1: return Int(v[0])
+        case let .double(v)? where v == v.rounded(): return Int(v)
+        default: return nil
+        }
+    }
+}

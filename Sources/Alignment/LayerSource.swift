@@ -1,0 +1,93 @@
+// Where the analysis gets sentence vectors: an activation file, or memory (tests, benchmark).
+import Activations
+import Foundation
+import LinearAlgebra
+
+/// Sentence vectors per language and layer; every language has the same sentences in the same order.
+public protocol LayerSource {
+    var languages: [String] { get }
+    /// Number of layers (n_layers + 1: index 0 = embeddings).
+    var layerCount: Int { get }
+    var sentenceCount: Int { get }
+    /// N × d vectors of `language` at `layer`.
+    func vectors(language: String, layer: Int) throws -> Matrix<Float>
+}
+
+/// `/pooled/<pool>/<lang>` of an activation file, one layer at a time.
+public struct ActivationsLayerSource: LayerSource {
+    public let reader: ActivationsReader
+    public let pool: Pooling
+    public let languages: [String]
+    public let layerCount: Int
+    public let sentenceCount: Int
+    public let dimension: Int
+
+    /// Checks that every language's dataset exists and has the same shape.
+    public init(reader: ActivationsReader, pool: Pooling) throws {
+        self.reader = reader
+        self.pool = pool
+        self.languages = reader.languages
+        var shape: (layers: Int, sentences: Int, dimension: Int)?
+        for language in reader.languages {
+            let s = try reader.pooledShape(pool, language: language)
+            if let shape, shape != s {
+                throw ActivationsError.notActivations(file: reader.url.path, reason: "\(ActivationsLayout.pooled(pool, language)) has shape [\(s.layers), \(s.sentences), \(s.dimension)] but another language has [\(shape.layers), \(shape.sentences), \(shape.dimension)]")
+            }
+            shape = s
+        }
+        let s = shape ?? (0, 0, 0)
+        (layerCount, sentenceCount, dimension) = (s.layers, s.sentences, s.dimension)
+    }
+
+    public func vectors(language: String, layer: Int) throws -> Matrix<Float> {
+        Matrix(rows: sentenceCount, cols: dimension, storage: try reader.pooled(pool, language: language, layer: layer))
+    }
+}
+
+/// Vectors held in memory: `layers[language][layer]`.
+public struct InMemoryLayerSource: LayerSource {
+    public let languages: [String]
+    public let layers: [String: [Matrix<Float>]]
+    public let layerCount: Int
+    public let sentenceCount: Int
+
+    public init(languages: [String], layers: [String: [Matrix<Float>]]) throws {
+        self.languages = languages
+        self.layers = layers
+        guard let first = languages.first, let stack = layers[first], let n = stack.first?.rows else {
+            throw AlignmentError.invalidSetting("no vectors given")
+        }
+        for language in languages {
+            guard let s = layers[language] else { throw AlignmentError.missingLanguage(language, available: Array(layers.keys).sorted()) }
+            guard s.count == stack.count, s.allSatisfy({ $0.rows == n && $0.cols == stack[0].cols }) else {
+                throw AlignmentError.shapeMismatch("language \(language) differs in layers or shape")
+            }
+        }
+        self.layerCount = stack.count
+        self.sentenceCount = n
+    }
+
+    public func vectors(language: String, layer: Int) throws -> Matrix<Float> {
+        guard let stack = layers[language] else { throw AlignmentError.missingLanguage(language, available: languages) }
+        guard stack.indices.contains(layer) else { throw AlignmentError.invalidSetting("layer \(layer) out of range") }
+        return stack[layer]
+    }
+}
+
+/// Vectors produced on demand by a function (the benchmark's synthetic data).
+public struct GeneratedLayerSource: LayerSource, Sendable {
+    public let languages: [String]
+    public let layerCount: Int
+    public let sentenceCount: Int
+    public let generate: @Sendable (String, Int) -> Matrix<Float>
+
+    public init(languages: [String], layerCount: Int, sentenceCount: Int,
+                generate: @escaping @Sendable (String, Int) -> Matrix<Float>) {
+        self.languages = languages
+        self.layerCount = layerCount
+        self.sentenceCount = sentenceCount
+        self.generate = generate
+    }
+
+    public func vectors(language: String, layer: Int) throws -> Matrix<Float> { generate(language, layer) }
+}

@@ -1,0 +1,148 @@
+// Dot products and cosine similarities between sentence vectors, always in Double.
+import LinearAlgebra
+
+/// One language's sentence vectors at one layer, prepared once and shared by every measure:
+/// centered rows X_c = X − 1μᵀ (Double), the mean μ, and the centered Gram K = X_c·X_cᵀ (dsyrk).
+/// Centering first keeps the large common component of LLM activations out of the products, so no
+/// measure subtracts two large numbers; raw dot products are rebuilt by adding the mean terms back.
+public struct LanguageVectors: Sendable {
+    public let centered: Matrix<Double>
+    public let mean: [Double]
+    /// K = X_c X_cᵀ: the doubly centered linear Gram HKH of Kornblith et al. 2019.
+    public let centeredGram: Matrix<Double>
+    /// (X_c μ)ᵢ: cross term between each centered row and the mean.
+    public let centeredDotMean: [Double]
+    public let meanNormSquared: Double
+
+    public var count: Int { centered.rows }
+    public var dimension: Int { centered.cols }
+
+    /// Prepares `x` ([N, d] Float). Means are accumulated in Double.
+    public init(_ x: Matrix<Float>) throws {
+        let n = x.rows, d = x.cols
+        guard x.storage.allSatisfy({ $0.isFinite }) else { throw AlignmentError.nonFinite("sentence vectors") }
+        var mean = [Double](repeating: 0, count: d)
+        var centered = Matrix<Double>(rows: n, cols: d)
+        x.storage.withUnsafeBufferPointer { src in
+            mean.withUnsafeMutableBufferPointer { mu in
+                for i in 0..<n {
+                    for j in 0..<d { mu[j] += Double(src[i * d + j]) }
+                }
+                if n > 0 { for j in 0..<d { mu[j] /= Double(n) } }
+                centered.storage.withUnsafeMutableBufferPointer { dst in
+                    for i in 0..<n {
+                        for j in 0..<d { dst[i * d + j] = Double(src[i * d + j]) - mu[j] }
+                    }
+                }
+            }
+        }
+        self.centered = centered
+        self.mean = mean
+        self.centeredGram = gram(centered)
+        self.centeredDotMean = matrixVector(centered, mean)
+        self.meanNormSquared = dot(mean, mean)
+    }
+
+    /// ‖x_i‖² of the raw rows: ‖x_c‖² + 2 x_c·μ + ‖μ‖².
+    /// ‖x_c,i‖²: squared norms of the centered rows.
+    public var centeredNormsSquared: [Double] { (0..<count).map { centeredGram[$0, $0] } }
+
+    public var rawNormsSquared: [Double] {
+        (0..<count).map { max(0, centeredGram[$0, $0] + 2 * centeredDotMean[$0] + meanNormSquared) }
+    }
+
+    /// The raw Gram X·Xᵀ rebuilt from the centered one.
+    public var rawGram: Matrix<Double> {
+        var g = centeredGram
+        let n = count, c = centeredDotMean, m2 = meanNormSquared
+        g.storage.withUnsafeMutableBufferPointer { p in
+            for i in 0..<n {
+                for j in 0..<n { p[i * n + j] += c[i] + c[j] + m2 }
+            }
+        }
+        return g
+    }
+}
+
+/// Raw dot products X·Yᵀ of two languages from their centered rows: X_cY_cᵀ (dgemm) plus the mean terms.
+public func rawDotProducts(_ x: LanguageVectors, _ y: LanguageVectors) -> Matrix<Double> {
+    rawDotProducts(centeredDots: centeredDotProducts(x, y), x, y)
+}
+
+/// X_c·Y_cᵀ by dgemm: dot products after per-language mean-centering.
+public func centeredDotProducts(_ x: LanguageVectors, _ y: LanguageVectors) -> Matrix<Double> {
+    matmul(x.centered, y.centered, transB: .transposed)
+}
+
+/// X·Yᵀ = X_cY_cᵀ + (X_cμ_y)1ᵀ + 1(Y_cμ_x)ᵀ + μ_x·μ_y, from the centered products (adds, never cancels).
+public func rawDotProducts(centeredDots: Matrix<Double>, _ x: LanguageVectors, _ y: LanguageVectors) -> Matrix<Double> {
+    var g = centeredDots
+    let xMuY = matrixVector(x.centered, y.mean), yMuX = matrixVector(y.centered, x.mean)
+    let mm = dot(x.mean, y.mean)
+    let n = x.count, m = y.count
+    g.storage.withUnsafeMutableBufferPointer { p in
+        for i in 0..<n {
+            for j in 0..<m { p[i * m + j] += xMuY[i] + yMuX[j] + mm }
+        }
+    }
+    return g
+}
+
+/// Cosine similarities from dot products and squared norms; a zero vector has cosine 0 with everything.
+public func cosineFromDots(_ dots: Matrix<Double>, rowNormsSquared: [Double], colNormsSquared: [Double]) -> Matrix<Double> {
+    var s = dots
+    let n = dots.rows, m = dots.cols
+    let ri = rowNormsSquared.map { $0 > 0 ? 1 / $0.squareRoot() : 0 }
+    let ci = colNormsSquared.map { $0 > 0 ? 1 / $0.squareRoot() : 0 }
+    s.storage.withUnsafeMutableBufferPointer { p in
+        for i in 0..<n {
+            for j in 0..<m { p[i * m + j] *= ri[i] * ci[j] }
+        }
+    }
+    return s
+}
+
+// MARK: - Small helpers
+
+@inline(__always)
+func dot(_ a: [Double], _ b: [Double]) -> Double {
+    var s = 0.0
+    for i in 0..<min(a.count, b.count) { s += a[i] * b[i] }
+    return s
+}
+
+/// A·v for row-major A (dgemm with one column).
+func matrixVector(_ a: Matrix<Double>, _ v: [Double]) -> [Double] {
+    guard a.rows > 0, a.cols > 0 else { return [Double](repeating: 0, count: a.rows) }
+    return matmul(a, Matrix(rows: v.count, cols: 1, storage: v)).storage
+}
+
+/// Row sums of the elementwise product Σⱼ AᵢⱼBᵢⱼ.
+func rowSumsOfProduct(_ a: Matrix<Double>, _ b: Matrix<Double>) -> [Double] {
+    let n = a.rows, m = a.cols
+    var out = [Double](repeating: 0, count: n)
+    a.storage.withUnsafeBufferPointer { pa in
+        b.storage.withUnsafeBufferPointer { pb in
+            for i in 0..<n {
+                var s = 0.0
+                for j in 0..<m { s += pa[i * m + j] * pb[i * m + j] }
+                out[i] = s
+            }
+        }
+    }
+    return out
+}
+
+/// Row sums of A.
+func rowSums(_ a: Matrix<Double>) -> [Double] {
+    let n = a.rows, m = a.cols
+    var out = [Double](repeating: 0, count: n)
+    a.storage.withUnsafeBufferPointer { p in
+        for i in 0..<n {
+            var s = 0.0
+            for j in 0..<m { s += p[i * m + j] }
+            out[i] = s
+        }
+    }
+    return out
+}

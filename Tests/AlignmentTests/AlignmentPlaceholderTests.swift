@@ -1,4 +1,0 @@
-import Testing
-
-// Replaced by the Alignment issue's tests.
-@Test func alignmentBuilds() { #expect(Bool(true)) }
