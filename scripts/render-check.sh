@@ -26,7 +26,8 @@ else
   align_dir=${ALIGNMENT_DIR:-}
   if [ -z "$align_dir" ]; then
     align_dir="$work/align"
-    "$BIN" align Tests/Fixtures/alignment/activations.h5 --output "$align_dir" --bootstrap 200 --seed 1 >/dev/null
+    "$BIN" align Tests/Fixtures/alignment/activations.h5 --output "$align_dir" --bootstrap 200 --seed 1 \
+      >"$work/align.log" 2>&1 || { cat "$work/align.log" >&2; exit 1; }
   fi
   "$BIN" plot "$align_dir" --output "$work/figures" --join-translations >/dev/null
   python3 scripts/render-check.py check-figures "$align_dir" "$work/figures"

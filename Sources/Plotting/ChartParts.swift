@@ -62,7 +62,7 @@ struct FigureHeader {
     private var legendRows: [[(LegendEntry, Double)]] {
         var rows: [[(LegendEntry, Double)]] = []
         var current: [(LegendEntry, Double)] = []
-        let prefix = legendTitle.map { estimatedTextWidth($0, size: ChartStyle.legendSize) + 12 } ?? 0
+        let prefix = legendTitle.map { estimatedTextWidth($0, size: ChartStyle.legendSize) * 1.15 + 16 } ?? 0
         var used = prefix
         let available = width - 2 * ChartStyle.outerMargin
         for entry in legend {
@@ -103,7 +103,7 @@ struct FigureHeader {
             if let legendTitle {
                 canvas.text(legendTitle, x: x, y: y, size: ChartStyle.legendSize, weight: "bold",
                             fill: ChartStyle.ink)
-                x += estimatedTextWidth(legendTitle, size: ChartStyle.legendSize) + 12
+                x += estimatedTextWidth(legendTitle, size: ChartStyle.legendSize) * 1.15 + 16
             }
             for (entry, itemWidth) in row {
                 canvas.beginGroup(className: "legend-entry", data: [("label", entry.label)])

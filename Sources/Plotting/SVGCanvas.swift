@@ -60,8 +60,9 @@ public struct SVGCanvas: Sendable {
 
     /// Opens `<g>` with optional class, transform and `data-*` attributes (tests and readers key on `class`).
     public mutating func beginGroup(className: String? = nil, transform: String? = nil,
-                                    data: [(String, String)] = []) {
-        var pairs: [(String, String?)] = [("class", className), ("transform", transform)]
+                                    data: [(String, String)] = [], shapeRendering: String? = nil) {
+        var pairs: [(String, String?)] = [("class", className), ("transform", transform),
+                                          ("shape-rendering", shapeRendering)]
         pairs += data.map { ("data-\($0.0)", $0.1) }
         body.append("<g\(Self.attributes(pairs))>")
         openGroups += 1
