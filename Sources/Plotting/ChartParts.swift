@@ -59,6 +59,19 @@ struct FigureHeader {
     let legendTitle: String?
     let width: Double
 
+    /// The width the title and subtitle need (bold text runs ~10 % wider than the estimate).
+    static func minimumWidth(title: String, subtitle: String?) -> Double {
+        let titleWidth = estimatedTextWidth(title, size: ChartStyle.titleSize) * 1.1
+        let subtitleWidth = subtitle.map { estimatedTextWidth($0, size: ChartStyle.subtitleSize) * 1.02 } ?? 0
+        return max(titleWidth, subtitleWidth) + 2 * ChartStyle.outerMargin + 8
+    }
+
+    /// Says so in the plot area when a figure has no panels, rather than leaving it blank.
+    static func drawEmptyNote(on canvas: inout SVGCanvas, top: Double) {
+        canvas.text("No data for this figure in the input.", x: ChartStyle.outerMargin, y: top + 30,
+                    size: ChartStyle.axisTitleSize, fill: ChartStyle.mutedInk, className: "empty-note")
+    }
+
     private var legendRows: [[(LegendEntry, Double)]] {
         var rows: [[(LegendEntry, Double)]] = []
         var current: [(LegendEntry, Double)] = []

@@ -71,7 +71,10 @@ public struct Heatmap: Sendable {
     private var cellWidth: Double { AxesPainter.leftGutter + panelSize + 18 }
     private var cellHeight: Double { Self.panelTitleBand + panelSize + AxesPainter.bottomGutter + 8 }
 
-    public var width: Double { 2 * ChartStyle.outerMargin + Double(columnCount) * cellWidth + Self.colorBarWidth }
+    public var width: Double {
+        max(2 * ChartStyle.outerMargin + Double(columnCount) * cellWidth + Self.colorBarWidth,
+            FigureHeader.minimumWidth(title: title, subtitle: subtitle))
+    }
     private var header: FigureHeader {
         FigureHeader(title: title, subtitle: subtitle, legend: [], legendTitle: nil, width: width)
     }
@@ -92,6 +95,7 @@ public struct Heatmap: Sendable {
     func canvas() -> SVGCanvas {
         var canvas = SVGCanvas(width: width.rounded(.up), height: height.rounded(.up))
         header.draw(on: &canvas)
+        if panels.isEmpty { FigureHeader.drawEmptyNote(on: &canvas, top: header.height) }
         for (panel, frame) in zip(panels, frames()) { draw(panel, in: frame, on: &canvas) }
         drawColorBar(on: &canvas)
         return canvas

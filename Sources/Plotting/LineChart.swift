@@ -130,7 +130,10 @@ public struct LineChart: Sendable {
     private var cellHeight: Double { panelTitleBand + panelHeight + AxesPainter.bottomGutter + 8 }
 
     /// Total figure width in pixels.
-    public var width: Double { 2 * ChartStyle.outerMargin + Double(columnCount) * cellWidth }
+    public var width: Double {
+        max(2 * ChartStyle.outerMargin + Double(columnCount) * cellWidth,
+            FigureHeader.minimumWidth(title: title, subtitle: subtitle))
+    }
 
     private var header: FigureHeader {
         FigureHeader(title: title, subtitle: subtitle, legend: legend, legendTitle: legendTitle, width: width)
@@ -159,6 +162,7 @@ public struct LineChart: Sendable {
     func canvas() -> SVGCanvas {
         var canvas = SVGCanvas(width: width.rounded(.up), height: height.rounded(.up))
         header.draw(on: &canvas)
+        if panels.isEmpty { FigureHeader.drawEmptyNote(on: &canvas, top: header.height) }
         for (panel, placed) in zip(panels, layout()) {
             draw(panel, placed, on: &canvas)
         }

@@ -72,7 +72,10 @@ public struct ScatterGrid: Sendable {
     private var cellWidth: Double { AxesPainter.leftGutter + panelSize + 18 }
     private var cellHeight: Double { Self.panelTitleBand + panelSize + AxesPainter.bottomGutter + 8 }
 
-    public var width: Double { 2 * ChartStyle.outerMargin + Double(columnCount) * cellWidth }
+    public var width: Double {
+        max(2 * ChartStyle.outerMargin + Double(columnCount) * cellWidth,
+            FigureHeader.minimumWidth(title: title, subtitle: subtitle))
+    }
     private var header: FigureHeader {
         FigureHeader(title: title, subtitle: subtitle, legend: legend, legendTitle: legendTitle, width: width)
     }
@@ -96,6 +99,7 @@ public struct ScatterGrid: Sendable {
     func canvas() -> SVGCanvas {
         var canvas = SVGCanvas(width: width.rounded(.up), height: height.rounded(.up))
         header.draw(on: &canvas)
+        if panels.isEmpty { FigureHeader.drawEmptyNote(on: &canvas, top: header.height) }
         for (panel, placed) in zip(panels, layout()) { draw(panel, placed, on: &canvas) }
         return canvas
     }

@@ -175,7 +175,7 @@ struct AlignmentFigures {
         }
         if let peak = report.peak, !peak.curve.isEmpty {
             let mean = LineSeries(name: "mean over pairs", color: RGBColor(0x000000), points: points(peak.curve))
-            panels.append(LinePanel(title: "\(Self.title(of: peak.metric)), mean over \(report.pairs.count) pairs",
+            panels.append(LinePanel(title: "Mean over \(report.pairs.count) pairs: \(peak.metric) (locates the peak)",
                                     xLabel: Self.layerAxis, yLabel: peak.metric.replacingOccurrences(of: "_", with: " "),
                                     series: [mean], peak: peakMarker))
         }

@@ -185,3 +185,40 @@ struct XMLValidityTests {
         #expect(SVGInspection.parse(String(html[start.lowerBound..<end.upperBound])) != nil)
     }
 }
+
+@Suite("Text stays inside the figure")
+struct ViewportTests {
+    /// Horizontal extent of a `<text>` from its anchor and the width estimate the layout uses.
+    static func extent(_ text: ParsedElement) -> (Double, Double)? {
+        guard let x = text.number("x"), let size = text.number("font-size") else { return nil }
+        let bold = text.attributes["font-weight"] == "bold" ? 1.1 : 1.0
+        let width = estimatedTextWidth(text.text, size: size) * bold
+        switch text.attributes["text-anchor"] {
+        case "middle": return (x - width / 2, x + width / 2)
+        case "end": return (x - width, x)
+        default: return (x, x + width)
+        }
+    }
+
+    @Test("every unrotated label fits horizontally and every label vertically, also with no panels and a long title")
+    func labelsInside() throws {
+        let longTitle = "A rather long figure title that is wider than an empty figure would otherwise be drawn"
+        let documents = [
+            SampleCharts.curves().svg(), SampleCharts.heatmap().svg(), SampleCharts.scatter().svg(),
+            LineChart(title: longTitle, subtitle: "nothing measured", panels: [], legend: []).svg(),
+            Heatmap(title: longTitle, panels: [], colorBarLabel: "CKA").svg(),
+            ScatterGrid(title: longTitle, panels: [], legend: []).svg(),
+        ]
+        for svg in documents {
+            let parsed = try #require(SVGInspection.parse(svg))
+            let root = try #require(parsed.elements.first)
+            let width = try #require(root.number("width")), height = try #require(root.number("height"))
+            for text in parsed.elements(named: "text") {
+                let y = try #require(text.number("y"))
+                #expect(y > 0 && y < height, "\(text.text) at y \(y) outside 0…\(height)")
+                guard text.attributes["transform"] == nil, let (left, right) = Self.extent(text) else { continue }
+                #expect(left >= 0 && right <= width, "\(text.text) spans \(left)…\(right), figure width \(width)")
+            }
+        }
+    }
+}
