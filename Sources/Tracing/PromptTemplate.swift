@@ -77,7 +77,7 @@ extension PromptTemplate {
     /// is found by tokenizing the prompt up to the sentence's start and up to its end, and taking the
     /// length of each result's common prefix with the whole prompt's ids. Templates put the sentence
     /// between newlines, where neither SentencePiece nor byte-level BPE merges across, so the span is
-    /// exact; nil when the tokenizer merged across a boundary so that the span would be empty.
+    /// exact; nil when the tokenizer merged across a boundary so that no consistent span exists.
     public func encode(_ sentence: String, tokenizer: any Tokenizer, addBOS: Bool,
                        instruction: String = PromptTemplate.defaultInstruction) -> EncodedPrompt? {
         let (prefix, suffix) = surroundings(instruction: instruction)
@@ -87,7 +87,7 @@ extension PromptTemplate {
         let start = prefix.isEmpty ? bosEnd : Self.commonPrefixLength(ids, tokenizer.encode(prefix, addBOS: addBOS))
         let end = suffix.isEmpty ? ids.count
             : Self.commonPrefixLength(ids, tokenizer.encode(prefix + sentence, addBOS: addBOS))
-        guard start >= bosEnd, end > start else { return nil }
+        guard start >= bosEnd, end >= start else { return nil }
         return EncodedPrompt(ids: ids, startsWithBOS: startsWithBOS, sentenceSpan: start..<end)
     }
 

@@ -23,6 +23,12 @@ public struct TraceBatch: Sendable, Equatable {
     public var sentences: Range<Int>
     /// Indices into that language's concatenated token ids.
     public var tokens: Range<Int>
+
+    public init(language: Int, sentences: Range<Int>, tokens: Range<Int>) {
+        self.language = language
+        self.sentences = sentences
+        self.tokens = tokens
+    }
 }
 
 /// The tokenized corpus and its batches.

@@ -1,0 +1,20 @@
+// Every way writing or resuming an activation file can fail, each naming the file and the problem.
+import Foundation
+
+/// Errors of the Activations module.
+public enum ActivationsError: Error, LocalizedError, Equatable {
+    /// The file is not an activation file of this format, or its contents contradict the layout.
+    case notActivations(file: String, reason: String)
+    /// A write's shape does not match the dataset it targets.
+    case badWrite(file: String, dataset: String, reason: String)
+    /// The progress journal is unreadable.
+    case badJournal(file: String, reason: String)
+
+    public var errorDescription: String? {
+        switch self {
+        case let .notActivations(file, reason): return "\(file): not a usable activation file: \(reason)"
+        case let .badWrite(file, dataset, reason): return "\(file): \(dataset): \(reason)"
+        case let .badJournal(file, reason): return "\(file): unreadable progress journal: \(reason)"
+        }
+    }
+}
