@@ -1,0 +1,65 @@
+// An open HDF5 file.
+import CHDF5
+import Foundation
+
+/// An open HDF5 file; the file is closed when this object and every group and dataset opened from it are
+/// gone. Instances can be shared across threads: the identifier never changes and every libhdf5 call goes
+/// through the module's one lock.
+public final class H5File: @unchecked Sendable {
+    let id: hid_t
+    /// Where the file is.
+    public let url: URL
+
+    private init(id: hid_t, url: URL) {
+        self.id = id
+        self.url = url
+    }
+
+    deinit {
+        let id = self.id
+        HDF5Library.locked { _ = H5Fclose(id) }
+    }
+
+    /// Creates a new file. Refuses a file that already exists unless `overwrite`, in which case that file is
+    /// truncated (`H5F_ACC_TRUNC`; `H5F_ACC_EXCL` otherwise, so a file appearing in between is not lost).
+    public static func create(_ url: URL, overwrite: Bool = false) throws -> H5File {
+        let site = H5Site(file: url.path, path: "/")
+        if !overwrite && FileManager.default.fileExists(atPath: url.path) {
+            throw HDF5Error.fileExists(file: url.path)
+        }
+        return try HDF5Library.locked {
+            let flags = overwrite ? ih5_f_acc_trunc() : ih5_f_acc_excl()
+            let id = try site.check(H5Fcreate(url.path, flags, ih5_p_default(), ih5_p_default()), "H5Fcreate")
+            return H5File(id: id, url: url)
+        }
+    }
+
+    /// Opens an existing file, read-only unless `writable`.
+    public static func open(_ url: URL, writable: Bool = false) throws -> H5File {
+        let site = H5Site(file: url.path, path: "/")
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+            throw HDF5Error.fileNotFound(file: url.path)
+        }
+        if isDirectory.boolValue { throw HDF5Error.notHDF5(file: url.path) }
+        return try HDF5Library.locked {
+            // H5Fis_hdf5 looks for the superblock signature at 0, 512, 1024, … (after any user block).
+            if try site.check(H5Fis_hdf5(url.path), "H5Fis_hdf5") == 0 {
+                throw HDF5Error.notHDF5(file: url.path)
+            }
+            let flags = writable ? ih5_f_acc_rdwr() : ih5_f_acc_rdonly()
+            let id = try site.check(H5Fopen(url.path, flags, ih5_p_default()), "H5Fopen")
+            return H5File(id: id, url: url)
+        }
+    }
+
+    /// The root group `/`. It uses the file identifier as its location, which libhdf5 accepts wherever a
+    /// group is expected (the root group is the file's location), so getting it cannot fail.
+    public var root: H5Group { H5Group(rootOf: self) }
+
+    /// Writes every buffered change of the file to disk (`H5Fflush`, global scope).
+    public func flush() throws {
+        let site = H5Site(file: url.path, path: "/")
+        _ = try HDF5Library.locked { try site.check(H5Fflush(id, H5F_SCOPE_GLOBAL), "H5Fflush") }
+    }
+}

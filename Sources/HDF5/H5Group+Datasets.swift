@@ -1,0 +1,175 @@
+// Creating datasets in a group.
+import CHDF5
+import Foundation
+
+extension H5Group {
+    /// Creates a dataset of `T` with extent `shape` (rank 0 is a scalar) and returns it open.
+    ///
+    /// - `maxShape`: the extent it may grow to, one entry per dimension, nil for unlimited
+    ///   (`H5S_UNLIMITED`); nil means fixed at `shape`.
+    /// - `chunk`: chunk extent. Growable, deflated or shuffled datasets must be chunked; without `chunk`
+    ///   they get one that halves the largest dimension until a chunk is at most 1 MiB (the size of
+    ///   libhdf5's default chunk cache).
+    /// - `deflate`: zlib level 0…9 (`H5Pset_deflate`); `shuffle` adds the byte-shuffle filter before it
+    ///   (`H5Pset_shuffle`), which groups the bytes of each significance and helps deflate on floats.
+    /// - `allocateEarly`: allocate all chunks at creation (`H5D_ALLOC_TIME_EARLY`) instead of on first write.
+    ///
+    /// Missing intermediate groups are created. Refuses a path that already exists.
+    public func createDataset<T: HDF5Scalar>(
+        _ path: String, of: T.Type, shape: [Int], maxShape: [Int?]? = nil, chunk: [Int]? = nil,
+        deflate: Int? = nil, shuffle: Bool = false, allocateEarly: Bool = false
+    ) throws -> H5Dataset {
+        try HDF5Library.locked {
+            let site = site(for: path)
+            let layout = try DatasetLayout(shape: shape, maxShape: maxShape, chunk: chunk, deflate: deflate,
+                                           shuffle: shuffle, elementSize: T.hdf5Kind.byteCount, site: site)
+            return try create(path, fileType: T.hdf5Kind.fileType, layout: layout, allocateEarly: allocateEarly)
+        }
+    }
+
+    /// Creates a dataset of `T` with extent `shape`, writes `values` (row-major) and returns it open.
+    public func writeDataset<T: HDF5Scalar>(
+        _ path: String, _ values: [T], shape: [Int], chunk: [Int]? = nil, deflate: Int? = nil,
+        shuffle: Bool = false
+    ) throws -> H5Dataset {
+        try HDF5Library.locked {
+            let site = site(for: path)
+            guard let expected = _elementCount(shape), expected == values.count else {
+                throw site.shapeMismatch("\(values.count) values for shape \(shape)")
+            }
+            let dataset = try createDataset(path, of: T.self, shape: shape, chunk: chunk, deflate: deflate,
+                                            shuffle: shuffle)
+            try dataset.write(values)
+            return dataset
+        }
+    }
+
+    /// Creates a 1-D dataset of variable-length UTF-8 strings holding `values` and returns it open.
+    public func writeStrings(_ path: String, _ values: [String]) throws -> H5Dataset {
+        try HDF5Library.locked {
+            let site = site(for: path)
+            let layout = try DatasetLayout(shape: [values.count], maxShape: nil, chunk: nil, deflate: nil,
+                                           shuffle: false, elementSize: 16, site: site)
+            let type = try H5Strings.variableUTF8Type(site: site)
+            defer { _ = H5Tclose(type) }
+            let dataset = try create(path, fileType: type, layout: layout, allocateEarly: false)
+            try H5Strings.withCStrings(values) { buffer in
+                guard let buffer else { return }
+                try site.check(H5Dwrite(dataset.id, type, ih5_s_all(), ih5_s_all(), ih5_p_default(), buffer),
+                               "H5Dwrite")
+            }
+            return dataset
+        }
+    }
+
+    /// `H5Dcreate2` with the dataspace and creation properties of `layout` (lock held).
+    private func create(_ path: String, fileType: hid_t, layout: DatasetLayout, allocateEarly: Bool) throws -> H5Dataset {
+        let site = site(for: path)
+        if path.isEmpty { throw site.invalid("empty dataset path") }
+        if linkExists(path) { throw HDF5Error.objectExists(file: site.file, path: site.path) }
+
+        let space: hid_t
+        if layout.shape.isEmpty {
+            space = try site.check(H5Screate(H5S_SCALAR), "H5Screate")
+        } else {
+            var current = layout.shape.map { hsize_t($0) }
+            var maximum = layout.maxShape.map { $0.map { hsize_t($0) } ?? ih5_s_unlimited() }
+            space = try site.check(H5Screate_simple(Int32(current.count), &current, &maximum), "H5Screate_simple")
+        }
+        defer { _ = H5Sclose(space) }
+
+        let properties = try site.check(H5Pcreate(ih5_p_dataset_create()), "H5Pcreate(dataset create)")
+        defer { _ = H5Pclose(properties) }
+        if let chunk = layout.chunk {
+            var extent = chunk.map { hsize_t($0) }
+            try site.check(H5Pset_chunk(properties, Int32(extent.count), &extent), "H5Pset_chunk")
+        }
+        // Filters run in the order they are added: shuffle first, so deflate sees the regrouped bytes.
+        if layout.shuffle { try site.check(H5Pset_shuffle(properties), "H5Pset_shuffle") }
+        if let level = layout.deflate { try site.check(H5Pset_deflate(properties, UInt32(level)), "H5Pset_deflate") }
+        if allocateEarly {
+            try site.check(H5Pset_alloc_time(properties, H5D_ALLOC_TIME_EARLY), "H5Pset_alloc_time")
+        }
+
+        let linkProperties = try intermediateGroupsLinkProperties(site)
+        defer { _ = H5Pclose(linkProperties) }
+        let id = try site.check(H5Dcreate2(self.id, path, fileType, space, linkProperties, properties,
+                                           ih5_p_default()), "H5Dcreate2")
+        return H5Dataset(id: id, file: file, path: site.path)
+    }
+}
+
+/// The validated extent, growth limit, chunking and filters of a dataset to create.
+struct DatasetLayout {
+    let shape: [Int]
+    let maxShape: [Int?]
+    let chunk: [Int]?
+    let deflate: Int?
+    let shuffle: Bool
+
+    /// libhdf5 refuses chunks of 4 GiB or more.
+    static let chunkByteLimit = 1 << 32 - 1
+    /// Target size of a chosen chunk: libhdf5's default chunk cache (1 MiB) then holds a whole chunk.
+    static let chosenChunkBytes = 1 << 20
+
+    init(shape: [Int], maxShape: [Int?]?, chunk: [Int]?, deflate: Int?, shuffle: Bool, elementSize: Int,
+         site: H5Site) throws {
+        if shape.contains(where: { $0 < 0 }) { throw site.invalid("negative extent in shape \(shape)") }
+        guard _elementCount(shape) != nil else { throw site.invalid("shape \(shape) overflows") }
+        let maxShape = maxShape ?? shape.map { $0 }
+        guard maxShape.count == shape.count else {
+            throw site.shapeMismatch("maxShape \(maxShape) does not match the rank of shape \(shape)")
+        }
+        for (extent, limit) in zip(shape, maxShape) {
+            if let limit, limit < extent {
+                throw site.shapeMismatch("maxShape \(maxShape) is smaller than shape \(shape)")
+            }
+        }
+        if let deflate, !(0...9).contains(deflate) {
+            throw site.invalid("deflate level \(deflate) is outside 0…9")
+        }
+        let growable = zip(shape, maxShape).contains { extent, limit in limit != extent }
+        let needsChunks = growable || deflate != nil || shuffle || chunk != nil
+        if shape.isEmpty && needsChunks {
+            throw site.invalid("a scalar dataset cannot be chunked, filtered or grown")
+        }
+
+        var chosen: [Int]? = nil
+        if let chunk {
+            guard chunk.count == shape.count else {
+                throw site.shapeMismatch("chunk \(chunk) does not match the rank of shape \(shape)")
+            }
+            for (extent, limit) in zip(chunk, maxShape) {
+                if extent < 1 { throw site.invalid("chunk \(chunk) has an extent below 1") }
+                if let limit, extent > limit {
+                    throw site.invalid("chunk \(chunk) exceeds the fixed dimensions of maxShape \(maxShape)")
+                }
+            }
+            guard let count = _elementCount(chunk),
+                  case let (bytes, overflow) = count.multipliedReportingOverflow(by: elementSize),
+                  !overflow, bytes <= Self.chunkByteLimit else {
+                throw site.invalid("chunk \(chunk) is 4 GiB or more")
+            }
+            chosen = chunk
+        } else if needsChunks {
+            chosen = Self.chooseChunk(shape: shape, maxShape: maxShape, elementSize: elementSize)
+        }
+        self.shape = shape
+        self.maxShape = maxShape
+        self.chunk = chosen
+        self.deflate = deflate
+        self.shuffle = shuffle
+    }
+
+    /// Starts from the current extent (at least 1, at most a fixed limit) and halves the largest dimension
+    /// until a chunk is at most `chosenChunkBytes`.
+    static func chooseChunk(shape: [Int], maxShape: [Int?], elementSize: Int) -> [Int] {
+        var chunk = zip(shape, maxShape).map { extent, limit in max(1, min(extent, limit ?? Int.max)) }
+        while let count = _elementCount(chunk), count > 1, count > chosenChunkBytes / elementSize
+            || count.multipliedReportingOverflow(by: elementSize).overflow {
+            guard let largest = chunk.indices.max(by: { chunk[$0] < chunk[$1] }) else { break }
+            chunk[largest] = (chunk[largest] + 1) / 2
+        }
+        return chunk
+    }
+}

@@ -1,1 +1,0 @@
-// HDF5: filled in by its issue.
