@@ -25,6 +25,9 @@ extension Checkpoint {
         // llama.cpp's LLaMA converter permutes Q and K rows per head for interleaved RoPE; undo it.
         var permuted: [String: Int] = [:]
         if config.architecture == .llama {
+            guard config.headDim % 2 == 0 else {
+                throw CheckpointError.badConfig(file: url.path, reason: "head dimension \(config.headDim) is odd; RoPE needs pairs")
+            }
             for layer in 0..<config.nLayers {
                 permuted["blk.\(layer).attn_q.weight"] = config.headDim
                 permuted["blk.\(layer).attn_k.weight"] = config.headDim
@@ -103,12 +106,15 @@ enum GGUFNames {
 /// `ModelConfig` from llama.cpp's metadata keys (`{arch}.block_count`, `{arch}.attention.head_count`, …;
 /// gguf-py `constants.py` `Keys`).
 enum GGUFConfig {
+    /// More layers than any published model; bounds the per-layer lists built from `block_count`.
+    static let maximumLayers = 1 << 12
+
     static func llama(_ file: GGUFFile) throws -> ModelConfig {
         let m = Metadata(file: file, architecture: "llama")
         let nHeads = try m.int("attention.head_count")
         let dModel = try m.int("embedding_length")
         let headDim = try m.optionalInt("attention.key_length") ?? dModel / max(nHeads, 1)
-        let nLayers = try m.int("block_count")
+        let nLayers = try m.int("block_count", atMost: maximumLayers)
         return ModelConfig(
             architecture: .llama, nLayers: nLayers, dModel: dModel, nHeads: nHeads,
             nKVHeads: try m.optionalInt("attention.head_count_kv") ?? nHeads, headDim: headDim,
@@ -124,7 +130,7 @@ enum GGUFConfig {
         let nHeads = try m.int("attention.head_count")
         let dModel = try m.int("embedding_length")
         let headDim = try m.optionalInt("attention.key_length") ?? dModel / max(nHeads, 1)
-        let nLayers = try m.int("block_count")
+        let nLayers = try m.int("block_count", atMost: maximumLayers)
         return ModelConfig(
             architecture: .gemma3, nLayers: nLayers, dModel: dModel, nHeads: nHeads,
             nKVHeads: try m.optionalInt("attention.head_count_kv") ?? nHeads, headDim: headDim,
@@ -155,14 +161,18 @@ enum GGUFConfig {
             .badConfig(file: file.path, reason: "metadata \(architecture).\(key) \(what)")
         }
 
-        func optionalInt(_ key: String) throws -> Int? {
+        /// Sizes above this are refused so that nothing derived from them (layer lists, products of
+        /// heads and head sizes) can overflow or allocate absurdly.
+        static let largestSize = 1 << 24
+
+        func optionalInt(_ key: String, atMost limit: Int = largestSize) throws -> Int? {
             guard let v = value(key) else { return nil }
-            guard let n = v.int, n > 0 else { throw bad(key, "must be a positive integer") }
+            guard let n = v.int, n > 0, n <= limit else { throw bad(key, "must be an integer in 1…\(limit)") }
             return n
         }
 
-        func int(_ key: String) throws -> Int {
-            guard let n = try optionalInt(key) else { throw bad(key, "is missing") }
+        func int(_ key: String, atMost limit: Int = largestSize) throws -> Int {
+            guard let n = try optionalInt(key, atMost: limit) else { throw bad(key, "is missing") }
             return n
         }
 
