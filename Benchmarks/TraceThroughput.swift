@@ -2,6 +2,7 @@
 // mean-pooled, written to HDF5), block-matmul GFLOP/s next to the sgemm peak, and where the time goes.
 import Activations
 import Checkpoints
+import Corpus
 import Foundation
 import Models
 import Tokenizers
@@ -50,17 +51,11 @@ enum TraceThroughputBenchmark {
         }
     }
 
-    /// The corpus as a trace input (the shipped TSV: header `id<TAB>lang…`, no quoting).
-    static func readTSV(_ path: String, languages: Int?) throws -> TraceCorpus {
-        let text = try String(contentsOfFile: path, encoding: .utf8)
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: true).map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
-        guard let header = lines.first, header.count > 1 else {
-            throw TracingError.badCorpus(source: path, reason: "no header")
-        }
-        let langCount = min(header.count - 1, languages ?? Int.max)
-        let body = lines.dropFirst()
-        return try TraceCorpus(source: path, languages: Array(header[1...langCount]), ids: body.map { $0[0] },
-                               texts: (1...langCount).map { c in body.map { $0.count > c ? $0[c] : "" } })
+    /// The corpus as a trace input (all 12 languages, or 3 with --quick).
+    static func readCorpus(_ path: String, quick: Bool) throws -> TraceCorpus {
+        let full = try ParallelCorpus.load(URL(fileURLWithPath: path))
+        let c = quick ? try full.selecting(languages: Array(full.languages.prefix(3))) : full
+        return try TraceCorpus(source: path, languages: c.languages, ids: c.ids, texts: c.texts)
     }
 
     static func measure(name: String, model: URL, corpus: String, quick: Bool) throws -> Row {
@@ -70,12 +65,12 @@ enum TraceThroughputBenchmark {
         var mark = clock.now
         let checkpoint = try Checkpoint.open(model)
         let decoder = try ModelLoader.load(checkpoint)
-        let tokenizer = try BenchTokenizer.load(checkpoint)
+        let tokenizer = try Tokenizers.load(for: checkpoint)
         let load = seconds(clock.now - mark)
 
         mark = clock.now
         let settings = try TraceSettings(pools: [.mean], batchTokens: 2048)
-        let plan = try TracePlan(corpus: try readTSV(corpus, languages: quick ? 3 : nil), tokenizer: tokenizer, settings: settings)
+        let plan = try TracePlan(corpus: try readCorpus(corpus, quick: quick), tokenizer: tokenizer, settings: settings)
         let tokenize = seconds(clock.now - mark)
 
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("interlingua-bench-\(UUID().uuidString)")
@@ -109,9 +104,3 @@ enum TraceThroughputBenchmark {
     }
 }
 
-/// The tokenizer of a checkpoint (arrives with the Tokenizers module).
-enum BenchTokenizer {
-    static func load(_ checkpoint: Checkpoint) throws -> any Tokenizer {
-        throw TracingError.badOption("tokenizers arrive with the Tokenizers module")
-    }
-}

@@ -1,4 +1,5 @@
 import Checkpoints
+import Corpus
 import Foundation
 import Tokenizers
 import Tracing
@@ -6,12 +7,13 @@ import Tracing
 /// The trace command's inputs from paths: corpus, tokenizer, and the model's identity for `--resume`.
 enum TraceInputs {
     /// The corpus at `path` restricted to `languages` (all when nil).
-    static func corpus(at path: String, languages: [String]?, split: String) throws -> TraceCorpus {
-        throw TracingError.badCorpus(source: path, reason: "corpus reading arrives with the Corpus module")
+    static func corpus(at path: String, languages: [String]?, split: String, limit: Int?) throws -> TraceCorpus {
+        let corpus = try ParallelCorpus.load(URL(fileURLWithPath: path), languages: languages, split: split, limit: limit)
+        return try TraceCorpus(source: path, languages: corpus.languages, ids: corpus.ids, texts: corpus.texts)
     }
 
     static func tokenizer(for checkpoint: Checkpoint) throws -> any Tokenizer {
-        throw TracingError.badOption("\(checkpoint.url.path): tokenizers arrive with the Tokenizers module")
+        try Tokenizers.load(for: checkpoint)
     }
 
     /// Files of a model folder that define the model (outputs written next to them do not).

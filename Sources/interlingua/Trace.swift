@@ -94,9 +94,8 @@ struct Trace: ParsableCommand {
             batchTokens: batchTokens)
 
         // Corpus errors surface before the model is even opened.
-        var traceCorpus = try TraceInputs.corpus(at: corpus, languages: languages?.split(separator: ",").map(String.init),
-                                                 split: split)
-        if let limit { traceCorpus = traceCorpus.prefix(limit) }
+        let traceCorpus = try TraceInputs.corpus(at: corpus, languages: languages?.split(separator: ",").map(String.init),
+                                                 split: split, limit: limit)
 
         var mark = clock.now
         let modelURL = URL(fileURLWithPath: model)

@@ -74,19 +74,22 @@ struct KillResumeTests {
         let corpus = dir.appendingPathComponent("corpus.tsv")
         try writeCorpus(corpus, rows: 240)
         func arguments(_ output: URL) -> [String] {
-            [Self.model.path, corpus.path, "--output", output.path, "--pool", "mean,last,weighted",
+            ["trace", Self.model.path, corpus.path, "--output", output.path, "--pool", "mean,last,weighted",
              "--token-states", "--batch-tokens", "48", "--threads", "1"]
         }
         let reference = dir.appendingPathComponent("reference.h5")
+        let started = Date()
         let clean = try runInterlingua(arguments(reference))
-        #expect(clean.status == 0, "\(clean.stderr)")
+        try #require(clean.status == 0, "\(clean.stderr)")
+        let wall = Date().timeIntervalSince(started)
 
         let output = dir.appendingPathComponent("killed.h5")
-        // Kill moments from the very start (creation) to late in the run, then let the last resume finish.
+        // Kill moments from the very start (loading, file creation) to late in the run, as fractions of an
+        // uninterrupted run's wall time; each resume has less left to do, so the last ones may finish.
         var kills = 0
         var finished = false
-        for delay in [0.005, 0.02, 0.05, 0.08, 0.12, 0.16, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6] {
-            let result = try runInterlingua(arguments(output) + ["--resume"], killAfter: delay)
+        for fraction in [0.002, 0.01, 0.03, 0.06, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.45, 0.6] {
+            let result = try runInterlingua(arguments(output) + ["--resume"], killAfter: fraction * wall)
             if result.status == nil { kills += 1 } else {
                 #expect(result.status == 0, "\(result.stderr)")
                 finished = true
