@@ -1,2 +1,6 @@
-// `make bench`: filled in by the tracer and alignment issues.
-print("no benchmarks yet")
+// `make bench`: one benchmark per file; this file only runs them in order.
+import Foundation
+
+let arguments = Set(CommandLine.arguments.dropFirst())
+let peak = SgemmPeakBenchmark.run()
+TraceThroughputBenchmark.run(sgemmPeakGFLOPS: peak, quick: arguments.contains("--quick"))

@@ -5,10 +5,11 @@ import Foundation
 /// Weights stay memory-mapped in their stored dtype; `decode` converts a tensor (or some of its rows)
 /// to Float into the caller's buffer.
 ///
-/// (Skeleton: the checkpoints issue fills in `open` and the readers behind it.)
 public final class Checkpoint: @unchecked Sendable {
     public enum Format: String, Sendable {
         case huggingFaceFolder = "hf-folder", safetensors, gguf
+        /// A single `torch.save` zip (`pytorch_model.bin`) opened on its own.
+        case pytorch
     }
 
     /// What the tokenizer can be built from.
@@ -43,10 +44,51 @@ public final class Checkpoint: @unchecked Sendable {
         self.entries = entries
     }
 
-    /// Opens a `.gguf` file, a `.safetensors` file or a Hugging Face folder.
+    /// Opens a `.gguf` file, a `.safetensors` file, a PyTorch `.bin` (torch.save zip) or a Hugging Face
+    /// folder. Files are recognised by their magic (`GGUF`, `PK\3\4`), else by extension. When the
+    /// architecture is known the checkpoint is validated: every tensor a forward pass needs is present with
+    /// the shape the configuration implies (`tensorNotFound` / `shapeMismatch`), and tied embeddings serve
+    /// `lm_head.weight` from `model.embed_tokens.weight`.
     public static func open(_ url: URL) throws -> Checkpoint {
-        throw CheckpointError.unsupported(file: url.path, reason: "checkpoint reading is not built yet")
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+            throw CheckpointError.unreadable(file: url.path, reason: "no such file or folder")
+        }
+        let opened: Checkpoint
+        if isDirectory.boolValue {
+            opened = try openHuggingFaceFolder(url)
+        } else {
+            let file = try MappedFile(url)
+            let magic = file.count >= 4 ? Array(try file.bytes(at: 0, count: 4)) : []
+            let ext = url.pathExtension.lowercased()
+            if magic == Array("GGUF".utf8) || ext == "gguf" {
+                opened = try openGGUF(url)
+            } else if magic == [0x50, 0x4B, 0x03, 0x04] || ext == "bin" || ext == "pt" || ext == "pth" {
+                opened = try single(url, format: .pytorch, store: TorchStore.open(url))
+            } else if ext == "safetensors" {
+                opened = try single(url, format: .safetensors, store: SafetensorsStore.open(url))
+            } else {
+                throw CheckpointError.unsupported(file: url.path, reason: "not a GGUF, safetensors or PyTorch zip file, nor a folder")
+            }
+        }
+        return try opened.validated()
     }
+
+    /// A lone weights file: tensors under their own (canonicalised) names, no configuration.
+    private static func single(_ url: URL, format: Format, store: any TensorStore) throws -> Checkpoint {
+        var entries: [String: (store: any TensorStore, name: String)] = [:]
+        for (canonical, source) in try canonicalNames(store) { entries[canonical] = (store, source) }
+        return Checkpoint(url: url, format: format, config: nil, metadata: [:], tokenizerSource: .none, entries: entries)
+    }
+
+    /// The canonical name for `name`, given either canonically or as the container's own name.
+    public func canonicalName(for name: String) -> String? {
+        if entries[name] != nil { return name }
+        return entries.first { $0.value.name == name }?.key
+    }
+
+    /// The name a canonical tensor has in its container (e.g. `blk.0.attn_q.weight` in GGUF).
+    public func sourceName(of name: String) -> String? { entries[name]?.name }
 
     /// Canonical names of all tensors, sorted.
     public var tensorNames: [String] { entries.keys.sorted() }
@@ -64,6 +106,18 @@ public final class Checkpoint: @unchecked Sendable {
     public func decode(_ name: String, rows: Range<Int>? = nil, into output: UnsafeMutableBufferPointer<Float>) throws {
         guard let e = entries[name] else { throw CheckpointError.tensorNotFound(file: url.path, tensor: name) }
         try e.store.decode(e.name, rows: rows, into: output)
+    }
+
+    /// Decodes the whole canonical tensor `name` into a new array (for inspection and tests; forward
+    /// passes decode into reusable buffers with `decode(_:rows:into:)`).
+    public func decodeAll(_ name: String) throws -> [Float] {
+        let info = try self.info(name)
+        guard info.byteCount <= 16 << 30 else {
+            throw CheckpointError.unsupported(file: url.path, reason: "tensor \(name) is too large to decode at once")
+        }
+        var out = [Float](repeating: 0, count: info.elementCount)
+        try out.withUnsafeMutableBufferPointer { try decode(name, into: $0) }
+        return out
     }
 }
 

@@ -38,6 +38,6 @@ public enum ElementDecoder {
     /// Block-quantized types; each block family lives in `Quantization/` beside its byte layout.
     static func decodeQuantized(_ dtype: DType, _ src: UnsafeRawPointer, count: Int,
                                 into dst: UnsafeMutablePointer<Float>) throws {
-        throw CheckpointError.unsupported(file: "<memory>", reason: "decoding \(dtype.rawValue) is not built yet")
+        try decodeBlockQuantized(dtype, src, count: count, into: dst)
     }
 }

@@ -54,4 +54,43 @@ public protocol DecoderModel: AnyObject {
 
     /// Logits ([rows.count, vocab]) for the given rows of a final-normed hidden matrix.
     func logits(_ normed: Matrix<Float>, rows: [Int]) throws -> Matrix<Float>
+
+    /// Floating-point operations (2 per multiply-add) of one block's weight projections over `tokens`
+    /// packed tokens — the sgemm work the tracer divides by time to report GFLOP/s.
+    func matmulFLOPs(tokens: Int) -> Double
+
+    /// Where the forward pass has spent its time since the last `resetTimings()`.
+    var timings: ForwardTimings { get }
+
+    func resetTimings()
+}
+
+/// Seconds spent per kind of work in a forward pass.
+public struct ForwardTimings: Sendable, Equatable {
+    /// Decoding stored weights (and embedding rows) to Float.
+    public var decodeSeconds: Double = 0
+    /// The block projections' sgemm calls.
+    public var matmulSeconds: Double = 0
+    /// Scores, masked softmax and P·V per sentence and head.
+    public var attentionSeconds: Double = 0
+    /// Norms, RoPE, activation, residual adds.
+    public var elementwiseSeconds: Double = 0
+
+    public init() {}
+
+    public var totalSeconds: Double { decodeSeconds + matmulSeconds + attentionSeconds + elementwiseSeconds }
+}
+
+extension DecoderModel {
+    /// Default for implementations that do not count: 2·T·(projection parameters of one block) from the config.
+    public func matmulFLOPs(tokens: Int) -> Double {
+        let c = config
+        let d = Double(c.dModel), q = Double(c.nHeads * c.headDim), kv = Double(c.nKVHeads * c.headDim)
+        let ffn = Double(c.dFFN)
+        return 2 * Double(tokens) * (d * (q + 2 * kv) + q * d + 3 * d * ffn)
+    }
+
+    public var timings: ForwardTimings { ForwardTimings() }
+
+    public func resetTimings() {}
 }

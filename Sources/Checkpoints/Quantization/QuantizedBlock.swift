@@ -1,0 +1,58 @@
+// The common shape of every ggml block format, and the loop that decodes a run of blocks.
+
+/// A ggml block format: `DType.blockLayout` weights stored in a fixed number of bytes, decoded by one
+/// pure function. Each conforming type documents its byte layout (ggml-common.h's `block_*` structs)
+/// as offsets beside that function.
+protocol QuantizedBlock {
+    static var dtype: DType { get }
+    /// Decodes the block at `block` into `dtype.blockLayout.elements` floats at `y`, bit-exact with
+    /// gguf-py's `dequantize` (float32 arithmetic in the same order).
+    static func decode(_ block: UnsafeRawPointer, into y: UnsafeMutablePointer<Float>)
+}
+
+extension QuantizedBlock {
+    /// Decodes `count / elements` consecutive blocks.
+    @inline(__always)
+    static func decodeBlocks(_ src: UnsafeRawPointer, count: Int, into dst: UnsafeMutablePointer<Float>) {
+        let (elements, bytes) = dtype.blockLayout
+        for b in 0..<(count / elements) {
+            decode(src + b * bytes, into: dst + b * elements)
+        }
+    }
+}
+
+/// An IEEE half-precision scale stored little-endian at `offset`, widened to Float.
+@inline(__always)
+func halfScale(_ block: UnsafeRawPointer, _ offset: Int) -> Float {
+    Float(Float16(bitPattern: UInt16(littleEndian: block.loadUnaligned(fromByteOffset: offset, as: UInt16.self))))
+}
+
+/// Byte `i` of a block region starting at `offset`.
+@inline(__always)
+func byte(_ block: UnsafeRawPointer, _ offset: Int, _ i: Int) -> UInt8 {
+    block.load(fromByteOffset: offset + i, as: UInt8.self)
+}
+
+extension ElementDecoder {
+    /// Dispatches a block-quantized dtype to its block decoder. `count` is a whole number of blocks
+    /// (checked by `decode`).
+    static func decodeBlockQuantized(_ dtype: DType, _ src: UnsafeRawPointer, count: Int,
+                                     into dst: UnsafeMutablePointer<Float>) throws {
+        switch dtype {
+        case .q4_0: BlockQ4_0.decodeBlocks(src, count: count, into: dst)
+        case .q4_1: BlockQ4_1.decodeBlocks(src, count: count, into: dst)
+        case .q5_0: BlockQ5_0.decodeBlocks(src, count: count, into: dst)
+        case .q5_1: BlockQ5_1.decodeBlocks(src, count: count, into: dst)
+        case .q8_0: BlockQ8_0.decodeBlocks(src, count: count, into: dst)
+        case .q2_K: BlockQ2_K.decodeBlocks(src, count: count, into: dst)
+        case .q3_K: BlockQ3_K.decodeBlocks(src, count: count, into: dst)
+        case .q4_K: BlockQ4_K.decodeBlocks(src, count: count, into: dst)
+        case .q5_K: BlockQ5_K.decodeBlocks(src, count: count, into: dst)
+        case .q6_K: BlockQ6_K.decodeBlocks(src, count: count, into: dst)
+        case .iq4_nl: BlockIQ4_NL.decodeBlocks(src, count: count, into: dst)
+        case .iq4_xs: BlockIQ4_XS.decodeBlocks(src, count: count, into: dst)
+        default:
+            throw CheckpointError.unsupported(file: "<memory>", reason: "\(dtype.rawValue) is not block-quantized")
+        }
+    }
+}

@@ -1,0 +1,79 @@
+// Causal scaled dot-product attention over packed sentences, grouped-query, with optional sliding window
+// and logit soft-capping.
+import Foundation
+import LinearAlgebra
+
+/// Causal self-attention per sentence (Vaswani et al. 2017, with grouped-query heads, Ainslie et al. 2023):
+///
+///     out_h = softmax(mask(cap(α · Q_h K_gᵀ))) · V_g,   g = h / (nHeads / nKVHeads)
+///
+/// where α is the score scale, cap(s) = c·tanh(s/c) when a soft-cap c is set (Gemma 2), and the mask
+/// keeps key j for query i when j ≤ i and, with a sliding window w, i − j < w (the token itself and the
+/// w − 1 before it, as transformers' sliding mask). Softmax is in Float32 with max subtraction.
+/// Q·Kᵀ and P·V are sgemm calls per head on strided views of the packed projections.
+public struct CausalSelfAttention: Sendable {
+    public var heads: Int
+    public var kvHeads: Int
+    public var headDim: Int
+    public var scale: Float
+    public var slidingWindow: Int?
+    public var logitSoftcap: Float?
+
+    public init(heads: Int, kvHeads: Int, headDim: Int, scale: Float, slidingWindow: Int? = nil,
+                logitSoftcap: Float? = nil) {
+        self.heads = heads
+        self.kvHeads = kvHeads
+        self.headDim = headDim
+        self.scale = scale
+        self.slidingWindow = slidingWindow
+        self.logitSoftcap = logitSoftcap
+    }
+
+    /// Attention for the tokens `sequence` of a packed batch.
+    /// - q, k, v: row r of token r's heads (head h at column h·headDim), row strides `qkvStride`.
+    /// - output: [tokens, heads·headDim] with row stride `outputStride`; rows of `sequence` are written.
+    /// - scores: scratch of at least sequence.count² elements.
+    public func apply(sequence: Range<Int>, q: UnsafePointer<Float>, k: UnsafePointer<Float>,
+                      v: UnsafePointer<Float>, qkvStride: Int, output: UnsafeMutablePointer<Float>,
+                      outputStride: Int, scores: UnsafeMutablePointer<Float>) {
+        let length = sequence.count
+        guard length > 0 else { return }
+        let start = sequence.lowerBound
+        let group = heads / kvHeads
+        for h in 0..<heads {
+            let g = h / group
+            let qh = q + start * qkvStride + h * headDim
+            let kh = k + start * qkvStride + g * headDim
+            let vh = v + start * qkvStride + g * headDim
+            BLAS.gemm(.none, .transposed, m: length, n: length, k: headDim, alpha: scale,
+                      a: qh, lda: qkvStride, b: kh, ldb: qkvStride, c: scores, ldc: length)
+            softmaxCausalRows(scores, length: length)
+            BLAS.gemm(.none, .none, m: length, n: headDim, k: length,
+                      a: scores, lda: length, b: vh, ldb: qkvStride,
+                      c: output + start * outputStride + h * headDim, ldc: outputStride)
+        }
+    }
+
+    /// Turns each row i of the `length × length` score matrix into the masked softmax, zeros elsewhere.
+    func softmaxCausalRows(_ scores: UnsafeMutablePointer<Float>, length: Int) {
+        for i in 0..<length {
+            let row = scores + i * length
+            let first = slidingWindow.map { max(0, i - $0 + 1) } ?? 0
+            if let cap = logitSoftcap {
+                for j in first...i { row[j] = cap * Float(tanh(Double(row[j] / cap))) }
+            }
+            var maximum = -Float.infinity
+            for j in first...i { maximum = max(maximum, row[j]) }
+            var sum: Float = 0
+            for j in first...i {
+                let e = expf(row[j] - maximum)
+                row[j] = e
+                sum += e
+            }
+            let inverse = 1 / sum
+            for j in 0..<first { row[j] = 0 }
+            for j in first...i { row[j] *= inverse }
+            for j in (i + 1)..<length { row[j] = 0 }
+        }
+    }
+}

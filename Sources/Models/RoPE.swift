@@ -1,0 +1,95 @@
+// Rotary position embeddings (Su et al. 2021) in Hugging Face's rotate-half layout, with LLaMA 3 and
+// linear frequency scaling.
+import Checkpoints
+import Foundation
+
+/// RoPE for one base frequency: position p rotates the pair (x[i], x[i + h]) of a head vector
+/// (h = headDim / 2) by the angle p·θ_i with θ_i = base^(−2i/headDim):
+///
+///     y[i]     = x[i]·cos(pθ_i) − x[i+h]·sin(pθ_i)
+///     y[i + h] = x[i+h]·cos(pθ_i) + x[i]·sin(pθ_i)
+///
+/// (transformers' `q·cos + rotate_half(q)·sin`). Frequencies and angles are Float32 as transformers
+/// computes them; cos/sin are tabulated per position once and reused for every head and sentence.
+public final class RotaryEmbedding {
+    public let headDim: Int
+    /// θ_i after scaling, i < headDim/2.
+    public let inverseFrequencies: [Float]
+    private var cosTable: [Float] = []
+    private var sinTable: [Float] = []
+    private var positions = 0
+
+    /// `scaling`: `linear` divides every frequency by the factor; `llama3` (Meta's LLaMA 3.1 rule,
+    /// transformers' `_compute_llama3_parameters`) divides low frequencies by the factor, keeps high
+    /// ones and interpolates smoothly between the two wavelength bounds.
+    public init(headDim: Int, base: Double, scaling: ModelConfig.RopeScaling? = nil) {
+        self.headDim = headDim
+        let half = headDim / 2
+        var frequencies = (0..<half).map { i in Float(1 / pow(base, Double(2 * i) / Double(headDim))) }
+        if let scaling {
+            let factor = Float(scaling.factor)
+            switch scaling.kind {
+            case .linear:
+                frequencies = frequencies.map { $0 / factor }
+            case .llama3:
+                let low = Float(scaling.lowFreqFactor ?? 1)
+                let high = Float(scaling.highFreqFactor ?? 4)
+                let original = Float(scaling.originalContextLength ?? 8192)
+                let lowFreqWavelength = original / low
+                let highFreqWavelength = original / high
+                frequencies = frequencies.map { f in
+                    let wavelength = 2 * Float.pi / f
+                    if wavelength < highFreqWavelength { return f }
+                    if wavelength > lowFreqWavelength { return f / factor }
+                    let smooth = (original / wavelength - low) / (high - low)
+                    return (1 - smooth) * f / factor + smooth * f
+                }
+            }
+        }
+        inverseFrequencies = frequencies
+    }
+
+    /// Makes the cos/sin tables cover positions 0..<count.
+    public func reserve(positions count: Int) {
+        guard count > positions else { return }
+        let half = headDim / 2
+        var cosines = [Float](repeating: 0, count: count * half)
+        var sines = [Float](repeating: 0, count: count * half)
+        for p in 0..<count {
+            for i in 0..<half {
+                let angle = Float(p) * inverseFrequencies[i]
+                cosines[p * half + i] = Float(cos(Double(angle)))
+                sines[p * half + i] = Float(sin(Double(angle)))
+            }
+        }
+        cosTable = cosines
+        sinTable = sines
+        positions = count
+    }
+
+    /// Rotates the head vector at `x` (headDim elements) in place for `position`
+    /// (the tables must cover it: call `reserve(positions:)` first).
+    public func rotate(_ x: UnsafeMutablePointer<Float>, position: Int) {
+        let half = headDim / 2
+        cosTable.withUnsafeBufferPointer { c in
+            sinTable.withUnsafeBufferPointer { s in
+                guard let cb = c.baseAddress, let sb = s.baseAddress else { return }
+                let cp = cb + position * half, sp = sb + position * half
+                for i in 0..<half {
+                    let x1 = x[i], x2 = x[i + half]
+                    x[i] = x1 * cp[i] - x2 * sp[i]
+                    x[i + half] = x2 * cp[i] + x1 * sp[i]
+                }
+            }
+        }
+    }
+
+    /// Array convenience (tests): the head vector `x` rotated for `position`.
+    public func rotated(_ x: [Float], position: Int) -> [Float] {
+        guard x.count == headDim, position >= 0 else { return [] }
+        reserve(positions: position + 1)
+        var y = x
+        y.withUnsafeMutableBufferPointer { p in if let b = p.baseAddress { rotate(b, position: position) } }
+        return y
+    }
+}

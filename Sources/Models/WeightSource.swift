@@ -1,0 +1,18 @@
+// Where a model's weights come from: a checkpoint, or (in tests and tools) any store of named tensors.
+import Checkpoints
+
+/// Tensors by canonical name (see `CanonicalName`), decoded to Float on demand.
+/// `Checkpoint` is the production source; the protocol lets tools and tests run hand-built weights.
+public protocol WeightSource: AnyObject {
+    /// Names the source in error messages (the checkpoint's path).
+    var sourceName: String { get }
+    /// The tensor's shape in canonical layout.
+    func info(_ name: String) throws -> TensorInfo
+    /// Decodes rows `rows` (all when nil) of tensor `name` to Float into `output`
+    /// (count = rows.count × info.rowLength).
+    func decode(_ name: String, rows: Range<Int>?, into output: UnsafeMutableBufferPointer<Float>) throws
+}
+
+extension Checkpoint: WeightSource {
+    public var sourceName: String { url.path }
+}

@@ -1,0 +1,288 @@
+// Byte-level BPE (GPT-2 style): SmolLM2, LLaMA 3, and any GGUF `gpt2` / HF ByteLevel vocabulary.
+import Checkpoints
+
+/// GPT-2's byte-level BPE (Radford et al. 2019; `bytes_to_unicode` in openai/gpt-2 `encoder.py`):
+/// text is split into words by a regex pre-tokenizer; each word's UTF-8 bytes are mapped one-to-one onto
+/// printable code points (bytes 0x21–0x7E, 0xA1–0xAC, 0xAE–0xFF map to themselves, the other 68 to
+/// U+0100… in order); then the adjacent pair with the lowest merge rank is merged until no pair is a
+/// merge (ties: leftmost), using a priority queue (llama.cpp `llm_tokenizer_bpe_session`).
+/// User-defined / non-special added tokens are cut out of the raw text first (llama.cpp
+/// `tokenizer_st_partition`, HF added vocabulary); control tokens in text are ordinary text.
+public struct ByteLevelBPETokenizer: Tokenizer {
+    let table: PieceTable
+    /// Id of the one-character token of each byte (its byte-level code point), or -1.
+    let byteSymbolIDs: [Int32]
+    /// (left id << 32 | right id) → (rank << 32 | merged id).
+    let merges: [UInt64: UInt64]
+    let preTokenizer: PreTokenizer
+    /// LLaMA 3: a word that is itself a token is not merged (HF `ignore_merges`).
+    let ignoreMerges: Bool
+    /// HF ByteLevel `add_prefix_space`: a space is prepended when the text does not start with one.
+    let addPrefixSpace: Bool
+    /// Tokens cut out of raw text before pre-tokenizing, longest first (raw text, not byte-encoded).
+    let userDefined: [(text: [UInt8], id: Int32)]
+    /// Tokens that decode to nothing (control tokens), and tokens whose text is raw (not byte-encoded).
+    let isControl: [Bool]
+    let isRawText: [Bool]
+
+    public let vocabularySize: Int
+    public let bosID: Int32?
+    public let eosID: Int32?
+    public let addsBOSByDefault: Bool
+
+    /// The 256 byte-level code points, indexed by byte.
+    static let byteToScalar: [UInt32] = {
+        var table = [UInt32](repeating: 0, count: 256)
+        var n: UInt32 = 0
+        for b in 0..<256 {
+            if (0x21...0x7E).contains(b) || (0xA1...0xAC).contains(b) || (0xAE...0xFF).contains(b) {
+                table[b] = UInt32(b)
+            } else {
+                table[b] = 256 + n
+                n += 1
+            }
+        }
+        return table
+    }()
+
+    static let scalarToByte: [UInt32: UInt8] = {
+        var map: [UInt32: UInt8] = [:]
+        for (b, s) in byteToScalar.enumerated() { map[s] = UInt8(b) }
+        return map
+    }()
+
+    /// Appends the byte-level encoding (UTF-8 of the mapped code points) of `bytes`.
+    static func encodeBytes<S: Sequence>(_ bytes: S, into out: inout [UInt8]) where S.Element == UInt8 {
+        for b in bytes {
+            let s = byteToScalar[Int(b)]
+            if s < 0x80 { out.append(UInt8(s)) } else { out.append(UInt8(0xC0 | (s >> 6))); out.append(UInt8(0x80 | (s & 0x3F))) }
+        }
+    }
+
+    /// - Parameters:
+    ///   - tokens: token texts as stored (byte-level encoded, except raw-text special tokens).
+    ///   - merges: merge rules in rank order, each the two token texts.
+    ///   - control / rawText: per token, whether it is a control token / stored as raw text.
+    ///   - userDefined: ids cut out of raw text before pre-tokenizing.
+    init(tokens: [[UInt8]], merges mergeRules: [([UInt8], [UInt8])], preTokenizer: PreTokenizer,
+         ignoreMerges: Bool, addPrefixSpace: Bool, control: [Bool], rawText: [Bool], userDefined: [Int32],
+         bosID: Int?, eosID: Int?, addsBOS: Bool, vocabularySize: Int? = nil, source: String) throws {
+        guard !tokens.isEmpty, tokens.count <= Int(Int32.max) / 2 else {
+            throw TokenizerError.malformed(source: source, reason: "vocabulary of \(tokens.count) tokens")
+        }
+        let table = PieceTable(pieces: tokens, keepLast: true)
+        self.table = table
+        var byteSymbolIDs = [Int32](repeating: -1, count: 256)
+        for b in 0..<256 {
+            var encoded: [UInt8] = []
+            Self.encodeBytes([UInt8(b)], into: &encoded)
+            byteSymbolIDs[b] = table.id(encoded)
+        }
+        self.byteSymbolIDs = byteSymbolIDs
+        var merges: [UInt64: UInt64] = [:]
+        merges.reserveCapacity(mergeRules.count)
+        for (rank, rule) in mergeRules.enumerated() {
+            let left = table.id(rule.0), right = table.id(rule.1), merged = table.id(rule.0 + rule.1)
+            // A rule whose parts or result is no token can never apply to token ids; skip it.
+            guard left >= 0, right >= 0, merged >= 0 else { continue }
+            let key = UInt64(UInt32(left)) << 32 | UInt64(UInt32(right))
+            if merges[key] == nil { merges[key] = UInt64(rank) << 32 | UInt64(UInt32(merged)) }
+        }
+        self.merges = merges
+        self.preTokenizer = preTokenizer
+        self.ignoreMerges = ignoreMerges
+        self.addPrefixSpace = addPrefixSpace
+        self.isControl = control
+        self.isRawText = rawText
+        var specials: [(text: [UInt8], id: Int32)] = []
+        for id in userDefined where Int(id) < tokens.count && !tokens[Int(id)].isEmpty {
+            specials.append((tokens[Int(id)], id))
+        }
+        specials.sort { $0.text.count != $1.text.count ? $0.text.count > $1.text.count : $0.id < $1.id }
+        self.userDefined = specials
+        func checked(_ id: Int?, _ name: String) throws -> Int32? {
+            guard let id, id >= 0 else { return nil }
+            guard id < tokens.count else {
+                throw TokenizerError.malformed(source: source, reason: "\(name) \(id) is outside the vocabulary of \(tokens.count)")
+            }
+            return Int32(id)
+        }
+        self.bosID = try checked(bosID, "BOS id")
+        self.eosID = try checked(eosID, "EOS id")
+        self.addsBOSByDefault = addsBOS && self.bosID != nil
+        self.vocabularySize = max(vocabularySize ?? tokens.count, tokens.count)
+    }
+
+    // MARK: - Encoding
+
+    public func encode(_ text: String, addBOS: Bool) -> [Int32] {
+        var output: [Int32] = []
+        output.reserveCapacity(text.utf8.count / 3 + 2)
+        if addBOS, let bosID { output.append(bosID) }
+        var raw = Array(text.utf8)
+        if addPrefixSpace, let first = raw.first, first != 0x20 { raw.insert(0x20, at: 0) }
+        guard !raw.isEmpty else { return output }
+        let fragments = SentencePieceBPETokenizer.partition(raw, specials: userDefined)
+        var words: [Range<Int>] = []
+        var session = MergeSession()
+        raw.withUnsafeBufferPointer { bytes in
+            for fragment in fragments {
+                switch fragment {
+                case let .token(id): output.append(id)
+                case let .text(range):
+                    words.removeAll(keepingCapacity: true)
+                    preTokenizer.split(bytes, range, into: &words)
+                    for word in words { encodeWord(bytes, word, &session, into: &output) }
+                }
+            }
+        }
+        return output
+    }
+
+    struct Symbol {
+        var id: Int32
+        var previous: Int32
+        var next: Int32
+    }
+
+    struct Candidate: MergeCandidate {
+        var rank: Int32
+        var left: Int32
+        var right: Int32
+        var leftID: Int32
+        var rightID: Int32
+        var merged: Int32
+        @inline(__always)
+        static func precedes(_ a: Candidate, _ b: Candidate) -> Bool {
+            a.rank < b.rank || (a.rank == b.rank && a.left < b.left)
+        }
+    }
+
+    /// Scratch buffers reused across the words of one `encode` call.
+    struct MergeSession {
+        var symbols: [Symbol] = []
+        var agenda = MergeAgenda<Candidate>(capacity: 64)
+        var encoded: [UInt8] = []
+    }
+
+    private func encodeWord(_ bytes: UnsafeBufferPointer<UInt8>, _ word: Range<Int>, _ session: inout MergeSession,
+                            into output: inout [Int32]) {
+        if ignoreMerges {
+            session.encoded.removeAll(keepingCapacity: true)
+            Self.encodeBytes(bytes[word], into: &session.encoded)
+            let id = table.id(session.encoded)
+            if id >= 0 { output.append(id); return }
+        }
+        if word.count == 1 {
+            let id = byteSymbolIDs[Int(bytes[word.lowerBound])]
+            if id >= 0 { output.append(id) }
+            return
+        }
+        session.symbols.removeAll(keepingCapacity: true)
+        session.agenda.removeAll()
+        let n = word.count
+        for (k, i) in word.enumerated() {
+            session.symbols.append(Symbol(id: byteSymbolIDs[Int(bytes[i])], previous: Int32(k - 1),
+                                          next: k + 1 < n ? Int32(k + 1) : -1))
+        }
+        func addCandidate(_ left: Int32, _ right: Int32, _ session: inout MergeSession) {
+            guard left >= 0, right >= 0 else { return }
+            let l = session.symbols[Int(left)].id, r = session.symbols[Int(right)].id
+            guard l >= 0, r >= 0, let m = merges[UInt64(UInt32(l)) << 32 | UInt64(UInt32(r))] else { return }
+            session.agenda.push(Candidate(rank: Int32(truncatingIfNeeded: m >> 32), left: left, right: right,
+                                          leftID: l, rightID: r, merged: Int32(truncatingIfNeeded: m & 0xFFFF_FFFF)))
+        }
+        for k in 1..<n { addCandidate(Int32(k - 1), Int32(k), &session) }
+        while let top = session.agenda.pop() {
+            let l = session.symbols[Int(top.left)], r = session.symbols[Int(top.right)]
+            // Stale: a side was merged away (id -2) or has grown since the pair was queued.
+            guard l.id == top.leftID, r.id == top.rightID else { continue }
+            session.symbols[Int(top.left)].id = top.merged
+            session.symbols[Int(top.left)].next = r.next
+            if r.next >= 0 { session.symbols[Int(r.next)].previous = top.left }
+            session.symbols[Int(top.right)].id = -2
+            addCandidate(l.previous, top.left, &session)
+            addCandidate(top.left, r.next, &session)
+        }
+        var index: Int32 = 0
+        while index >= 0 {
+            let s = session.symbols[Int(index)]
+            if s.id >= 0 { output.append(s.id) }
+            index = s.next
+        }
+    }
+
+    // MARK: - Decoding
+
+    public func decode(_ ids: [Int32]) -> String {
+        var bytes: [UInt8] = []
+        for id in ids {
+            guard id >= 0, Int(id) < table.count else { continue }
+            let i = Int(id)
+            if isControl[i] { continue }
+            let piece = table.piece(i)
+            if isRawText[i] { bytes.append(contentsOf: piece); continue }
+            for scalar in String(decoding: piece, as: UTF8.self).unicodeScalars {
+                if let b = Self.scalarToByte[scalar.value] { bytes.append(b) } else { bytes.append(contentsOf: String(scalar).utf8) }
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+extension ByteLevelBPETokenizer {
+    /// A tokenizer from GGUF metadata with `tokenizer.ggml.model = gpt2`, as llama.cpp builds it:
+    /// `tokenizer.ggml.tokens`, `.merges` ("left right" strings in rank order), `.token_type`
+    /// (3 = control, 4 = user-defined), `.pre` (pre-tokenizer name), `.bos_token_id`, `.eos_token_id`,
+    /// `.add_bos_token` (llama.cpp's default for BPE vocabularies: false).
+    public init(ggufMetadata metadata: [String: MetadataValue], source: String = "GGUF metadata") throws {
+        let vocabulary = try GGUFVocabulary(metadata, source: source)
+        guard vocabulary.model == "gpt2" else {
+            throw TokenizerError.unsupported(source: source, reason: "tokenizer.ggml.model is '\(vocabulary.model)', not 'gpt2'")
+        }
+        let preName: String
+        if let v = metadata["tokenizer.ggml.pre"] {
+            guard let s = v.string else {
+                throw TokenizerError.wrongType(source: source, field: "tokenizer.ggml.pre", expected: "string")
+            }
+            preName = s
+        } else {
+            preName = "gpt2"
+        }
+        guard let pre = PreTokenizer(ggufName: preName) else {
+            throw TokenizerError.unsupported(source: source, reason:
+                "pre-tokenizer '\(preName)' (implemented: gpt2, smollm and its kin, llama-bpe)")
+        }
+        guard let mergeValues = metadata["tokenizer.ggml.merges"] else {
+            throw TokenizerError.missingField(source: source, field: "tokenizer.ggml.merges")
+        }
+        guard let mergeArray = mergeValues.array else {
+            throw TokenizerError.wrongType(source: source, field: "tokenizer.ggml.merges", expected: "array of strings")
+        }
+        var rules: [([UInt8], [UInt8])] = []
+        rules.reserveCapacity(mergeArray.count)
+        for (i, v) in mergeArray.enumerated() {
+            guard let s = v.string else {
+                throw TokenizerError.wrongType(source: source, field: "tokenizer.ggml.merges[\(i)]", expected: "string")
+            }
+            rules.append(try Self.splitMerge(Array(s.utf8), index: i, source: source))
+        }
+        let types = llamaCppEffectiveTokenTypes(tokens: vocabulary.tokens, types: vocabulary.types)
+        let control = types.map { $0 == GGUFTokenType.control }
+        let userDefined = types.enumerated().filter { $0.element == GGUFTokenType.userDefined }.map { Int32($0.offset) }
+        let rawText = types.map { $0 == GGUFTokenType.control || $0 == GGUFTokenType.userDefined }
+        try self.init(tokens: vocabulary.tokens, merges: rules, preTokenizer: pre,
+                      ignoreMerges: pre == .llama3, addPrefixSpace: false, control: control, rawText: rawText,
+                      userDefined: userDefined, bosID: vocabulary.bosID, eosID: vocabulary.eosID,
+                      addsBOS: try GGUFVocabulary.bool(metadata, "tokenizer.ggml.add_bos_token", source) ?? false,
+                      source: source)
+    }
+
+    /// "left right" → the two parts (split at the first space at index ≥ 1, as llama.cpp does).
+    static func splitMerge(_ rule: [UInt8], index: Int, source: String) throws -> ([UInt8], [UInt8]) {
+        guard rule.count >= 3, let space = rule.dropFirst().firstIndex(of: 0x20), space < rule.count - 1 else {
+            throw TokenizerError.malformed(source: source, reason: "merge rule \(index) is not 'left right'")
+        }
+        return (Array(rule[..<space]), Array(rule[(space + 1)...]))
+    }
+}

@@ -1,0 +1,213 @@
+// The regex pre-tokenizers of byte-level BPE models, written out by hand over Unicode categories.
+
+/// Splits text into words before byte-level BPE. Each case implements one regex of the reference
+/// tokenizers (llama.cpp `unicode_regex_split` and its custom splitters; HF `pre_tokenizers`) as a
+/// hand-written scan over code points classified as letter (`\p{L}`: Lu Ll Lt Lm Lo), number (`\p{N}`:
+/// Nd Nl No) and whitespace (`\s`: the Unicode White_Space property):
+/// - `gpt2`: `'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+`
+/// - `digitsThenGPT2` (llama.cpp `smollm`, `starcoder`, `refact`, `command-r`…; HF Digits(individual) then
+///   ByteLevel): first `\p{N}` (every number code point on its own), then `gpt2` inside the rest.
+/// - `llama3` (`llama-bpe`, `dbrx`, `smaug`): `(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|
+///   \p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+`
+public enum PreTokenizer: String, Sendable, CaseIterable {
+    case gpt2
+    case digitsThenGPT2
+    case llama3
+
+    /// The pre-tokenizer llama.cpp uses for a GGUF `tokenizer.ggml.pre` name, or nil when not implemented.
+    public init?(ggufName: String) {
+        switch ggufName {
+        case "gpt-2", "gpt2", "mpt", "olmo", "jais", "trillion": self = .gpt2
+        case "smollm", "starcoder", "refact", "command-r", "codeshell", "exaone", "minerva-7b": self = .digitsThenGPT2
+        case "llama3", "llama-v3", "llama-bpe", "dbrx", "smaug-bpe", "falcon3", "pixtral", "tekken-llama": self = .llama3
+        default: return nil
+        }
+    }
+
+    struct Flags: OptionSet {
+        let rawValue: UInt8
+        static let letter = Flags(rawValue: 1)
+        static let number = Flags(rawValue: 2)
+        static let whitespace = Flags(rawValue: 4)
+    }
+
+    /// Code points and their classes for one text, with the byte offset where each code point starts.
+    struct Scan {
+        var scalars: [UInt32] = []
+        var flags: [Flags] = []
+        var offsets: [Int] = []
+    }
+
+    private static let asciiFlags: [Flags] = (0..<128).map { v in
+        let c = UInt8(v)
+        if (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) { return .letter }
+        if c >= 0x30 && c <= 0x39 { return .number }
+        if c == 0x20 || (c >= 0x09 && c <= 0x0D) { return .whitespace }
+        return []
+    }
+
+    static func classify(_ v: UInt32) -> Flags {
+        if v < 128 { return asciiFlags[Int(v)] }
+        guard let scalar = Unicode.Scalar(v) else { return [] }
+        var f: Flags = []
+        switch scalar.properties.generalCategory {
+        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter: f.insert(.letter)
+        case .decimalNumber, .letterNumber, .otherNumber: f.insert(.number)
+        default: break
+        }
+        if scalar.properties.isWhitespace { f.insert(.whitespace) }
+        return f
+    }
+
+    static func scan(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Scan {
+        var s = Scan()
+        s.scalars.reserveCapacity(range.count)
+        s.flags.reserveCapacity(range.count)
+        s.offsets.reserveCapacity(range.count + 1)
+        var i = range.lowerBound
+        while i < range.upperBound {
+            let lead = bytes[i]
+            let n = min(utf8Length(lead), range.upperBound - i)
+            var v: UInt32
+            switch n {
+            case 2: v = UInt32(lead & 0x1F)
+            case 3: v = UInt32(lead & 0x0F)
+            case 4: v = UInt32(lead & 0x07)
+            default: v = UInt32(lead)
+            }
+            if n > 1 { for k in 1..<n { v = (v << 6) | UInt32(bytes[i + k] & 0x3F) } }
+            s.scalars.append(v)
+            s.flags.append(classify(v))
+            s.offsets.append(i)
+            i += n
+        }
+        s.offsets.append(range.upperBound)
+        return s
+    }
+
+    /// The words of `bytes[range]` as byte ranges, in order, covering the range.
+    func split(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, into words: inout [Range<Int>]) {
+        guard !range.isEmpty else { return }
+        let s = Self.scan(bytes, range)
+        var pieces: [Range<Int>] = []  // code point index ranges
+        switch self {
+        case .gpt2:
+            Self.splitGPT2(s, 0..<s.scalars.count, into: &pieces)
+        case .digitsThenGPT2:
+            var start = 0
+            for i in 0..<s.scalars.count where s.flags[i].contains(.number) {
+                if start < i { Self.splitGPT2(s, start..<i, into: &pieces) }
+                pieces.append(i..<(i + 1))
+                start = i + 1
+            }
+            if start < s.scalars.count { Self.splitGPT2(s, start..<s.scalars.count, into: &pieces) }
+        case .llama3:
+            Self.splitLlama3(s, 0..<s.scalars.count, into: &pieces)
+        }
+        for p in pieces { words.append(s.offsets[p.lowerBound]..<s.offsets[p.upperBound]) }
+    }
+
+    private static func isContraction(_ s: Scan, _ pos: Int, _ end: Int, caseInsensitive: Bool) -> Int {
+        guard s.scalars[pos] == 0x27, pos + 1 < end else { return 0 }
+        func lower(_ v: UInt32) -> UInt32 { caseInsensitive && v >= 0x41 && v <= 0x5A ? v + 32 : v }
+        let a = lower(s.scalars[pos + 1])
+        if a == 0x73 || a == 0x74 || a == 0x6D || a == 0x64 { return 2 }  // s t m d
+        guard pos + 2 < end else { return 0 }
+        let b = lower(s.scalars[pos + 2])
+        if (a == 0x72 && b == 0x65) || (a == 0x76 && b == 0x65) || (a == 0x6C && b == 0x6C) { return 3 }  // re ve ll
+        return 0
+    }
+
+    /// `'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+` on code points `range`.
+    static func splitGPT2(_ s: Scan, _ range: Range<Int>, into pieces: inout [Range<Int>]) {
+        let end = range.upperBound
+        func flags(_ i: Int) -> Flags? { i < end ? s.flags[i] : nil }
+        var pos = range.lowerBound
+        while pos < end {
+            let start = pos
+            let c = isContraction(s, pos, end, caseInsensitive: false)
+            if c > 0 { pos += c; pieces.append(start..<pos); continue }
+            let isSpace = s.scalars[pos] == 0x20
+            let f2 = isSpace ? flags(pos + 1) : s.flags[pos]
+            if let f2, f2.contains(.letter) {
+                pos += isSpace ? 1 : 0
+                while let f = flags(pos), f.contains(.letter) { pos += 1 }
+                pieces.append(start..<pos); continue
+            }
+            if let f2, f2.contains(.number) {
+                pos += isSpace ? 1 : 0
+                while let f = flags(pos), f.contains(.number) { pos += 1 }
+                pieces.append(start..<pos); continue
+            }
+            if let f2, f2.isDisjoint(with: [.letter, .number, .whitespace]) {
+                pos += isSpace ? 1 : 0
+                while let f = flags(pos), f.isDisjoint(with: [.letter, .number, .whitespace]) { pos += 1 }
+                pieces.append(start..<pos); continue
+            }
+            var spaces = 0
+            while let f = flags(pos + spaces), f.contains(.whitespace) { spaces += 1 }
+            if spaces > 1 && pos + spaces < end {
+                // \s+(?!\S): leave the last whitespace to start the next word.
+                pos += spaces - 1
+                pieces.append(start..<pos); continue
+            }
+            if spaces > 0 { pos += spaces; pieces.append(start..<pos); continue }
+            pos += 1
+            pieces.append(start..<pos)
+        }
+    }
+
+    /// LLaMA 3's pattern (see the type's documentation) on code points `range`.
+    static func splitLlama3(_ s: Scan, _ range: Range<Int>, into pieces: inout [Range<Int>]) {
+        let end = range.upperBound
+        func flags(_ i: Int) -> Flags? { i < end ? s.flags[i] : nil }
+        func isCRLF(_ i: Int) -> Bool { i < end && (s.scalars[i] == 0x0D || s.scalars[i] == 0x0A) }
+        var pos = range.lowerBound
+        while pos < end {
+            let start = pos
+            let v = s.scalars[pos]
+            let f = s.flags[pos]
+            let c = isContraction(s, pos, end, caseInsensitive: true)
+            if c > 0 { pos += c; pieces.append(start..<pos); continue }
+            // [^\r\n\p{L}\p{N}]?\p{L}+
+            if !(v == 0x0D || v == 0x0A || f.contains(.number)) {
+                if f.contains(.letter) || (flags(pos + 1)?.contains(.letter) ?? false) {
+                    pos += 1
+                    while let g = flags(pos), g.contains(.letter) { pos += 1 }
+                    pieces.append(start..<pos); continue
+                }
+            }
+            // \p{N}{1,3}
+            if f.contains(.number) {
+                var run = 0
+                while let g = flags(pos), g.contains(.number) {
+                    pos += 1; run += 1
+                    if run == 3 { pieces.append((pos - 3)..<pos); run = 0 }
+                }
+                if run > 0 { pieces.append((pos - run)..<pos) }
+                continue
+            }
+            //  ?[^\s\p{L}\p{N}]+[\r\n]*
+            let isSpace = v == 0x20
+            let f2 = isSpace ? flags(pos + 1) : f
+            if let f2, f2.isDisjoint(with: [.letter, .number, .whitespace]) {
+                pos += isSpace ? 1 : 0
+                while let g = flags(pos), g.isDisjoint(with: [.letter, .number, .whitespace]) { pos += 1 }
+                while isCRLF(pos) { pos += 1 }
+                pieces.append(start..<pos); continue
+            }
+            var spaces = 0
+            var lastNewlineEnd = -1
+            while let g = flags(pos + spaces), g.contains(.whitespace) {
+                if isCRLF(pos + spaces) { lastNewlineEnd = pos + spaces + 1 }
+                spaces += 1
+            }
+            // \s*[\r\n]+
+            if lastNewlineEnd > 0 { pos = lastNewlineEnd; pieces.append(start..<pos); continue }
+            if spaces > 1 && pos + spaces < end { pos += spaces - 1; pieces.append(start..<pos); continue }
+            if spaces > 0 { pos += spaces; pieces.append(start..<pos); continue }
+            pos += 1
+            pieces.append(start..<pos)
+        }
+    }
+}

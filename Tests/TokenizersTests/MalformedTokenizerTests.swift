@@ -1,0 +1,182 @@
+// Broken tokenizer inputs are refused with typed errors naming the source and the problem.
+import Checkpoints
+import Foundation
+import Testing
+import TestSupport
+import Tokenizers
+
+func tokenizerError(_ body: () throws -> Any) -> TokenizerError? {
+    do { _ = try body(); return nil } catch let e as TokenizerError { return e } catch { return nil }
+}
+
+/// Protobuf encoding helpers for hand-built `ModelProto`s.
+enum Proto {
+    static func varint(_ v: UInt64) -> [UInt8] {
+        var v = v, out: [UInt8] = []
+        while v >= 0x80 { out.append(UInt8(v & 0x7F) | 0x80); v >>= 7 }
+        return out + [UInt8(v)]
+    }
+    static func field(_ n: Int, varint v: UInt64) -> [UInt8] { varint(UInt64(n << 3)) + varint(v) }
+    static func field(_ n: Int, bytes b: [UInt8]) -> [UInt8] { varint(UInt64(n << 3 | 2)) + varint(UInt64(b.count)) + b }
+    static func field(_ n: Int, float f: Float) -> [UInt8] {
+        varint(UInt64(n << 3 | 5)) + withUnsafeBytes(of: f.bitPattern.littleEndian, Array.init)
+    }
+    static func piece(_ text: String, _ score: Float, type: Int = 1) -> [UInt8] {
+        field(1, bytes: field(1, bytes: Array(text.utf8)) + field(2, float: score) + field(3, varint: UInt64(type)))
+    }
+    /// unk, <s>, </s>, "▁", "a", "b", "▁a", "ab" with BPE trainer spec and identity normalizer.
+    static func model(modelType: UInt64 = 2, charsmap: [UInt8] = []) -> [UInt8] {
+        piece("<unk>", 0, type: 2) + piece("<s>", 0, type: 3) + piece("</s>", 0, type: 3)
+            + piece("▁", -1) + piece("a", -2) + piece("b", -3) + piece("▁a", -0.5) + piece("ab", -0.25)
+            + field(2, bytes: field(3, varint: modelType) + field(40, varint: 0) + field(41, varint: 1) + field(42, varint: 2))
+            + field(3, bytes: field(1, bytes: Array("identity".utf8)) + field(2, bytes: charsmap) + field(3, varint: 1) + field(4, varint: 0))
+    }
+}
+
+@Suite("A hand-built tokenizer.model is parsed and merged by piece score")
+struct HandBuiltSentencePieceTests {
+    @Test func highestScoringMergeWins() throws {
+        let model = try SentencePieceModel(bytes: Proto.model(), source: "hand")
+        #expect(model.pieces.count == 8)
+        #expect(model.modelType == .bpe)
+        #expect(!model.removeExtraWhitespaces)
+        let t = try SentencePieceBPETokenizer(model: model, source: "hand")
+        // "▁ab": "ab" (−0.25) beats "▁a" (−0.5), leaving "▁" "ab".
+        #expect(t.encode("ab", addBOS: false) == [3, 7])
+        #expect(t.encode("ba") == [1, 3, 5, 4])
+        // No byte fallback: an unknown character is <unk>.
+        #expect(t.encode("c", addBOS: false) == [3, 0])
+        #expect(t.decode([1, 3, 7, 0]) == "ab ⁇ ")
+    }
+}
+
+@Suite("Malformed tokenizer.model files throw TokenizerError")
+struct MalformedSentencePieceTests {
+    @Test func truncatedProtobuf() throws {
+        let bytes = Proto.model()
+        for cut in [3, bytes.count / 2, bytes.count - 1] {
+            let e = tokenizerError { try SentencePieceModel(bytes: Array(bytes[..<cut]), source: "cut") }
+            switch e {
+            case .malformed(source: "cut", _)?, .missingField(source: "cut", _)?: break
+            default: Issue.record("cut at \(cut): \(String(describing: e))")
+            }
+        }
+    }
+
+    @Test func wrongWireTypeAndMissingFields() throws {
+        // pieces (field 1) as a varint instead of a message
+        let wrong = Proto.field(1, varint: 5)
+        #expect(tokenizerError { try SentencePieceModel(bytes: wrong, source: "w") } == .wrongType(source: "w", field: "pieces", expected: "length-delimited"))
+        let noPieces = Proto.field(2, bytes: Proto.field(3, varint: 2))
+        #expect(tokenizerError { try SentencePieceModel(bytes: noPieces, source: "n") } == .missingField(source: "n", field: "pieces"))
+        let noTrainer = Proto.piece("a", 0)
+        #expect(tokenizerError { try SentencePieceModel(bytes: noTrainer, source: "t") } == .missingField(source: "t", field: "trainer_spec"))
+        let badType = Proto.field(1, bytes: Proto.field(1, bytes: [0x61]) + Proto.field(3, varint: 9)) + Proto.field(2, bytes: [])
+        #expect(tokenizerError { try SentencePieceModel(bytes: badType, source: "b") } == .malformed(source: "b", reason: "piece 0 has unknown type 9"))
+    }
+
+    @Test func unsupportedModelsAreRefusedClearly() throws {
+        let unigram = try SentencePieceModel(bytes: Proto.model(modelType: 1), source: "u")
+        guard case .unsupported? = tokenizerError({ try SentencePieceBPETokenizer(model: unigram, source: "u") }) else {
+            Issue.record("unigram accepted"); return
+        }
+        let nfkc = try SentencePieceModel(bytes: Proto.model(charsmap: [1, 2, 3, 4]), source: "n")
+        let e = tokenizerError { try SentencePieceBPETokenizer(model: nfkc, source: "n") }
+        #expect(e?.errorDescription?.contains("precompiled character map") == true)
+    }
+
+    @Test func aFileThatIsNotAProtobuf() throws {
+        let url = try TestPaths.temporaryDirectory("spm").appendingPathComponent("tokenizer.model")
+        try Data("this is not a protobuf at all".utf8).write(to: url)
+        #expect(tokenizerError { try Tokenizers.sentencePiece(model: url) } != nil)
+        let missing = url.deletingLastPathComponent().appendingPathComponent("absent.model")
+        guard case .unreadable? = tokenizerError({ try Tokenizers.sentencePiece(model: missing) }) else {
+            Issue.record("missing file not reported as unreadable"); return
+        }
+    }
+}
+
+@Suite("Malformed GGUF vocabularies throw TokenizerError")
+struct MalformedGGUFVocabularyTests {
+    let base: [String: MetadataValue] = [
+        "tokenizer.ggml.model": .string("llama"),
+        "tokenizer.ggml.tokens": .array([.string("<unk>"), .string("<s>"), .string("a")]),
+        "tokenizer.ggml.scores": .array([.float32(0), .float32(0), .float32(-1)]),
+        "tokenizer.ggml.token_type": .array([.int32(2), .int32(3), .int32(1)]),
+    ]
+
+    @Test func aMinimalVocabularyWorks() throws {
+        var m = base
+        m["tokenizer.ggml.add_space_prefix"] = .bool(false)
+        let t = try Tokenizers.gguf(metadata: m)
+        // llama.cpp's defaults for SentencePiece vocabularies: BOS 1 (added), EOS 2, unknown 0.
+        #expect(t.encode("a") == [1, 2])
+        #expect(t.encode("b", addBOS: false) == [0])
+    }
+
+    @Test func eachBrokenKeyIsNamed() throws {
+        var m = base
+        m["tokenizer.ggml.tokens"] = nil
+        #expect(tokenizerError { try Tokenizers.gguf(metadata: m) } == .missingField(source: "GGUF metadata", field: "tokenizer.ggml.tokens"))
+        m = base
+        m["tokenizer.ggml.tokens"] = .array([.string("a"), .int32(3), .string("b")])
+        #expect(tokenizerError { try Tokenizers.gguf(metadata: m) } == .wrongType(source: "GGUF metadata", field: "tokenizer.ggml.tokens[1]", expected: "string"))
+        m = base
+        m["tokenizer.ggml.scores"] = .array([.float32(0)])
+        #expect(tokenizerError { try Tokenizers.gguf(metadata: m) } == .wrongType(source: "GGUF metadata", field: "tokenizer.ggml.scores", expected: "array of 3 floats"))
+        m = base
+        m["tokenizer.ggml.token_type"] = .array([.int32(2), .int32(3), .int32(42)])
+        #expect(tokenizerError { try Tokenizers.gguf(metadata: m) } == .malformed(source: "GGUF metadata", reason: "tokenizer.ggml.token_type[2] = 42 is no token type"))
+        m = base
+        m["tokenizer.ggml.bos_token_id"] = .uint32(99)
+        #expect(tokenizerError { try Tokenizers.gguf(metadata: m) } == .malformed(source: "GGUF metadata", reason: "tokenizer.ggml.bos_token_id = 99 is outside the vocabulary of 3"))
+        m = base
+        m["tokenizer.ggml.model"] = .string("bert")
+        guard case .unsupported? = tokenizerError({ try Tokenizers.gguf(metadata: m) }) else { Issue.record("bert accepted"); return }
+        m = base
+        m["tokenizer.ggml.model"] = nil
+        #expect(tokenizerError { try Tokenizers.gguf(metadata: m) } == .missingField(source: "GGUF metadata", field: "tokenizer.ggml.model"))
+    }
+
+    @Test func byteLevelVocabularyProblems() throws {
+        var m: [String: MetadataValue] = [
+            "tokenizer.ggml.model": .string("gpt2"), "tokenizer.ggml.pre": .string("smollm"),
+            "tokenizer.ggml.tokens": .array([.string("a"), .string("b"), .string("ab")]),
+            "tokenizer.ggml.merges": .array([.string("a b")]),
+        ]
+        let t = try Tokenizers.gguf(metadata: m)
+        #expect(t.encode("ab") == [2])
+        #expect(t.encode("ba") == [1, 0])
+        m["tokenizer.ggml.merges"] = .array([.string("ab")])
+        #expect(tokenizerError { try Tokenizers.gguf(metadata: m) } == .malformed(source: "GGUF metadata", reason: "merge rule 0 is not 'left right'"))
+        m["tokenizer.ggml.merges"] = nil
+        #expect(tokenizerError { try Tokenizers.gguf(metadata: m) } == .missingField(source: "GGUF metadata", field: "tokenizer.ggml.merges"))
+        m["tokenizer.ggml.merges"] = .array([.string("a b")])
+        m["tokenizer.ggml.pre"] = .string("deepseek-coder")
+        guard case .unsupported? = tokenizerError({ try Tokenizers.gguf(metadata: m) }) else { Issue.record("unknown pre accepted"); return }
+    }
+}
+
+@Suite("Malformed tokenizer.json files throw TokenizerError")
+struct MalformedTokenizerJSONTests {
+    func write(_ text: String) throws -> URL {
+        let url = try TestPaths.temporaryDirectory("tokjson").appendingPathComponent("tokenizer.json")
+        try Data(text.utf8).write(to: url)
+        return url
+    }
+
+    @Test func brokenJSONAndMissingParts() throws {
+        let broken = try write("{\"model\": {")
+        guard case .malformed? = tokenizerError({ try Tokenizers.huggingFace(tokenizerJSON: broken) }) else { Issue.record("broken JSON"); return }
+        let noModel = try write("{}")
+        #expect(tokenizerError { try Tokenizers.huggingFace(tokenizerJSON: noModel) } == .missingField(source: noModel.path, field: "model"))
+        let noVocab = try write("{\"model\": {\"type\": \"BPE\"}}")
+        #expect(tokenizerError { try Tokenizers.huggingFace(tokenizerJSON: noVocab) } == .missingField(source: noVocab.path, field: "model.vocab"))
+        let badID = try write("{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": \"zero\"}, \"merges\": []}}")
+        #expect(tokenizerError { try Tokenizers.huggingFace(tokenizerJSON: badID) } == .wrongType(source: badID.path, field: "model.vocab[a]", expected: "non-negative integer id"))
+        let unigram = try write("{\"model\": {\"type\": \"Unigram\", \"vocab\": []}}")
+        guard case .unsupported? = tokenizerError({ try Tokenizers.huggingFace(tokenizerJSON: unigram) }) else { Issue.record("unigram"); return }
+        let noPre = try write("{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": []}, \"pre_tokenizer\": null}")
+        guard case .unsupported? = tokenizerError({ try Tokenizers.huggingFace(tokenizerJSON: noPre) }) else { Issue.record("no pre-tokenizer"); return }
+    }
+}

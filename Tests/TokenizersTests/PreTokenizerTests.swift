@@ -1,0 +1,59 @@
+// Word boundaries of each regex pre-tokenizer, seen through a vocabulary whose words are single tokens.
+import Checkpoints
+import Testing
+import Tokenizers
+
+@Suite("Byte-level pre-tokenizers split words where their regexes do")
+struct PreTokenizerBoundaryTests {
+    /// GPT-2's byte → code point table, written out independently of the module.
+    static let byteCharacters: [String] = {
+        var printable = Array(0x21...0x7E) + Array(0xA1...0xAC) + Array(0xAE...0xFF)
+        var chars = [String](repeating: "", count: 256)
+        var extra = 0
+        for b in 0..<256 {
+            if printable.contains(b) { chars[b] = String(UnicodeScalar(UInt8(b))) } else {
+                chars[b] = String(Character(Unicode.Scalar(UInt32(256 + extra))!))
+                extra += 1
+            }
+        }
+        printable.removeAll()
+        return chars
+    }()
+
+    /// A `gpt2` GGUF vocabulary: the 256 byte characters, then `words` (byte-level spelled), no merges —
+    /// so a pre-tokenized word that is a whole token shows only with `ignore_merges` (llama3) and otherwise
+    /// comes out byte by byte.
+    func tokenizer(pre: String, words: [String]) throws -> any Tokenizer {
+        let spelled = words.map { w in w.utf8.map { Self.byteCharacters[Int($0)] }.joined() }
+        let tokens = Self.byteCharacters + spelled
+        return try Tokenizers.gguf(metadata: [
+            "tokenizer.ggml.model": .string("gpt2"), "tokenizer.ggml.pre": .string(pre),
+            "tokenizer.ggml.tokens": .array(tokens.map { .string($0) }), "tokenizer.ggml.merges": .array([]),
+        ])
+    }
+
+    @Test func llama3SplitsNumbersInThreesAndKeepsWholeWordTokens() throws {
+        let words = ["Hello", " world", "123", "456", "7", "'S", " ...\n\n\n", "\n\n", "  ", " x"]
+        let t = try tokenizer(pre: "llama-bpe", words: words)
+        func id(_ w: String) -> Int32 { Int32(256 + words.firstIndex(of: w)!) }
+        #expect(t.encode("Hello world1234567") == [id("Hello"), id(" world"), id("123"), id("456"), id("7")])
+        // " ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*" takes the newlines after punctuation; "\\s*[\\r\\n]+" takes "  \\n\\n"…
+        #expect(t.encode("Hello'S ...\n\n\n") == [id("Hello"), id("'S"), id(" ...\n\n\n")])
+        // "\\s+(?!\\S)" leaves the last space of a run to the next word.
+        #expect(t.encode("\n\n   x") == [id("\n\n"), id("  "), id(" x")])
+    }
+
+    @Test func gpt2KeepsDigitRunsAndSmollmIsolatesDigits() throws {
+        // Byte tokens have their byte's id ("1" 49, "2" 50, "Ġ" 32); merges "Ġ 1" (rank 0) → 257, "1 2" → 256.
+        let tokens = Self.byteCharacters + ["12", "Ġ1"]
+        func make(_ pre: String) throws -> any Tokenizer {
+            try Tokenizers.gguf(metadata: [
+                "tokenizer.ggml.model": .string("gpt2"), "tokenizer.ggml.pre": .string(pre),
+                "tokenizer.ggml.tokens": .array(tokens.map { .string($0) }),
+                "tokenizer.ggml.merges": .array([.string("Ġ 1"), .string("1 2")]),
+            ])
+        }
+        #expect(try make("gpt2").encode("12 12") == [256, 257, 50])
+        #expect(try make("smollm").encode("12 12") == [49, 50, 32, 49, 50])
+    }
+}

@@ -1,4 +1,0 @@
-import Testing
-
-// Replaced by the Tokenizers issue's tests.
-@Test func tokenizersBuilds() { #expect(Bool(true)) }
