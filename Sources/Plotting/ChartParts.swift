@@ -155,6 +155,21 @@ struct AxesPainter {
         return ticks
     }
 
+    /// x ticks whose labels fit side by side along `length` pixels: fewer ticks (a coarser 1-2-5 step) until
+    /// the labels plus a 10 px gap each fit, so large values like −25000 never run into each other.
+    static func fittedTicks(for domain: ClosedRange<Double>, length: Double, targetCount: Int,
+                            integer: Bool) -> [Double] {
+        var target = max(2, targetCount)
+        while true {
+            let ticks = ticks(for: domain, targetCount: target, integer: integer)
+            let step = step(of: ticks)
+            let needed = ticks.map { estimatedTextWidth(NiceTicks.label($0, step: step), size: ChartStyle.tickSize) + 10 }
+                .reduce(0, +)
+            if needed <= length || target <= 2 { return ticks }
+            target -= 1
+        }
+    }
+
     private static func step(of ticks: [Double]) -> Double {
         ticks.count >= 2 ? ticks[1] - ticks[0] : 1
     }

@@ -129,8 +129,8 @@ public struct Heatmap: Sendable {
                                  range: (frame.x, frame.maxX))
         let yScale = LinearScale(domain: Double(panel.firstRow) - 0.5...Double(panel.firstRow + rows) - 0.5,
                                  range: (frame.maxY, frame.y))
-        let xTicks = AxesPainter.ticks(for: Double(panel.firstColumn)...Double(panel.firstColumn + columns - 1),
-                                       targetCount: 6, integer: true)
+        let xTicks = AxesPainter.fittedTicks(for: Double(panel.firstColumn)...Double(panel.firstColumn + columns - 1),
+                                             length: frame.width, targetCount: 6, integer: true)
         let yTicks = AxesPainter.ticks(for: Double(panel.firstRow)...Double(panel.firstRow + rows - 1),
                                        targetCount: 6, integer: true)
         var axes = AxesPainter(frame: frame, xScale: xScale, yScale: yScale, xTicks: xTicks, yTicks: yTicks,

@@ -174,7 +174,7 @@ public struct LineChart: Sendable {
         canvas.beginGroup(className: "panel", data: [("title", panel.title)])
         canvas.text(panel.title, x: frame.x, y: frame.y - panelTitleBand + 17, size: ChartStyle.panelTitleSize,
                     weight: "bold", fill: ChartStyle.ink, className: "panel-title")
-        let xTicks = AxesPainter.ticks(for: x.domain, targetCount: 6, integer: panel.integerX)
+        let xTicks = AxesPainter.fittedTicks(for: x.domain, length: frame.width, targetCount: 6, integer: panel.integerX)
         let yTicks = AxesPainter.ticks(for: y.domain, targetCount: 5, integer: false)
         // The peak interval sits under everything else so lines stay readable across it.
         if let peak = panel.peak, let low = peak.low, let high = peak.high, low.isFinite, high.isFinite {

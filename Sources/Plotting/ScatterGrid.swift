@@ -110,7 +110,7 @@ public struct ScatterGrid: Sendable {
         canvas.text(panel.title, x: frame.x, y: frame.y - 9, size: ChartStyle.panelTitleSize, weight: "bold",
                     fill: ChartStyle.ink, className: "panel-title")
         AxesPainter(frame: frame, xScale: x, yScale: y,
-                    xTicks: AxesPainter.ticks(for: x.domain, targetCount: 5, integer: false),
+                    xTicks: AxesPainter.fittedTicks(for: x.domain, length: frame.width, targetCount: 5, integer: false),
                     yTicks: AxesPainter.ticks(for: y.domain, targetCount: 5, integer: false),
                     xLabel: panel.xLabel, yLabel: panel.yLabel).draw(on: &canvas)
         canvas.beginGroup(className: "links")

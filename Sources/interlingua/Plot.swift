@@ -259,7 +259,7 @@ struct AlignmentFigures {
                              series: [series], peak: peakMarker, yDomain: 0...1)
         }
         let title = "How separable are the languages? — \(modelName)"
-        let chart = LineChart(title: title, subtitle: subtitle(intervals: true) + " · the alignment peak is marked", panels: panels,
+        let chart = LineChart(title: title, subtitle: subtitle(intervals: true), panels: panels,
                               legend: [], columns: 2, panelWidth: 420, panelHeight: 240)
         return Figure(fileName: "separability.svg", title: title, svg: chart.svg())
     }

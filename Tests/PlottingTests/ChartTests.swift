@@ -222,3 +222,22 @@ struct ViewportTests {
         }
     }
 }
+
+@Suite("Tick labels never overlap")
+struct TickCrowdingTests {
+    @Test("a scatter spanning −23000…8500 (axis −25000…10000) on 250 px drops to a coarser step whose labels fit")
+    func wideValues() throws {
+        let series = ScatterSeries(name: "hi", color: LanguagePalette.color(for: "hi"),
+                                   points: [(x: -23_000, y: 0), (x: 8_500, y: 1)])
+        let grid = ScatterGrid(title: "wide", panels: [ScatterPanel(title: "p", xLabel: "PC1", yLabel: "PC2",
+                                                                    series: [series])],
+                               legend: [], panelSize: 250)
+        let parsed = try #require(SVGInspection.parse(grid.svg()))
+        let labels = parsed.elements(named: "text", class: "x-tick")
+        #expect(labels.count >= 2)
+        let spans = labels.compactMap(ViewportTests.extent).sorted { $0.0 < $1.0 }
+        for (a, b) in zip(spans, spans.dropFirst()) {
+            #expect(a.1 <= b.0, "tick labels overlap: \(a) and \(b)")
+        }
+    }
+}
