@@ -51,7 +51,7 @@ for name in $MODELS_TO_RUN; do
   mkdir -p "$figures"
   plot_log=$("$BIN" plot "$align" --output "$figures")
   echo "$plot_log"
-  "$BIN" report "$align" --output "$report"
+  "$BIN" report "$align" --output "$report" --corpus "$CORPUS"
   peak=$(printf '%s\n' "$plot_log" | grep '^alignment peak:' || echo "alignment peak: none (no pair metric)")
   summary+=("$tag: $peak" "    activations  $acts" "    alignment    $align/alignment.json (+ alignment.csv, projections.h5)"
             "    figures      $figures/{alignment-curves,cka-layers,projections,separability}.svg"

@@ -236,7 +236,12 @@ struct AlignmentFigures {
                 index < projection.explainedVarianceRatio.count ? projection.explainedVarianceRatio[index] : nil
             } ?? []
             func axis(_ c: Int) -> String {
-                c < ratios.count ? "PC\(c + 1) (\(String(format: "%.0f", ratios[c] * 100)) % of variance)" : "PC\(c + 1)"
+                guard c < ratios.count, ratios[c].isFinite else { return "PC\(c + 1)" }
+                // One outlier dimension can hold 99.9 % of the variance: never round that to "100 %" / "0 %".
+                let percent = ratios[c] * 100
+                let text = percent >= 99.5 ? String(format: "%.2f", percent)
+                    : percent < 1 ? String(format: "%.2g", percent) : String(format: "%.0f", percent)
+                return "PC\(c + 1) (\(text) % of variance)"
             }
             var panelTitle = "layer \(layer)"
             if layer == report.layers.first { panelTitle += " (embeddings)" }

@@ -19,9 +19,12 @@ struct Report: ParsableCommand {
     @Flag(help: "Join each pivot sentence to its translations in the projection panels.")
     var joinTranslations = false
 
+    @Option(help: "The corpus to name in the settings, when the activations file does not record one.")
+    var corpus: String?
+
     func run() throws {
         let report = try AlignmentFigures.loadReport(input)
-        let html = AlignmentReportPage(report: report, joinTranslations: joinTranslations).html()
+        let html = AlignmentReportPage(report: report, joinTranslations: joinTranslations, corpus: corpus).html()
         let url = URL(fileURLWithPath: output)
         do {
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -37,6 +40,8 @@ struct Report: ParsableCommand {
 struct AlignmentReportPage {
     let report: AlignmentReport
     var joinTranslations = false
+    /// Shown when the activations file has no `corpus` attribute.
+    var corpus: String?
 
     /// Pair metrics shown in the summary table, in this order, when present.
     /// (`_fwd`/`_bwd` retrieval stay in alignment.json and alignment.csv: the table must fit a screen.)
@@ -159,7 +164,9 @@ struct AlignmentReportPage {
         add("model", source.model)
         add("architecture", source.architecture)
         add("layers × width", source.nLayers.map { n in "\(n) blocks" + (source.dModel.map { " × d \($0)" } ?? "") })
-        add("corpus", source.attributes["corpus"])
+        add("corpus", (source.attributes["corpus"] ?? corpus).map {
+            "\($0) (\(report.sentenceCount) sentences × \(report.languages.count) languages)"
+        } ?? "\(report.sentenceCount) sentences × \(report.languages.count) languages (source not recorded)")
         add("template", source.template)
         add("pooling", settings.pool + (source.bosInPool.map { $0 != 0 ? " (BOS included)" : " (BOS excluded)" } ?? ""))
         add("activations", source.path)
@@ -177,7 +184,9 @@ struct AlignmentReportPage {
         add("align: tool version / created", "\(report.toolVersion) / \(report.created)")
         add("report: tool version", "interlingua \(Interlingua.version)")
         add("alignment.json format", "\(report.format) v\(report.formatVersion)")
-        let shown: Set<String> = ["corpus"]
+        // Root attributes not already shown above (e.g. pool_span, instruction, complete, run_fingerprint).
+        let shown: Set<String> = ["corpus", "model", "architecture", "n_layers", "d_model", "template", "pooling",
+                                  "bos_in_pool", "tool_version", "created", "format", "format_version"]
         for key in source.attributes.keys.sorted() where !shown.contains(key) {
             add("activations attribute \(key)", source.attributes[key])
         }
