@@ -6,7 +6,8 @@ public enum ReportBlock: Sendable {
     case paragraph(String)
     /// An SVG document or element, inlined (its XML declaration is dropped).
     case figure(svg: String, caption: String?)
-    /// A table; `highlightedRows` are drawn emphasized (e.g. the peak).
+    /// A table; `highlightedRows` are drawn emphasized (e.g. the peak). A cell's text after a newline is set
+    /// as a small second line.
     case table(headers: [String], rows: [[String]], highlightedRows: Set<Int>)
     /// Key–value pairs (the run's settings).
     case definitions([(String, String)])
@@ -44,7 +45,7 @@ public struct HTMLReport: Sendable {
         figure{margin:16px 0;overflow-x:auto}figure svg{max-width:100%;height:auto}
         figcaption{font-size:13px;color:#555;margin-top:4px}
         div.table{overflow-x:auto}table{border-collapse:collapse;font-size:13px;margin:8px 0}
-        th,td{border:1px solid #ddd;padding:4px 8px;text-align:right;white-space:nowrap}td.wrap{white-space:normal;text-align:left}th{background:#f0f0f0}
+        th,td{border:1px solid #ddd;padding:4px 8px;text-align:right;white-space:nowrap}td.wrap{white-space:normal;text-align:left}td small{color:#666;font-size:11px}th{background:#f0f0f0}
         td:first-child,th:first-child{text-align:left}tr.highlight td{background:#fff4d6;font-weight:bold}
         dl{display:grid;grid-template-columns:max-content auto;gap:4px 16px;font-size:14px}
         dt{font-weight:bold}dd{margin:0;font-family:"DejaVu Sans Mono",monospace;word-break:break-all}
@@ -85,7 +86,7 @@ public struct HTMLReport: Sendable {
             for (index, row) in rows.enumerated() {
                 out += highlighted.contains(index) ? "<tr class=\"highlight\">" : "<tr>"
                 // Long prose cells (definitions) wrap; numbers stay on one line.
-                out += row.map { $0.count > 60 ? "<td class=\"wrap\">\($0.xmlEscaped)</td>" : "<td>\($0.xmlEscaped)</td>" }.joined()
+                out += row.map(Self.cell).joined()
                 out += "</tr>\n"
             }
             return out + "</tbody>\n</table></div>\n"
@@ -94,6 +95,17 @@ public struct HTMLReport: Sendable {
             for (key, value) in pairs { out += "<dt>\(key.xmlEscaped)</dt><dd>\(value.xmlEscaped)</dd>\n" }
             return out + "</dl>\n"
         }
+    }
+}
+
+extension HTMLReport {
+    /// A table cell: long prose wraps, numbers stay on one line; a second line (after "\n") is set small
+    /// under the first (an interval under its estimate keeps wide tables narrow).
+    static func cell(_ text: String) -> String {
+        let lines = text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        var content = lines[0].xmlEscaped
+        if lines.count > 1 { content += "<br><small>\(lines[1].xmlEscaped)</small>" }
+        return text.count > 60 ? "<td class=\"wrap\">\(content)</td>" : "<td>\(content)</td>"
     }
 }
 

@@ -53,13 +53,21 @@ struct AlignmentReportPage {
         value.isFinite ? String(format: "%.3f", value) : "n/a"
     }
 
+    /// The estimate, and its interval as a second line (the table sets it small under the value).
     static func format(_ estimate: Estimate) -> String {
         var text = format(estimate.value)
         if let low = estimate.ciLow, let high = estimate.ciHigh {
-            text += " [\(format(low)), \(format(high))]"
+            text += "\n[\(format(low)), \(format(high))]"
         }
         return text
     }
+
+    /// Short column headers for the summary table (the full definitions follow at the end of the page).
+    static let columnTitles: [String: String] = [
+        "retrieval_p1": "P@1", "retrieval_p1_centered": "P@1 centered", "retrieval_p1_lsar": "P@1 after LSAR",
+        "cosine": "cosine", "cosine_margin": "cosine margin", "cka_linear": "CKA linear",
+        "cka_debiased": "CKA debiased", "cka_rbf": "CKA RBF", "mutual_knn": "mutual k-NN",
+    ]
 
     func html() -> String {
         let figures = AlignmentFigures(report: report, joinTranslations: joinTranslations)
@@ -88,7 +96,12 @@ struct AlignmentReportPage {
         var text = "\(report.languages.count) languages (\(report.languages.joined(separator: ", "))) × "
             + "\(report.sentenceCount) sentences, \(report.pairs.count) pairs, layers \(layers.first ?? 0)–\(layers.last ?? 0). "
         if let peak = report.peak {
-            text += "The pair-averaged \(AlignmentFigures.title(of: peak.metric)) peaks at layer \(peak.layer)"
+            var metric = AlignmentFigures.title(of: peak.metric)
+            // "Translation retrieval P@1" reads mid-sentence as "translation retrieval P@1".
+            if let first = metric.first, metric.dropFirst().first?.isLowercase == true {
+                metric = first.lowercased() + metric.dropFirst()
+            }
+            text += "The pair-averaged \(metric) peaks at layer \(peak.layer)"
             if let low = peak.layerCILow, let high = peak.layerCIHigh {
                 text += " (\(Int((report.settings.confidence * 100).rounded())) % bootstrap interval of the peak layer: \(low)–\(high))"
             }
@@ -133,8 +146,10 @@ struct AlignmentReportPage {
         }
         rows.append(mean)
         return ReportSection(heading: "Summary at the alignment peak (layer \(peak.layer))", blocks: [
-            .paragraph("Values at layer \(peak.layer) with \(Int((report.settings.confidence * 100).rounded())) % bootstrap intervals in brackets."),
-            .table(headers: ["pair"] + metrics, rows: rows, highlightedRows: [rows.count - 1]),
+            .paragraph("Values at layer \(peak.layer), with \(Int((report.settings.confidence * 100).rounded())) % bootstrap intervals under them. "
+                       + "P@1 = translation retrieval precision at 1, mean of both directions; definitions at the end."),
+            .table(headers: ["pair"] + metrics.map { Self.columnTitles[$0] ?? $0 }, rows: rows,
+                   highlightedRows: [rows.count - 1]),
         ])
     }
 

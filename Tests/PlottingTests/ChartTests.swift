@@ -168,7 +168,8 @@ struct XMLValidityTests {
         let report = HTMLReport(title: "Report <1>", summary: "peak & interval", sections: [
             ReportSection(heading: "Figures", blocks: [.figure(svg: svg, caption: "a < b")]),
             ReportSection(heading: "Summary", blocks: [
-                .table(headers: ["pair", "P@1"], rows: [["en–zh", "0.91"], ["en–ar", "0.80"]], highlightedRows: [0]),
+                .table(headers: ["pair", "P@1"], rows: [["en–zh", "0.91"], ["en–ar", "0.80\n[0.7, 0.9]"]],
+                       highlightedRows: [0]),
                 .definitions([("model", "gemma <3>")]),
             ]),
         ])
@@ -177,6 +178,7 @@ struct XMLValidityTests {
         #expect(!html.contains("<?xml"))
         #expect(html.contains("<figcaption>a &lt; b</figcaption>"))
         #expect(html.contains("<tr class=\"highlight\"><td>en–zh</td>"))
+        #expect(html.contains("<td>0.80<br><small>[0.7, 0.9]</small></td>"))
         #expect(!html.contains("http://") || !html.contains("src=\"http"))
         #expect(!html.contains("<link") && !html.contains("<script"))
         // The inline SVG is itself well-formed.
