@@ -2,4 +2,6 @@
 import Foundation
 
 let arguments = Set(CommandLine.arguments.dropFirst())
+let peak = SgemmPeakBenchmark.run()
+TraceThroughputBenchmark.run(sgemmPeakGFLOPS: peak, quick: arguments.contains("--quick"))
 AlignmentBenchmark.run(quick: arguments.contains("--quick"))

@@ -16,6 +16,13 @@
 /// /final_norm/<pool>/<lang> float32[N, d]
 /// /states/<lang>         float32[n_layers+1, T, d]   with --token-states (rows follow offsets)
 /// ```
+/// Additions (format_version 1, written by the tracer; readers may ignore them):
+/// ```
+/// /                      attributes: pool_span ("sentence" | "prompt"), run_fingerprint, instruction
+/// /tokens/<lang>/pool_span int64[N, 2]        pooled tokens of sentence n: [start, end) relative to offsets[n]
+/// /sublayers/<attention|mlp>/<pool>/<lang> float32[n_layers, N, d]   with --sublayers: pooled branch outputs
+///                                                     of block i+1 (as added to the residual stream)
+/// ```
 public enum ActivationsLayout {
     public static let format = "interlingua.activations"
     public static let formatVersion = 1
@@ -33,6 +40,12 @@ public enum ActivationsLayout {
         public static let toolVersion = "tool_version"
         public static let created = "created"
         public static let complete = "complete"
+        /// "sentence" (the sentence's own tokens inside the prompt) or "prompt" (the whole prompt).
+        public static let poolSpan = "pool_span"
+        /// Identifies the run's model, corpus and settings; `--resume` refuses a file whose value differs.
+        public static let runFingerprint = "run_fingerprint"
+        /// The prompt template's instruction text ("" for `raw`).
+        public static let instruction = "instruction"
     }
 
     public static let languages = "/languages"
@@ -43,6 +56,15 @@ public enum ActivationsLayout {
     public static func pooled(_ pool: Pooling, _ lang: String) -> String { "/pooled/\(pool.rawValue)/\(lang)" }
     public static func finalNorm(_ pool: Pooling, _ lang: String) -> String { "/final_norm/\(pool.rawValue)/\(lang)" }
     public static func states(_ lang: String) -> String { "/states/\(lang)" }
+    public static func tokenPoolSpans(_ lang: String) -> String { "/tokens/\(lang)/pool_span" }
+    public static func subLayer(_ branch: SubLayerBranch, _ pool: Pooling, _ lang: String) -> String {
+        "/sublayers/\(branch.rawValue)/\(pool.rawValue)/\(lang)"
+    }
+}
+
+/// A block's residual branch whose output `--sublayers` keeps.
+public enum SubLayerBranch: String, Sendable, CaseIterable, Codable {
+    case attention, mlp
 }
 
 /// How a sentence's token states become one vector.

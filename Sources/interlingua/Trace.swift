@@ -1,10 +1,223 @@
+import Activations
 import ArgumentParser
+import Checkpoints
+import Foundation
+import LinearAlgebra
+import Models
+import Tracing
 
-/// `interlingua trace` (built by its issue).
+/// `interlingua trace MODEL CORPUS --output FILE.h5`: every layer's residual stream over a parallel corpus,
+/// pooled per sentence, into an activation file (layout: docs/activations.md).
 struct Trace: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "(trace: not built yet)")
+    static let configuration = CommandConfiguration(
+        abstract: "Run a model over a parallel corpus and store every layer's pooled hidden states in HDF5.",
+        discussion: """
+        CORPUS is a TSV with a header (id, then one column per language), a JSONL file (id, lang, text) or a \
+        Flores-101/200 folder (dev/, devtest/; --split picks one). Sentences are packed without padding into \
+        batches of at most --batch-tokens tokens and run layer by layer. Progress goes to stderr. An existing \
+        output is never overwritten: --resume continues an interrupted trace of the same model, corpus and \
+        options (also after kill -9) and ends with the same file an uninterrupted run writes.
+        """
+    )
+
+    @Argument(help: "A .gguf or .safetensors file, a PyTorch .bin, or a Hugging Face model folder.")
+    var model: String
+
+    @Argument(help: "A TSV or JSONL corpus, or a Flores folder.")
+    var corpus: String
+
+    @Option(name: .shortAndLong, help: "The activation file to write (.h5).")
+    var output: String
+
+    @Option(help: "Comma-separated languages to trace (default: all of the corpus).")
+    var languages: String?
+
+    @Option(help: "Comma-separated poolings: mean, last, weighted.")
+    var pool = "mean"
+
+    @Flag(help: "Also store every token's state at every layer (/states/<lang>).")
+    var tokenStates = false
+
+    @Option(help: "Prompt template: raw, alpaca, alpaca-no-input, instruction.")
+    var template: PromptTemplate = .raw
+
+    @Option(help: "The instruction of the alpaca and instruction templates.")
+    var instruction = PromptTemplate.defaultInstruction
+
+    @Option(help: "Trace only the first N sentences.")
+    var limit: Int?
+
+    @Option(help: "BLAS threads (default: OpenBLAS's own choice).")
+    var threads: Int?
+
+    @Option(help: "Token budget of one packed batch.")
+    var batchTokens = 2048
+
+    @Flag(help: "Continue an interrupted trace into the same output.")
+    var resume = false
+
+    @Option(help: "Flores split: dev or devtest.")
+    var split: String = "devtest"
+
+    @Flag(help: "Include BOS in mean and weighted pooling.")
+    var bosInPool = false
+
+    @Flag(help: "Pool over the whole prompt instead of the sentence's own tokens.")
+    var poolPrompt = false
+
+    @Flag(help: "Also store the pooled attention and MLP outputs of every block.")
+    var sublayers = false
+
+    @Option(help: "Write the closing summary as JSON to this file.")
+    var stats: String?
+
+    func validate() throws {
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if batchTokens < 1 { throw ValidationError("--batch-tokens must be at least 1") }
+        if !["dev", "devtest"].contains(split) { throw ValidationError("--split must be dev or devtest") }
+        for name in pool.split(separator: ",") where Pooling(rawValue: String(name)) == nil {
+            throw ValidationError("unknown pooling '\(name)' (use mean, last, weighted)")
+        }
+    }
 
     func run() throws {
-        throw ValidationError("'trace' is not built yet")
+        let clock = ContinuousClock()
+        let started = clock.now
+        if let threads { BLASThreads.set(threads) }
+        let outputURL = URL(fileURLWithPath: output)
+        try TraceRun.checkOutput(outputURL, resume: resume)
+        let settings = try TraceSettings(
+            template: template, instruction: instruction,
+            pools: pool.split(separator: ",").compactMap { Pooling(rawValue: String($0)) },
+            bosInPool: bosInPool, poolWholePrompt: poolPrompt, tokenStates: tokenStates, subLayers: sublayers,
+            batchTokens: batchTokens)
+
+        // Corpus errors surface before the model is even opened.
+        let traceCorpus = try TraceInputs.corpus(at: corpus, languages: languages?.split(separator: ",").map(String.init),
+                                                 split: split, limit: limit)
+
+        var mark = clock.now
+        let modelURL = URL(fileURLWithPath: model)
+        let checkpoint = try Checkpoint.open(modelURL)
+        let decoder = try ModelLoader.load(checkpoint)
+        let tokenizer = try TraceInputs.tokenizer(for: checkpoint)
+        let loadSeconds = Self.seconds(clock.now - mark)
+
+        mark = clock.now
+        let plan = try TracePlan(corpus: traceCorpus, tokenizer: tokenizer, settings: settings)
+        let tokenizeSeconds = Self.seconds(clock.now - mark)
+
+        let run = TraceRun(model: decoder, plan: plan, output: outputURL, modelName: modelURL.lastPathComponent,
+                           modelIdentity: TraceInputs.identity(of: modelURL), toolVersion: Interlingua.version)
+        let reporter = ProgressReporter()
+        let outcome = try run.run(resume: resume) { reporter.report($0) }
+        reporter.finish()
+
+        let summary = TraceSummary(outcome: outcome, loadSeconds: loadSeconds, tokenizeSeconds: tokenizeSeconds,
+                                   totalSeconds: Self.seconds(clock.now - started),
+                                   peakResidentBytes: ResourceUsage.peakResidentBytes)
+        FileHandle.standardError.write(Data(summary.text(output: output).utf8))
+        if let stats { try summary.writeJSON(to: URL(fileURLWithPath: stats)) }
+    }
+
+    static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    }
+}
+
+extension PromptTemplate: ExpressibleByArgument {}
+
+/// The closing summary of a trace, as text and as `--stats` JSON.
+struct TraceSummary: Encodable {
+    var sentences: Int
+    var tokens: Int
+    var loadSeconds: Double
+    var tokenizeSeconds: Double
+    var computeSeconds: Double
+    var writeSeconds: Double
+    var totalSeconds: Double
+    var tokensPerSecond: Double
+    var gflops: Double
+    var blockMatmulGFLOPS: Double
+    var peakResidentBytes: Int
+    var batches: Int
+    var batchesSkipped: Int
+    var alreadyComplete: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case sentences, tokens, loadSeconds = "load_s", tokenizeSeconds = "tokenize_s", computeSeconds = "compute_s"
+        case writeSeconds = "write_s", totalSeconds = "total_s", tokensPerSecond = "tokens_per_s", gflops
+        case blockMatmulGFLOPS = "block_matmul_gflops", peakResidentBytes = "peak_rss_bytes", batches
+        case batchesSkipped = "batches_skipped", alreadyComplete = "already_complete"
+    }
+
+    init(outcome o: TraceOutcome, loadSeconds: Double, tokenizeSeconds: Double, totalSeconds: Double,
+         peakResidentBytes: Int) {
+        sentences = o.sentences
+        tokens = o.tokens
+        self.loadSeconds = loadSeconds
+        self.tokenizeSeconds = tokenizeSeconds
+        computeSeconds = o.computeSeconds
+        writeSeconds = o.writeSeconds
+        self.totalSeconds = totalSeconds
+        // Only the tokens this process computed count toward its throughput (a resume skips some).
+        tokensPerSecond = o.computeSeconds > 0 ? Double(o.tokensComputed) / o.computeSeconds : 0
+        gflops = o.computeSeconds > 0 ? o.flops / o.computeSeconds / 1e9 : 0
+        blockMatmulGFLOPS = o.forward.matmulSeconds > 0 ? o.blockMatmulFLOPs / o.forward.matmulSeconds / 1e9 : 0
+        self.peakResidentBytes = peakResidentBytes
+        batches = o.batches
+        batchesSkipped = o.batchesSkipped
+        alreadyComplete = o.alreadyComplete
+    }
+
+    func text(output: String) -> String {
+        if alreadyComplete { return "\(output) is already complete; nothing to do\n" }
+        let f = { (x: Double) in String(format: "%.2f", x) }
+        var s = "traced \(sentences) sentences (\(tokens) tokens) into \(output) in \(f(totalSeconds)) s\n"
+        if batchesSkipped > 0 { s += "  resumed: \(batchesSkipped) of \(batches) batches were already written\n" }
+        s += "  load \(f(loadSeconds)) s, tokenize \(f(tokenizeSeconds)) s, compute \(f(computeSeconds)) s, write \(f(writeSeconds)) s\n"
+        s += "  \(String(format: "%.0f", tokensPerSecond)) tokens/s, \(String(format: "%.1f", gflops)) GFLOP/s overall, "
+        s += "block matmuls \(String(format: "%.1f", blockMatmulGFLOPS)) GFLOP/s, peak RSS \(String(format: "%.0f", Double(peakResidentBytes) / 1_048_576)) MiB\n"
+        return s
+    }
+
+    func writeJSON(to url: URL) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(self).write(to: url, options: .atomic)
+    }
+}
+
+/// Progress on stderr: a live bar on a terminal, a plain line every few seconds otherwise.
+final class ProgressReporter {
+    private let isTerminal = isatty(STDERR_FILENO) != 0
+    private var lastLine = ContinuousClock.now
+    private var drewBar = false
+
+    func report(_ p: TraceProgress) {
+        let rate = p.elapsed > 0 ? Double(p.tokensThisRun) / p.elapsed : 0
+        let remaining = rate > 0 ? Double(p.tokensTotal - p.tokensDone) / rate : 0
+        let fraction = p.tokensTotal > 0 ? Double(p.tokensDone) / Double(p.tokensTotal) : 1
+        let counts = "\(p.sentencesDone)/\(p.sentencesTotal) sentences, \(String(format: "%.0f", rate)) tokens/s, ETA \(Self.duration(remaining))"
+        if isTerminal {
+            let width = 30
+            let filled = Int(fraction * Double(width))
+            let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+            FileHandle.standardError.write(Data("\r\(bar) \(String(format: "%3.0f", fraction * 100))% \(counts)\u{1B}[K".utf8))
+            drewBar = true
+        } else if ContinuousClock.now - lastLine >= .seconds(5) || p.batchesDone == p.batchesTotal {
+            lastLine = ContinuousClock.now
+            FileHandle.standardError.write(Data("trace: \(String(format: "%.0f", fraction * 100))% \(counts)\n".utf8))
+        }
+    }
+
+    func finish() {
+        if drewBar { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        return s >= 3600 ? "\(s / 3600)h\(String(format: "%02d", s / 60 % 60))m" : "\(s / 60)m\(String(format: "%02d", s % 60))s"
     }
 }

@@ -1,1 +1,0 @@
-// Plotting: filled in by its issue.

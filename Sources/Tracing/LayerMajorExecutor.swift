@@ -1,0 +1,150 @@
+// The layer-major executor: one packed batch through every block, handing each layer's residual stream to
+// the trace sinks (pooling, per-token states, sub-layer outputs, final norm).
+import Activations
+import LinearAlgebra
+import Models
+
+/// The activations of one batch, laid out as the activation file stores them.
+public struct BatchActivations: Sendable {
+    public var batch: TraceBatch
+    /// n_layers + 1 (embeddings, then every block's output).
+    public var layerCount: Int
+    public var dModel: Int
+    /// Per pooling in `settings.pools` order: [layerCount, B, d].
+    public var pooled: [[Float]]
+    /// Per pooling: [B, d], pooled from the final norm's output.
+    public var finalNorm: [[Float]]
+    /// [layerCount, T_batch, d] with token states, else empty.
+    public var states: [Float]
+    /// Per pooling: [n_layers, B, d] with sub-layers, else empty: attention and MLP branch outputs.
+    public var attention: [[Float]]
+    public var mlp: [[Float]]
+}
+
+/// Where the executor's time went (seconds, summed over batches).
+public struct ExecutorTiming: Sendable, Equatable {
+    public var embed = 0.0
+    public var blocks = 0.0
+    public var finalNorm = 0.0
+    /// Pooling and copying token states (the sinks).
+    public var sinks = 0.0
+    public var total: Double { embed + blocks + finalNorm + sinks }
+    public init() {}
+}
+
+/// Runs packed batches through a `DecoderModel` layer by layer.
+public final class LayerMajorExecutor {
+    public let model: any DecoderModel
+    public let plan: TracePlan
+    public private(set) var timing = ExecutorTiming()
+    private let clock = ContinuousClock()
+
+    public init(model: any DecoderModel, plan: TracePlan) {
+        self.model = model
+        self.plan = plan
+    }
+
+    /// Embeds the batch, applies every block to all its tokens and pools after each; never computes logits.
+    public func run(_ batch: TraceBatch) throws -> BatchActivations {
+        let config = model.config
+        let d = config.dModel
+        let nLayers = config.nLayers
+        let layerCount = nLayers + 1
+        let settings = plan.settings
+        let tokenized = plan.languages[batch.language]
+        let rows = Array(batch.sentences)
+        let b = rows.count
+        let tb = batch.tokens.count
+        let base = batch.tokens.lowerBound
+
+        // Sequences relative to the batch; pooled rows relative to the batch.
+        let sequences = rows.map { n in (tokenized.offsets[n] - base)..<(tokenized.offsets[n + 1] - base) }
+        let poolRows = rows.enumerated().map { k, n in
+            (sequences[k].lowerBound + tokenized.poolSpans[n].lowerBound)..<(sequences[k].lowerBound + tokenized.poolSpans[n].upperBound)
+        }
+        let packed = PackedBatch(tokens: Array(tokenized.ids[batch.tokens]), sequences: sequences)
+
+        var out = BatchActivations(
+            batch: batch, layerCount: layerCount, dModel: d,
+            pooled: settings.pools.map { _ in [Float](repeating: 0, count: layerCount * b * d) },
+            finalNorm: settings.pools.map { _ in [Float](repeating: 0, count: b * d) },
+            states: settings.tokenStates ? [Float](repeating: 0, count: layerCount * tb * d) : [],
+            attention: settings.subLayers ? settings.pools.map { _ in [Float](repeating: 0, count: nLayers * b * d) } : [],
+            mlp: settings.subLayers ? settings.pools.map { _ in [Float](repeating: 0, count: nLayers * b * d) } : [])
+        var scratch = [Double](repeating: 0, count: d)
+
+        var start = clock.now
+        var hidden = try model.embed(packed)
+        try Self.checkShape(hidden, rows: tb, cols: d, stage: "embed")
+        timing.embed += seconds(since: start)
+
+        func sink(_ matrix: Matrix<Float>, into target: inout [[Float]], layer: Int, layers: Int) {
+            matrix.storage.withUnsafeBufferPointer { states in
+                scratch.withUnsafeMutableBufferPointer { acc in
+                    for (p, pooling) in settings.pools.enumerated() {
+                        target[p].withUnsafeMutableBufferPointer { dst in
+                            for k in 0..<b {
+                                let o = UnsafeMutableBufferPointer(rebasing: dst[((layer * b + k) * d)..<((layer * b + k + 1) * d)])
+                                pooling.pool(states, rows: poolRows[k], dimension: d, into: o, scratch: acc)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        func keepStates(_ matrix: Matrix<Float>, layer: Int) {
+            guard settings.tokenStates else { return }
+            out.states.withUnsafeMutableBufferPointer { dst in
+                matrix.storage.withUnsafeBufferPointer { src in
+                    let o = dst.baseAddress! + layer * tb * d
+                    o.update(from: src.baseAddress!, count: tb * d)
+                }
+            }
+        }
+
+        start = clock.now
+        sink(hidden, into: &out.pooled, layer: 0, layers: layerCount)
+        keepStates(hidden, layer: 0)
+        timing.sinks += seconds(since: start)
+
+        for layer in 0..<nLayers {
+            start = clock.now
+            let sub = try model.applyBlock(layer, to: &hidden, batch: packed, captureSubLayers: settings.subLayers)
+            try Self.checkShape(hidden, rows: tb, cols: d, stage: "block \(layer)")
+            timing.blocks += seconds(since: start)
+            start = clock.now
+            sink(hidden, into: &out.pooled, layer: layer + 1, layers: layerCount)
+            keepStates(hidden, layer: layer + 1)
+            if settings.subLayers {
+                guard let sub else {
+                    throw TracingError.modelShape(stage: "block \(layer) sub-layers", expected: [tb, d], found: [])
+                }
+                try Self.checkShape(sub.attention, rows: tb, cols: d, stage: "block \(layer) attention output")
+                try Self.checkShape(sub.mlp, rows: tb, cols: d, stage: "block \(layer) MLP output")
+                sink(sub.attention, into: &out.attention, layer: layer, layers: nLayers)
+                sink(sub.mlp, into: &out.mlp, layer: layer, layers: nLayers)
+            }
+            timing.sinks += seconds(since: start)
+        }
+
+        start = clock.now
+        let normed = try model.applyFinalNorm(hidden)
+        try Self.checkShape(normed, rows: tb, cols: d, stage: "final norm")
+        timing.finalNorm += seconds(since: start)
+        start = clock.now
+        sink(normed, into: &out.finalNorm, layer: 0, layers: 1)
+        timing.sinks += seconds(since: start)
+        return out
+    }
+
+    private func seconds(since start: ContinuousClock.Instant) -> Double {
+        let d = clock.now - start
+        return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    }
+
+    private static func checkShape(_ m: Matrix<Float>, rows: Int, cols: Int, stage: String) throws {
+        guard m.rows == rows, m.cols == cols else {
+            throw TracingError.modelShape(stage: stage, expected: [rows, cols], found: [m.rows, m.cols])
+        }
+    }
+}

@@ -1,0 +1,102 @@
+// The tokenized corpus and its packing into batches: everything decided before any compute.
+import Tokenizers
+
+/// One language's prompts, token ids concatenated in row order.
+public struct TokenizedLanguage: Sendable, Equatable {
+    public var language: String
+    /// All prompts' ids, concatenated.
+    public var ids: [Int32]
+    /// Sentence n's prompt is `ids[offsets[n] ..< offsets[n+1]]` (N+1 entries).
+    public var offsets: [Int]
+    /// The pooled tokens of sentence n, relative to its prompt's first token.
+    public var poolSpans: [Range<Int>]
+
+    public var sentenceCount: Int { offsets.count - 1 }
+    public func tokenRange(_ n: Int) -> Range<Int> { offsets[n]..<offsets[n + 1] }
+}
+
+/// A batch of consecutive rows of one language, packed without padding.
+public struct TraceBatch: Sendable, Equatable {
+    /// Index into the plan's languages.
+    public var language: Int
+    /// Row indices (shared by every language).
+    public var sentences: Range<Int>
+    /// Indices into that language's concatenated token ids.
+    public var tokens: Range<Int>
+
+    public init(language: Int, sentences: Range<Int>, tokens: Range<Int>) {
+        self.language = language
+        self.sentences = sentences
+        self.tokens = tokens
+    }
+}
+
+/// The tokenized corpus and its batches.
+public struct TracePlan: Sendable {
+    public let corpus: TraceCorpus
+    public let settings: TraceSettings
+    public let languages: [TokenizedLanguage]
+    public let batches: [TraceBatch]
+
+    public var tokenCount: Int { languages.reduce(0) { $0 + $1.ids.count } }
+
+    /// Tokenizes every sentence with the template and the model's BOS rule, then packs.
+    /// Throws before any compute when a sentence has nothing to pool.
+    public init(corpus: TraceCorpus, tokenizer: any Tokenizer, settings: TraceSettings) throws {
+        var languages: [TokenizedLanguage] = []
+        for (l, lang) in corpus.languages.enumerated() {
+            var ids: [Int32] = []
+            var offsets = [0]
+            var spans: [Range<Int>] = []
+            offsets.reserveCapacity(corpus.sentenceCount + 1)
+            for (n, text) in corpus.texts[l].enumerated() {
+                guard let prompt = settings.template.encode(text, tokenizer: tokenizer,
+                                                            addBOS: tokenizer.addsBOSByDefault,
+                                                            instruction: settings.instruction) else {
+                    throw TracingError.templateSpanNotFound(language: lang, id: corpus.ids[n])
+                }
+                let span = prompt.poolSpan(wholePrompt: settings.poolWholePrompt, includeBOS: settings.bosInPool)
+                guard !span.isEmpty else { throw TracingError.emptySentence(language: lang, id: corpus.ids[n]) }
+                ids.append(contentsOf: prompt.ids)
+                offsets.append(ids.count)
+                spans.append(span)
+            }
+            languages.append(TokenizedLanguage(language: lang, ids: ids, offsets: offsets, poolSpans: spans))
+        }
+        self.init(corpus: corpus, settings: settings, languages: languages)
+    }
+
+    /// A plan from already tokenized languages (packing only).
+    public init(corpus: TraceCorpus, settings: TraceSettings, languages: [TokenizedLanguage]) {
+        self.corpus = corpus
+        self.settings = settings
+        self.languages = languages
+        var batches: [TraceBatch] = []
+        for (l, tokenized) in languages.enumerated() {
+            let lengths = (0..<tokenized.sentenceCount).map { tokenized.tokenRange($0).count }
+            for rows in Self.pack(lengths: lengths, budget: settings.batchTokens) {
+                batches.append(TraceBatch(language: l, sentences: rows,
+                                          tokens: tokenized.offsets[rows.lowerBound]..<tokenized.offsets[rows.upperBound]))
+            }
+        }
+        self.batches = batches
+    }
+
+    /// Greedy packing of consecutive sentences: a batch takes sentences while their total length stays
+    /// within `budget`; a sentence longer than the budget forms a batch of its own.
+    public static func pack(lengths: [Int], budget: Int) -> [Range<Int>] {
+        var batches: [Range<Int>] = []
+        var start = 0
+        var total = 0
+        for (i, length) in lengths.enumerated() {
+            if i > start && total + length > budget {
+                batches.append(start..<i)
+                start = i
+                total = 0
+            }
+            total += length
+        }
+        if start < lengths.count { batches.append(start..<lengths.count) }
+        return batches
+    }
+}

@@ -1,0 +1,206 @@
+// One trace from plan to complete file: creation, batches, progress journal, resume, completion.
+import Activations
+import Checkpoints
+import Foundation
+import Models
+
+/// Progress after a batch, for the CLI's bar or log lines.
+public struct TraceProgress: Sendable {
+    public var batchesDone: Int
+    public var batchesTotal: Int
+    public var sentencesDone: Int
+    public var sentencesTotal: Int
+    public var tokensDone: Int
+    public var tokensTotal: Int
+    /// Seconds of compute + write spent in this process so far (excluding batches skipped by resume).
+    public var elapsed: Double
+    /// Tokens computed in this process so far.
+    public var tokensThisRun: Int
+}
+
+/// What a finished run did and where its time went.
+public struct TraceOutcome: Sendable {
+    public var sentences: Int
+    public var tokens: Int
+    public var batches: Int
+    /// Batches found finished in the file and skipped (resume).
+    public var batchesSkipped: Int
+    /// Tokens computed by this process.
+    public var tokensComputed: Int
+    public var computeSeconds: Double
+    public var writeSeconds: Double
+    /// FLOPs of the block projections and attention for the tokens computed.
+    public var flops: Double
+    public var blockMatmulFLOPs: Double
+    public var timing: ExecutorTiming
+    /// The model's own breakdown (weight decoding, sgemm, attention, elementwise) for this process.
+    public var forward: ForwardTimings
+    /// True when the output was already complete and nothing was done.
+    public var alreadyComplete: Bool
+}
+
+/// Runs a plan into an activation file, resumably.
+public final class TraceRun {
+    public let model: any DecoderModel
+    public let plan: TracePlan
+    public let output: URL
+    public let modelName: String
+    public let toolVersion: String
+    public let fingerprint: String
+
+    /// `modelIdentity` names the checkpoint exactly enough that a different model changes it (e.g. its
+    /// path, size and modification time).
+    public init(model: any DecoderModel, plan: TracePlan, output: URL, modelName: String, modelIdentity: String,
+                toolVersion: String) {
+        self.model = model
+        self.plan = plan
+        self.output = output
+        self.modelName = modelName
+        self.toolVersion = toolVersion
+        self.fingerprint = RunFingerprint.of(plan: plan, modelIdentity: modelIdentity, config: model.config)
+    }
+
+    /// Refuses an existing output without `resume` (call before loading anything).
+    public static func checkOutput(_ output: URL, resume: Bool) throws {
+        let exists = FileManager.default.fileExists(atPath: output.path)
+        if exists && !resume { throw TracingError.outputExists(file: output.path) }
+        let dir = output.deletingLastPathComponent()
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir), isDir.boolValue else {
+            throw TracingError.badOption("\(output.path): the output's folder does not exist")
+        }
+    }
+
+    /// Traces every batch not yet in the file. Without `resume`, an existing output is an error; with it,
+    /// the file and its journal must belong to this very run (same fingerprint).
+    public func run(resume: Bool, progress: ((TraceProgress) throws -> Void)? = nil) throws -> TraceOutcome {
+        try Self.checkOutput(output, resume: resume)
+        let total = plan.batches.count
+        var outcome = TraceOutcome(sentences: plan.corpus.sentenceCount * plan.languages.count, tokens: plan.tokenCount,
+                                   batches: total, batchesSkipped: 0, tokensComputed: 0, computeSeconds: 0,
+                                   writeSeconds: 0, flops: 0, blockMatmulFLOPs: 0, timing: ExecutorTiming(),
+                                   forward: ForwardTimings(), alreadyComplete: false)
+        let clock = ContinuousClock()
+        func seconds(_ d: Duration) -> Double {
+            Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+        }
+
+        var writeStart = clock.now
+        let (writer, startBatch, finalizing) = try openOrCreate(resume: resume)
+        outcome.writeSeconds += seconds(clock.now - writeStart)
+        guard let writer else {
+            outcome.alreadyComplete = true
+            outcome.batchesSkipped = total
+            return outcome
+        }
+        outcome.batchesSkipped = startBatch
+
+        let executor = LayerMajorExecutor(model: model, plan: plan)
+        model.resetTimings()
+        var sentencesDone = plan.batches[..<startBatch].reduce(0) { $0 + $1.sentences.count }
+        var tokensDone = plan.batches[..<startBatch].reduce(0) { $0 + $1.tokens.count }
+        if !finalizing {
+            for index in startBatch..<total {
+                let batch = plan.batches[index]
+                let computeStart = clock.now
+                let activations = try executor.run(batch)
+                outcome.computeSeconds += seconds(clock.now - computeStart)
+                writeStart = clock.now
+                try write(activations, with: writer)
+                try writer.flush()
+                let state: TraceJournal.State = index + 1 == total ? .finalizing : .tracing
+                try TraceJournal(fingerprint: fingerprint, state: state, batchesDone: index + 1, batchesTotal: total)
+                    .write(for: output)
+                outcome.writeSeconds += seconds(clock.now - writeStart)
+
+                let tokenized = plan.languages[batch.language]
+                outcome.tokensComputed += batch.tokens.count
+                let matmuls = model.matmulFLOPs(tokens: batch.tokens.count) * Double(model.config.nLayers)
+                outcome.blockMatmulFLOPs += matmuls
+                outcome.flops += matmuls
+                    + TraceFLOPs.attention(model.config, sequenceLengths: batch.sentences.map { tokenized.tokenRange($0).count })
+                sentencesDone += batch.sentences.count
+                tokensDone += batch.tokens.count
+                try progress?(TraceProgress(batchesDone: index + 1, batchesTotal: total, sentencesDone: sentencesDone,
+                                        sentencesTotal: outcome.sentences, tokensDone: tokensDone,
+                                        tokensTotal: outcome.tokens,
+                                        elapsed: outcome.computeSeconds + outcome.writeSeconds,
+                                        tokensThisRun: outcome.tokensComputed))
+            }
+        }
+        writeStart = clock.now
+        try writer.markComplete()
+        try TraceJournal.remove(for: output)
+        outcome.writeSeconds += seconds(clock.now - writeStart)
+        outcome.timing = executor.timing
+        outcome.forward = model.timings
+        return outcome
+    }
+
+    /// The writer and the first batch to compute; a nil writer when the file is already complete.
+    private func openOrCreate(resume: Bool) throws -> (ActivationsWriter?, Int, Bool) {
+        let exists = FileManager.default.fileExists(atPath: output.path)
+        let journal = try TraceJournal.read(for: output)
+        if let journal, journal.fingerprint != fingerprint {
+            throw TracingError.resumeMismatch(file: output.path,
+                reason: "its progress journal belongs to a run with another model, corpus or options")
+        }
+        if exists {
+            guard let journal else {
+                // No journal: either a finished file of this run, or something we must not touch.
+                if ActivationsWriter.runFingerprint(of: output) == fingerprint && ActivationsWriter.isComplete(output) {
+                    return (nil, plan.batches.count, false)
+                }
+                throw TracingError.resumeMismatch(file: output.path,
+                    reason: "it has no progress journal (\(TraceJournal.url(for: output).lastPathComponent)) and is not a complete trace of this run")
+            }
+            if journal.state != .creating {
+                guard journal.batchesTotal == plan.batches.count, journal.batchesDone <= plan.batches.count else {
+                    throw TracingError.resumeMismatch(file: output.path, reason: "the journal's batch count differs from this run's")
+                }
+                do {
+                    let writer = try ActivationsWriter.reopen(at: output, runFingerprint: fingerprint)
+                    return (writer, journal.batchesDone, journal.state == .finalizing)
+                } catch let error as ActivationsError {
+                    throw TracingError.resumeMismatch(file: output.path, reason: error.localizedDescription)
+                }
+            }
+            // Interrupted while creating: nothing finished, start over.
+        }
+        try TraceJournal(fingerprint: fingerprint, state: .creating, batchesDone: 0, batchesTotal: plan.batches.count)
+            .write(for: output)
+        let writer = try ActivationsWriter.create(at: output, header: header(), overwrite: exists)
+        try TraceJournal(fingerprint: fingerprint, state: .tracing, batchesDone: 0, batchesTotal: plan.batches.count)
+            .write(for: output)
+        return (writer, 0, plan.batches.isEmpty)
+    }
+
+    private func header() -> ActivationsHeader {
+        let c = model.config
+        let s = plan.settings
+        return ActivationsHeader(
+            model: modelName, architecture: c.architecture.rawValue, nLayers: c.nLayers, dModel: c.dModel,
+            template: s.template.rawValue, instruction: s.template == .raw || s.template == .alpacaNoInput ? "" : s.instruction,
+            pools: s.pools, bosInPool: s.bosInPool, poolSpan: s.poolWholePrompt ? "prompt" : "sentence",
+            toolVersion: toolVersion, runFingerprint: fingerprint, languages: plan.corpus.languages,
+            ids: plan.corpus.ids, texts: plan.corpus.texts, tokenIDs: plan.languages.map(\.ids),
+            tokenOffsets: plan.languages.map(\.offsets), poolSpans: plan.languages.map(\.poolSpans),
+            tokenStates: s.tokenStates, subLayers: s.subLayers)
+    }
+
+    private func write(_ a: BatchActivations, with writer: ActivationsWriter) throws {
+        let lang = plan.languages[a.batch.language].language
+        let rows = a.batch.sentences
+        for (p, pool) in plan.settings.pools.enumerated() {
+            try writer.writeLayerRows(ActivationsLayout.pooled(pool, lang), rows: rows, values: a.pooled[p])
+            try writer.writeRows(ActivationsLayout.finalNorm(pool, lang), rows: rows, values: a.finalNorm[p])
+            if plan.settings.subLayers {
+                try writer.writeLayerRows(ActivationsLayout.subLayer(.attention, pool, lang), rows: rows, values: a.attention[p])
+                try writer.writeLayerRows(ActivationsLayout.subLayer(.mlp, pool, lang), rows: rows, values: a.mlp[p])
+            }
+        }
+        if plan.settings.tokenStates {
+            try writer.writeLayerRows(ActivationsLayout.states(lang), rows: a.batch.tokens, values: a.states)
+        }
+    }
+}

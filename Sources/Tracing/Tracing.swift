@@ -1,1 +1,0 @@
-// Tracing: filled in by its issue.

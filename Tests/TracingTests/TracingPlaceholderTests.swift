@@ -1,4 +1,0 @@
-import Testing
-
-// Replaced by the Tracing issue's tests.
-@Test func tracingBuilds() { #expect(Bool(true)) }

@@ -1,0 +1,220 @@
+#!/usr/bin/env python3
+"""Checks rendered figures the way a user sees them.
+
+For every SVG: parse it as XML (xml.dom.minidom), require an <svg> root with a title, width, height and a
+viewBox; then inspect the PNG that headless Chromium rendered at exactly width × height: it must have those
+dimensions, must not be one flat color (blank), and its outer border must be background only (content
+reaching the edge means something is cut off by the viewport).
+
+With check-figures it also checks that the `interlingua plot` figures are correct for the alignment.json they
+were drawn from: legend entries are the languages (pairs), the peak line sits at the peak layer in every
+panel, every value lies inside the drawn y range, and there is one heatmap per CKA matrix.
+
+Usage: render-check.py check-svg FILE.svg  -> prints "W H" for the window size
+       render-check.py check-figures ALIGNMENT_DIR FIGURES_DIR
+       render-check.py check-png FILE.png W H LABEL   (LABEL names the SVG in messages)
+Only the standard library: PNG is decoded with zlib (PNG spec, ISO/IEC 15948: IHDR, IDAT, filters 0-4).
+"""
+import struct
+import sys
+import xml.dom.minidom
+import zlib
+
+
+def fail(message):
+    print(f"render-check: {message}", file=sys.stderr)
+    sys.exit(1)
+
+
+def check_svg(path):
+    try:
+        doc = xml.dom.minidom.parse(path)
+    except Exception as error:  # any parser error means the file is not well-formed XML
+        fail(f"{path}: not well-formed XML: {error}")
+    root = doc.documentElement
+    if root.tagName != "svg":
+        fail(f"{path}: root element is <{root.tagName}>, expected <svg>")
+    for attribute in ("width", "height", "viewBox"):
+        if not root.getAttribute(attribute):
+            fail(f"{path}: <svg> has no {attribute}")
+    titles = root.getElementsByTagName("title")
+    if not titles or not "".join(n.data for n in titles[0].childNodes if n.nodeType == n.TEXT_NODE).strip():
+        fail(f"{path}: no <title>")
+    texts = root.getElementsByTagName("text")
+    if not texts:
+        fail(f"{path}: no <text> (figures carry their labels as SVG text)")
+    try:
+        width, height = float(root.getAttribute("width")), float(root.getAttribute("height"))
+    except ValueError:
+        fail(f"{path}: width/height are not plain numbers")
+    box = [float(v) for v in root.getAttribute("viewBox").replace(",", " ").split()]
+    if len(box) != 4 or box[2] != width or box[3] != height:
+        fail(f"{path}: viewBox {box} does not match width {width} × height {height}")
+    print(int(round(width)), int(round(height)))
+
+
+def decode_png(path):
+    data = open(path, "rb").read()
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        fail(f"{path}: not a PNG")
+    pos, idat, header = 8, b"", None
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        chunk = data[pos + 8:pos + 8 + length]
+        if kind == b"IHDR":
+            header = struct.unpack(">IIBBBBB", chunk)
+        elif kind == b"IDAT":
+            idat += chunk
+        pos += 12 + length
+    width, height, depth, color, _, _, interlace = header
+    channels = {0: 1, 2: 3, 4: 2, 6: 4}.get(color)
+    if depth != 8 or channels is None or interlace != 0:
+        fail(f"{path}: unsupported PNG (depth {depth}, color type {color}, interlace {interlace})")
+    raw = zlib.decompress(idat)
+    stride = width * channels
+    rows, previous = [], bytearray(stride)
+    for y in range(height):
+        start = y * (stride + 1)
+        kind, line = raw[start], bytearray(raw[start + 1:start + 1 + stride])
+        for i in range(stride):
+            a = line[i - channels] if i >= channels else 0
+            b = previous[i]
+            c = previous[i - channels] if i >= channels else 0
+            if kind == 1:
+                line[i] = (line[i] + a) & 0xFF
+            elif kind == 2:
+                line[i] = (line[i] + b) & 0xFF
+            elif kind == 3:
+                line[i] = (line[i] + (a + b) // 2) & 0xFF
+            elif kind == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                predictor = a if pa <= pb and pa <= pc else (b if pb <= pc else c)
+                line[i] = (line[i] + predictor) & 0xFF
+        rows.append(bytes(line))
+        previous = line
+    pixels = [[tuple(row[x * channels:x * channels + 3]) if channels >= 3 else (row[x * channels],) * 3
+               for x in range(width)] for row in rows]
+    return width, height, pixels
+
+
+def check_png(png, width, height, path, border=3):
+    w, h, pixels = decode_png(png)
+    if (w, h) != (width, height):
+        fail(f"{path}: rendered {w}×{h}, expected {width}×{height}")
+    colors = {}
+    for row in pixels[::2]:
+        for pixel in row[::2]:
+            colors[pixel] = colors.get(pixel, 0) + 1
+    if len(colors) < 8:
+        fail(f"{path}: blank render ({len(colors)} distinct colors)")
+    background = max(colors, key=colors.get)
+    inked = sum(n for c, n in colors.items() if c != background) / sum(colors.values())
+    if inked < 0.01:
+        fail(f"{path}: almost blank ({inked:.2%} of pixels differ from the background)")
+
+    def is_background(pixel):
+        return all(abs(p - q) <= 24 for p, q in zip(pixel, background))
+
+    edge = [(x, y) for y in range(h) for x in list(range(border)) + list(range(w - border, w))]
+    edge += [(x, y) for x in range(w) for y in list(range(border)) + list(range(h - border, h))]
+    touching = [(x, y) for x, y in edge if not is_background(pixels[y][x])]
+    if touching:
+        x, y = touching[0]
+        fail(f"{path}: content reaches the edge of the viewport at ({x}, {y}) — {len(touching)} border pixels inked")
+    print(f"ok {path}: {w}×{h}, {len(colors)} colors, {inked:.1%} inked")
+
+
+def number(text):
+    return float(text.replace("\u2212", "-"))
+
+
+def groups(root, class_name):
+    return [g for g in root.getElementsByTagName("g") if g.getAttribute("class") == class_name]
+
+
+def texts(node, class_name):
+    return ["".join(c.data for c in t.childNodes if c.nodeType == c.TEXT_NODE)
+            for t in node.getElementsByTagName("text") if t.getAttribute("class") == class_name]
+
+
+def check_figures(align_dir, figures_dir):
+    import json
+    import math
+    import os
+    report = json.load(open(os.path.join(align_dir, "alignment.json"), encoding="utf-8"))
+    layers, languages, peak = report["layers"], report["languages"], report.get("peak")
+    pivot = report["settings"]["pivot"]
+    pivot_mode = all(p["source"] == pivot for p in report["pairs"])
+    pair_labels = [p["target"] if pivot_mode else f"{p['source']}–{p['target']}" for p in report["pairs"]]
+
+    def load(name):
+        return xml.dom.minidom.parse(os.path.join(figures_dir, name)).documentElement
+
+    def legend(root):
+        return [g.getAttribute("data-label") for g in groups(root, "legend-entry")]
+
+    curves = load("alignment-curves.svg")
+    if legend(curves) != pair_labels:
+        fail(f"alignment-curves.svg: legend {legend(curves)} != pairs {pair_labels}")
+    projections = load("projections.svg")
+    if report.get("projection") and legend(projections) != languages:
+        fail(f"projections.svg: legend {legend(projections)} != languages {languages}")
+
+    def series(metric):
+        return [s for s in report["pair_metrics"] if s["metric"] == metric]
+
+    expected_panels = [[e["value"] for s in series(m) for e in s["values"]]
+                       for m in ("retrieval_p1", "cosine_margin", "cka_debiased") if series(m)]
+    if peak and peak["curve"]:
+        expected_panels.append([e["value"] for e in peak["curve"]])
+    separability = load("separability.svg")
+    sep_panels = [[e["value"] for e in s["values"]] for m in ("language_separability", "centroid_accuracy")
+                  for s in report["layer_metrics"] if s["metric"] == m]
+    for name, root, expected in (("alignment-curves.svg", curves, expected_panels),
+                                 ("separability.svg", separability, sep_panels)):
+        panels = groups(root, "panel")
+        if len(panels) != len(expected):
+            fail(f"{name}: {len(panels)} panels, expected {len(expected)}")
+        for index, (panel, values) in enumerate(zip(panels, expected)):
+            ticks = [number(t) for t in texts(panel, "y-tick")]
+            finite = [v for v in values if v is not None and math.isfinite(v)]
+            if finite and (min(finite) < min(ticks) - 1e-9 or max(finite) > max(ticks) + 1e-9):
+                fail(f"{name} panel {index}: data {min(finite):.4g}…{max(finite):.4g} outside the y axis "
+                     f"{min(ticks)}…{max(ticks)}")
+            x_ticks = [number(t) for t in texts(panel, "x-tick")]
+            if min(x_ticks) < layers[0] or max(x_ticks) > layers[-1]:
+                fail(f"{name} panel {index}: x ticks {x_ticks} beyond layers {layers[0]}…{layers[-1]}")
+            lines = [l for l in panel.getElementsByTagName("line") if l.getAttribute("class") == "peak"]
+            if peak:
+                if len(lines) != 1 or float(lines[0].getAttribute("data-x")) != peak["layer"]:
+                    fail(f"{name} panel {index}: peak line not at layer {peak['layer']}")
+                # The peak line's pixel x must sit where layer `peak` falls between the first and last layer
+                # (grid lines span the plot area from the first to the last layer).
+                frame = [r for r in panel.getElementsByTagName("line") if r.getAttribute("class") == "grid"]
+                xs = [float(l.getAttribute("x1")) for l in frame] + [float(l.getAttribute("x2")) for l in frame]
+                left, right = min(xs), max(xs)
+                expected_x = left + (peak["layer"] - layers[0]) / (layers[-1] - layers[0]) * (right - left)
+                if abs(float(lines[0].getAttribute("x1")) - expected_x) > 0.05:
+                    fail(f"{name} panel {index}: peak line at x={lines[0].getAttribute('x1')}, expected {expected_x:.2f}")
+    heatmaps = groups(load("cka-layers.svg"), "panel")
+    if len(heatmaps) != len(report["layer_cka"]):
+        fail(f"cka-layers.svg: {len(heatmaps)} heatmaps, expected {len(report['layer_cka'])}")
+    for panel, matrix in zip(heatmaps, report["layer_cka"]):
+        cells = [r for r in panel.getElementsByTagName("rect") if r.getAttribute("class") == "cell"]
+        if len(cells) != sum(len(row) for row in matrix["matrix"]):
+            fail(f"cka-layers.svg: {matrix['source']} × {matrix['target']} has {len(cells)} cells")
+    peak_text = f"peak at layer {peak['layer']}" if peak else "no peak"
+    print(f"ok figures in {figures_dir} match {align_dir}/alignment.json "
+          f"({len(pair_labels)} pairs, {len(languages)} languages, {peak_text})")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) >= 4 and sys.argv[1] == "check-figures":
+        check_figures(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) >= 3 and sys.argv[1] == "check-svg":
+        check_svg(sys.argv[2])
+    elif len(sys.argv) >= 6 and sys.argv[1] == "check-png":
+        check_png(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5] if len(sys.argv) > 5 else sys.argv[2])
+    else:
+        fail(__doc__)

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Renders every figure in headless Chromium and checks it as a user would see it (scripts/render-check.py):
+# well-formed XML with title/size/viewBox, PNG at the declared size, not blank, nothing cut at the edges.
+#
+#   scripts/render-check.sh                 the figures of a test alignment output (align on the fixture, or
+#                                           ALIGNMENT_DIR=… to use an existing one) + the committed figures/*.svg
+#   scripts/render-check.sh FILE.svg|DIR …  just those
+# Run by `make test` after `swift test`. Needs chromium (scripts/setup.sh installs it) and python3.
+set -euo pipefail
+args=()
+for arg in "$@"; do args+=("$(realpath "$arg")"); done
+cd "$(dirname "$0")/.."
+BIN=${INTERLINGUA_BIN:-.build/release/interlingua}
+CHROMIUM=${CHROMIUM:-$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)}
+[ -n "$CHROMIUM" ] || { echo "render-check: chromium not found (run scripts/setup.sh)" >&2; exit 1; }
+work=$(mktemp -d "${TMPDIR:-/tmp}/interlingua-render-XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+svgs=()
+if [ ${#args[@]} -gt 0 ]; then
+  for arg in "${args[@]}"; do
+    if [ -d "$arg" ]; then for f in "$arg"/*.svg; do [ -e "$f" ] && svgs+=("$f"); done; else svgs+=("$arg"); fi
+  done
+else
+  [ -x "$BIN" ] || { echo "render-check: $BIN missing (swift build -c release)" >&2; exit 1; }
+  align_dir=${ALIGNMENT_DIR:-}
+  if [ -z "$align_dir" ]; then
+    align_dir="$work/align"
+    "$BIN" align Tests/Fixtures/alignment/activations.h5 --output "$align_dir" --bootstrap 200 --seed 1 \
+      >"$work/align.log" 2>&1 || { cat "$work/align.log" >&2; exit 1; }
+  fi
+  "$BIN" plot "$align_dir" --output "$work/figures" --join-translations >/dev/null
+  python3 scripts/render-check.py check-figures "$align_dir" "$work/figures"
+  "$BIN" report "$align_dir" --output "$work/report.html" >/dev/null
+  # The report's figures are checked too, each inline <svg> cut out of the page as its own document.
+  python3 - "$work/report.html" "$work/report-figures" <<'PY'
+import os, re, sys
+html = open(sys.argv[1], encoding="utf-8").read()
+os.makedirs(sys.argv[2], exist_ok=True)
+figures = re.findall(r"<svg\b.*?</svg>", html, flags=re.S)
+if len(figures) < 4:
+    sys.exit(f"render-check: {sys.argv[1]} inlines {len(figures)} figures, expected 4")
+if re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html):
+    sys.exit(f"render-check: {sys.argv[1]} references the network")
+for i, svg in enumerate(figures):
+    open(os.path.join(sys.argv[2], f"report-{i}.svg"), "w", encoding="utf-8").write(svg)
+PY
+  for f in "$work"/figures/*.svg "$work"/report-figures/*.svg; do svgs+=("$f"); done
+  for f in figures/*.svg figures/*/*.svg; do [ -e "$f" ] && svgs+=("$f"); done
+fi
+[ ${#svgs[@]} -gt 0 ] || { echo "render-check: no SVG to check" >&2; exit 1; }
+
+status=0
+for svg in "${svgs[@]}"; do
+  size=$(python3 scripts/render-check.py check-svg "$svg") || { status=1; continue; }
+  read -r width height <<<"$size"
+  png="$work/$(basename "${svg%.svg}")-$RANDOM.png"
+  # --no-sandbox: Chromium refuses to run as root otherwise (CI containers); the input is our own file.
+  timeout 120 "$CHROMIUM" --headless --no-sandbox --disable-gpu --hide-scrollbars --force-device-scale-factor=1 \
+    --window-size="$width,$height" --screenshot="$png" "file://$(realpath "$svg")" >/dev/null 2>&1 || true
+  [ -s "$png" ] || { echo "render-check: chromium produced no PNG for $svg" >&2; status=1; continue; }
+  python3 scripts/render-check.py check-png "$png" "$width" "$height" "$svg" || status=1
+  [ -n "${RENDER_CHECK_KEEP:-}" ] && mkdir -p "$RENDER_CHECK_KEEP" && cp "$png" "$RENDER_CHECK_KEEP/$(basename "${svg%.svg}").png"
+done
+[ $status -eq 0 ] && echo "render-check: ${#svgs[@]} figures render correctly"
+exit $status
