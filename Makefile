@@ -24,7 +24,7 @@ test: setup models
 
 bench: setup models
 	$(SWIFT) build -c release --product interlingua-bench
-	.build/release/interlingua-bench
+	.build/release/interlingua-bench $(BENCH_ARGS)
 
 demo: setup models build
 	@echo "make demo: the end-to-end demo arrives with the plotting issue (#7); the build and models are ready."
