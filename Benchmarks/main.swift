@@ -1,6 +1,12 @@
 // `make bench`: one benchmark per file; this file only runs them in order.
+// Arguments: --quick (3 languages in the trace benchmark), --only sgemm|trace|write.
 import Foundation
 
-let arguments = Set(CommandLine.arguments.dropFirst())
-let peak = SgemmPeakBenchmark.run()
-TraceThroughputBenchmark.run(sgemmPeakGFLOPS: peak, quick: arguments.contains("--quick"))
+let arguments = Array(CommandLine.arguments.dropFirst())
+let only = arguments.firstIndex(of: "--only").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
+func selected(_ name: String) -> Bool { only == nil || only == name }
+
+var sgemmPeak = 0.0
+if selected("sgemm") || selected("trace") { sgemmPeak = SgemmPeakBenchmark.run() }
+if selected("trace") { TraceThroughputBenchmark.run(sgemmPeakGFLOPS: sgemmPeak, quick: arguments.contains("--quick")) }
+if selected("write") { ActivationsWriteRateBenchmark.run() }
