@@ -29,10 +29,11 @@ public final class H5Dataset: H5AttributeOwner, @unchecked Sendable {
 
     // MARK: - Shape
 
-    /// The current extent (`[]` for a scalar dataset).
+    /// The current extent (`[]` for a scalar dataset, and also if the library cannot answer).
     public var shape: [Int] { (try? HDF5Library.locked { try extent() })?.current ?? [] }
 
-    /// The largest extent the dataset may grow to; nil entries are unlimited (`H5S_UNLIMITED`).
+    /// The largest extent the dataset may grow to; nil entries are unlimited (`H5S_UNLIMITED`). `[]` for a
+    /// scalar dataset, and also if the library cannot answer.
     public var maxShape: [Int?] { (try? HDF5Library.locked { try extent() })?.maximum ?? [] }
 
     /// The chunk extent, or nil when the dataset is not chunked.
@@ -48,16 +49,25 @@ public final class H5Dataset: H5AttributeOwner, @unchecked Sendable {
         }
     }
 
-    /// The current and maximum extents from the dataspace (lock held).
+    /// The current and maximum extents from the dataspace (lock held). A null dataspace (h5py's
+    /// `h5py.Empty`) reads as shape `[0]`.
     func extent() throws -> (current: [Int], maximum: [Int?]) {
         let space = try site.check(H5Dget_space(id), "H5Dget_space")
         defer { _ = H5Sclose(space) }
+        if H5Sget_simple_extent_type(space) == H5S_NULL { return ([0], [0]) }
+        // At most H5S_MAX_RANK (32): the library refuses larger ranks.
         let rank = try site.check(H5Sget_simple_extent_ndims(space), "H5Sget_simple_extent_ndims")
         var current = [hsize_t](repeating: 0, count: Int(rank))
         var maximum = [hsize_t](repeating: 0, count: Int(rank))
         try site.check(H5Sget_simple_extent_dims(space, &current, &maximum), "H5Sget_simple_extent_dims")
         let unlimited = ih5_s_unlimited()
-        return (current.map { Int($0) }, maximum.map { $0 == unlimited ? nil : Int($0) })
+        let currentExtents = current.compactMap { Int(exactly: $0) }
+        let maximumExtents = maximum.map { $0 == unlimited ? nil : Int(exactly: $0) }
+        guard currentExtents.count == current.count,
+              zip(maximum, maximumExtents).allSatisfy({ $0 == unlimited || $1 != nil }) else {
+            throw site.invalid("extent \(current) / \(maximum) does not fit in Int")
+        }
+        return (currentExtents, maximumExtents)
     }
 
     // MARK: - Reading numbers

@@ -118,11 +118,11 @@ struct DatasetLayout {
         guard _elementCount(shape) != nil else { throw site.invalid("shape \(shape) overflows") }
         let maxShape = maxShape ?? shape.map { $0 }
         guard maxShape.count == shape.count else {
-            throw site.shapeMismatch("maxShape \(maxShape) does not match the rank of shape \(shape)")
+            throw site.shapeMismatch("maxShape \(_describe(maxShape)) does not match the rank of shape \(shape)")
         }
         for (extent, limit) in zip(shape, maxShape) {
             if let limit, limit < extent {
-                throw site.shapeMismatch("maxShape \(maxShape) is smaller than shape \(shape)")
+                throw site.shapeMismatch("maxShape \(_describe(maxShape)) is smaller than shape \(shape)")
             }
         }
         if let deflate, !(0...9).contains(deflate) {
@@ -142,7 +142,7 @@ struct DatasetLayout {
             for (extent, limit) in zip(chunk, maxShape) {
                 if extent < 1 { throw site.invalid("chunk \(chunk) has an extent below 1") }
                 if let limit, extent > limit {
-                    throw site.invalid("chunk \(chunk) exceeds the fixed dimensions of maxShape \(maxShape)")
+                    throw site.invalid("chunk \(chunk) exceeds the fixed dimensions of maxShape \(_describe(maxShape))")
                 }
             }
             guard let count = _elementCount(chunk),
@@ -172,4 +172,9 @@ struct DatasetLayout {
         }
         return chunk
     }
+}
+
+/// A maximum extent as messages show it: `[unlimited, 4]`.
+func _describe(_ maxShape: [Int?]) -> String {
+    "[" + maxShape.map { $0.map(String.init) ?? "unlimited" }.joined(separator: ", ") + "]"
 }

@@ -53,8 +53,9 @@ public final class H5Group: H5AttributeOwner, @unchecked Sendable {
     /// Opens the group at `path`, creating it and any missing intermediate groups first.
     public func createGroup(_ path: String) throws -> H5Group {
         try HDF5Library.locked {
-            if linkExists(path) { return try group(path) }
             let site = site(for: path)
+            if path.isEmpty { throw site.invalid("empty group path") }
+            if linkExists(path) { return try group(path) }
             let linkProperties = try intermediateGroupsLinkProperties(site)
             defer { _ = H5Pclose(linkProperties) }
             let id = try site.check(H5Gcreate2(self.id, path, linkProperties, ih5_p_default(), ih5_p_default()),
@@ -76,16 +77,28 @@ public final class H5Group: H5AttributeOwner, @unchecked Sendable {
             var info = H5G_info_t()
             try site.check(H5Gget_info(id, &info), "H5Gget_info")
             var names: [String] = []
-            names.reserveCapacity(Int(info.nlinks))
             for index in 0..<info.nlinks {
                 let length = try site.check(H5Lget_name_by_idx(id, ".", H5_INDEX_NAME, H5_ITER_INC, index,
                                                                nil, 0, ih5_p_default()), "H5Lget_name_by_idx")
+                try _checkReadable(count: length + 1, elementSize: 1, site: site)
                 var name = [CChar](repeating: 0, count: length + 1)
                 try site.check(H5Lget_name_by_idx(id, ".", H5_INDEX_NAME, H5_ITER_INC, index,
                                                   &name, name.count, ih5_p_default()), "H5Lget_name_by_idx")
                 names.append(_string(nulTerminated: name))
             }
             return names
+        }
+    }
+
+    /// Removes the link at `path` (`H5Ldelete`); the object goes with its last link. The file does not
+    /// shrink: HDF5 reuses freed space only within the same session.
+    public func remove(_ path: String) throws {
+        let site = site(for: path)
+        try HDF5Library.locked {
+            guard !path.isEmpty, linkExists(path) else {
+                throw HDF5Error.objectNotFound(file: site.file, path: site.path)
+            }
+            try site.check(H5Ldelete(id, path, ih5_p_default()), "H5Ldelete")
         }
     }
 

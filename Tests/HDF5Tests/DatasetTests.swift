@@ -60,6 +60,33 @@ struct DatasetRoundTripTests {
     }
 }
 
+@Suite("Dataset creation refuses impossible layouts before calling the library")
+struct DatasetLayoutValidationTests {
+    @Test func impossibleLayoutsAreNamedInTheError() throws {
+        let url = try scratchFile()
+        let root = try H5File.create(url).root
+        #expect(throws: HDF5Error.invalidArgument(file: url.path, path: "/d", detail: "deflate level 12 is outside 0…9")) {
+            try root.createDataset("d", of: Float.self, shape: [4], deflate: 12)
+        }
+        #expect(throws: HDF5Error.invalidArgument(file: url.path, path: "/d", detail: "negative extent in shape [4, -1]")) {
+            try root.createDataset("d", of: Float.self, shape: [4, -1])
+        }
+        #expect(throws: HDF5Error.shapeMismatch(file: url.path, path: "/d",
+                                                detail: "chunk [2] does not match the rank of shape [4, 4]")) {
+            try root.createDataset("d", of: Float.self, shape: [4, 4], chunk: [2])
+        }
+        #expect(throws: HDF5Error.shapeMismatch(file: url.path, path: "/d",
+                                                detail: "maxShape [2] is smaller than shape [4]")) {
+            try root.createDataset("d", of: Float.self, shape: [4], maxShape: [2])
+        }
+        #expect(throws: HDF5Error.invalidArgument(file: url.path, path: "/d",
+                                                  detail: "a scalar dataset cannot be chunked, filtered or grown")) {
+            try root.createDataset("d", of: Float.self, shape: [], deflate: 1)
+        }
+        #expect(!root.contains("d"))
+    }
+}
+
 @Suite("An unlimited first dimension grows by appends")
 struct AppendTests {
     @Test func appendsGrowDimensionZeroAndKeepEarlierRows() throws {

@@ -51,4 +51,24 @@ struct FileTests {
         #expect(stack.contains("H5Gcreate2()"))
         #expect(error.localizedDescription.hasPrefix("\(url.path): /g: H5Gcreate2 failed: H5Gcreate2(): "))
     }
+
+    @Test func aTruncatedFileFailsToOpenWithTheLibraryStack() throws {
+        let url = try scratchFile()
+        do {
+            let file = try H5File.create(url)
+            _ = try file.root.writeDataset("x", [Double](repeating: 1, count: 1000), shape: [1000])
+        }
+        let whole = try Data(contentsOf: url)
+        try whole.prefix(whole.count / 2).write(to: url)
+        let error = try #require(throws: HDF5Error.self) {
+            let file = try H5File.open(url)
+            _ = try file.root.dataset("x").read(Double.self)
+        }
+        guard case .library(let name, _, _, let stack) = error else {
+            Issue.record("expected a library error, got \(error)")
+            return
+        }
+        #expect(name == url.path)
+        #expect(!stack.isEmpty)
+    }
 }

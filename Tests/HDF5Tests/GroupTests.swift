@@ -40,6 +40,17 @@ struct GroupTests {
         #expect(try file.root.group("zeta").memberNames() == [])
     }
 
+    @Test func removedLinksAreGoneAndCanBeRecreated() throws {
+        let url = try scratchFile()
+        let file = try H5File.create(url)
+        _ = try file.root.writeDataset("g/partial", [1, 2] as [Float], shape: [2])
+        try file.root.remove("g/partial")
+        #expect(!file.root.contains("g/partial"))
+        #expect(file.root.contains("g"))
+        #expect(try file.root.writeDataset("g/partial", [3] as [Float], shape: [1]).read(Float.self) == [3])
+        #expect(throws: HDF5Error.objectNotFound(file: url.path, path: "/g/none")) { try file.root.remove("g/none") }
+    }
+
     @Test func openingTheWrongKindOrAMissingPathIsATypedError() throws {
         let url = try scratchFile()
         let file = try H5File.create(url)
