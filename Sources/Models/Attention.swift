@@ -66,7 +66,10 @@ public struct CausalSelfAttention: Sendable {
             for j in first...i { maximum = max(maximum, row[j]) }
             var sum: Float = 0
             for j in first...i {
-                let e = expf(row[j] - maximum)
+                // Weights below e^−80 (< 2e−35) would be subnormal, which stalls the FPU in P·V; they add
+                // nothing at Float32 precision.
+                let z = row[j] - maximum
+                let e = z < -80 ? 0 : expf(z)
                 row[j] = e
                 sum += e
             }

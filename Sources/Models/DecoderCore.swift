@@ -29,7 +29,7 @@ final class DecoderCore {
 
     /// Validates the configuration and every tensor the family needs (`layerTensors` per layer).
     init(weights: any WeightSource, config: ModelConfig, layerTensors: [CanonicalName.LayerTensor]) throws {
-        let file = weights.sourceName
+        let file = weights.sourcePath
         try DecoderCore.validate(config, file: file)
         self.weights = weights
         self.config = config
@@ -292,7 +292,7 @@ final class DecoderCore {
             for (t, token) in batch.tokens.enumerated() {
                 let id = Int(token)
                 guard id >= 0, id < vocabulary else {
-                    throw ModelError.tokenOutOfRange(file: weights.sourceName, token: token, vocabulary: vocabulary)
+                    throw ModelError.tokenOutOfRange(file: weights.sourcePath, token: token, vocabulary: vocabulary)
                 }
                 try weights.decode(CanonicalName.embedTokens, rows: id..<(id + 1),
                                    into: UnsafeMutableBufferPointer(start: base + t * d, count: d))

@@ -90,6 +90,13 @@ extension DecoderModel {
         return 2 * Double(tokens) * (d * (q + 2 * kv) + q * d + 3 * d * ffn)
     }
 
+    /// Floating-point operations of one block's attention products over `batch` (Q·Kᵀ and P·V per
+    /// sentence and head, full L×L squares as computed): Σ_s 4·L_s²·headDim·nHeads.
+    public func attentionFLOPs(_ batch: PackedBatch) -> Double {
+        let perHead = batch.sequences.reduce(0.0) { $0 + 4 * Double($1.count) * Double($1.count) * Double(config.headDim) }
+        return perHead * Double(config.nHeads)
+    }
+
     public var timings: ForwardTimings { ForwardTimings() }
 
     public func resetTimings() {}

@@ -29,7 +29,7 @@ public final class Gemma3Model: DecoderModel {
 
     public init(config: ModelConfig, weights: any WeightSource) throws {
         guard config.architecture == .gemma3 else {
-            throw ModelError.unsupportedArchitecture(file: weights.sourceName, reason: "Gemma3Model given a \(config.architecture.rawValue) configuration")
+            throw ModelError.unsupportedArchitecture(file: weights.sourcePath, reason: "Gemma3Model given a \(config.architecture.rawValue) configuration")
         }
         core = try DecoderCore(weights: weights, config: config, layerTensors: Gemma3Model.layerTensors)
         globalRope = RotaryEmbedding(headDim: config.headDim, base: config.ropeTheta, scaling: config.ropeScaling)

@@ -22,7 +22,7 @@ public final class LlamaModel: DecoderModel {
     /// Validates `config` against the tensors of `weights`.
     public init(config: ModelConfig, weights: any WeightSource) throws {
         guard config.architecture == .llama else {
-            throw ModelError.unsupportedArchitecture(file: weights.sourceName, reason: "LlamaModel given a \(config.architecture.rawValue) configuration")
+            throw ModelError.unsupportedArchitecture(file: weights.sourcePath, reason: "LlamaModel given a \(config.architecture.rawValue) configuration")
         }
         core = try DecoderCore(weights: weights, config: config, layerTensors: LlamaModel.layerTensors)
         rope = RotaryEmbedding(headDim: config.headDim, base: config.ropeTheta, scaling: config.ropeScaling)

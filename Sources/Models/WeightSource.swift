@@ -4,8 +4,8 @@ import Checkpoints
 /// Tensors by canonical name (see `CanonicalName`), decoded to Float on demand.
 /// `Checkpoint` is the production source; the protocol lets tools and tests run hand-built weights.
 public protocol WeightSource: AnyObject {
-    /// Names the source in error messages (the checkpoint's path).
-    var sourceName: String { get }
+    /// The file the weights come from, for error messages (the checkpoint's path).
+    var sourcePath: String { get }
     /// The tensor's shape in canonical layout.
     func info(_ name: String) throws -> TensorInfo
     /// Decodes rows `rows` (all when nil) of tensor `name` to Float into `output`
@@ -14,5 +14,5 @@ public protocol WeightSource: AnyObject {
 }
 
 extension Checkpoint: WeightSource {
-    public var sourceName: String { url.path }
+    public var sourcePath: String { url.path }
 }

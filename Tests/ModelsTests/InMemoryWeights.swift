@@ -4,20 +4,20 @@ import Models
 
 final class InMemoryWeights: WeightSource {
     var tensors: [String: (shape: [Int], values: [Float])] = [:]
-    var sourceName: String { "<memory>" }
+    var sourcePath: String { "<memory>" }
 
     func info(_ name: String) throws -> TensorInfo {
-        guard let t = tensors[name] else { throw CheckpointError.tensorNotFound(file: sourceName, tensor: name) }
+        guard let t = tensors[name] else { throw CheckpointError.tensorNotFound(file: sourcePath, tensor: name) }
         return TensorInfo(name: name, dtype: .f32, shape: t.shape, byteCount: 4 * t.values.count)
     }
 
     func decode(_ name: String, rows: Range<Int>?, into output: UnsafeMutableBufferPointer<Float>) throws {
-        guard let t = tensors[name] else { throw CheckpointError.tensorNotFound(file: sourceName, tensor: name) }
+        guard let t = tensors[name] else { throw CheckpointError.tensorNotFound(file: sourcePath, tensor: name) }
         let rowLength = t.shape.count <= 1 ? 1 : t.shape.dropFirst().reduce(1, *)
         let range = rows ?? 0..<(t.shape.first ?? 1)
         let slice = t.values[(range.lowerBound * rowLength)..<(range.upperBound * rowLength)]
         guard slice.count == output.count else {
-            throw CheckpointError.malformed(file: sourceName, reason: "\(name): \(slice.count) values for a buffer of \(output.count)")
+            throw CheckpointError.malformed(file: sourcePath, reason: "\(name): \(slice.count) values for a buffer of \(output.count)")
         }
         for (i, v) in slice.enumerated() { output[i] = v }
     }

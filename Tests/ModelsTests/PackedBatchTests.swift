@@ -91,6 +91,18 @@ struct ModelInputErrorTests {
         #expect(throws: ModelError.self) { try model.embed(PackedBatch(tokens: [1, 2], sequences: [0..<3])) }
     }
 
+    @Test func hiddenStatesOfTheWrongShapeOrALayerBeyondTheModel() throws {
+        let config = TinyConfigs.gemma3()
+        let model = try ModelLoader.load(config: config, weights: InMemoryWeights.random(config))
+        let batch = PackedBatch(tokens: [1, 2, 3], sequences: [0..<3])
+        var wrong = Matrix<Float>(rows: 2, cols: config.dModel)
+        #expect(throws: ModelError.self) { try model.applyBlock(0, to: &wrong, batch: batch, captureSubLayers: false) }
+        var hidden = try model.embed(batch)
+        #expect(throws: ModelError.layerOutOfRange(layer: 2, layers: 2)) {
+            try model.applyBlock(2, to: &hidden, batch: batch, captureSubLayers: false)
+        }
+    }
+
     @Test func tensorShapeDisagreeingWithTheConfig() throws {
         let config = TinyConfigs.llama()
         let weights = InMemoryWeights.random(config)
