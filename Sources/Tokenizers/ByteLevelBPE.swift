@@ -12,8 +12,7 @@ public struct ByteLevelBPETokenizer: Tokenizer {
     let table: PieceTable
     /// Id of the one-character token of each byte (its byte-level code point), or -1.
     let byteSymbolIDs: [Int32]
-    /// (left id << 32 | right id) → (rank << 32 | merged id).
-    let merges: [UInt64: UInt64]
+    let merges: RankedMerges
     let preTokenizer: PreTokenizer
     /// LLaMA 3: a word that is itself a token is not merged (HF `ignore_merges`).
     let ignoreMerges: Bool
@@ -79,16 +78,7 @@ public struct ByteLevelBPETokenizer: Tokenizer {
             byteSymbolIDs[b] = table.id(encoded)
         }
         self.byteSymbolIDs = byteSymbolIDs
-        var merges: [UInt64: UInt64] = [:]
-        merges.reserveCapacity(mergeRules.count)
-        for (rank, rule) in mergeRules.enumerated() {
-            let left = table.id(rule.0), right = table.id(rule.1), merged = table.id(rule.0 + rule.1)
-            // A rule whose parts or result is no token can never apply to token ids; skip it.
-            guard left >= 0, right >= 0, merged >= 0 else { continue }
-            let key = UInt64(UInt32(left)) << 32 | UInt64(UInt32(right))
-            if merges[key] == nil { merges[key] = UInt64(rank) << 32 | UInt64(UInt32(merged)) }
-        }
-        self.merges = merges
+        self.merges = RankedMerges(mergeRules, table: table)
         self.preTokenizer = preTokenizer
         self.ignoreMerges = ignoreMerges
         self.addPrefixSpace = addPrefixSpace
@@ -124,7 +114,7 @@ public struct ByteLevelBPETokenizer: Tokenizer {
         guard !raw.isEmpty else { return output }
         let fragments = SentencePieceBPETokenizer.partition(raw, specials: userDefined)
         var words: [Range<Int>] = []
-        var session = MergeSession()
+        var session = RankedMerges.Session()
         raw.withUnsafeBufferPointer { bytes in
             for fragment in fragments {
                 switch fragment {
@@ -139,38 +129,12 @@ public struct ByteLevelBPETokenizer: Tokenizer {
         return output
     }
 
-    struct Symbol {
-        var id: Int32
-        var previous: Int32
-        var next: Int32
-    }
-
-    struct Candidate: MergeCandidate {
-        var rank: Int32
-        var left: Int32
-        var right: Int32
-        var leftID: Int32
-        var rightID: Int32
-        var merged: Int32
-        @inline(__always)
-        static func precedes(_ a: Candidate, _ b: Candidate) -> Bool {
-            a.rank < b.rank || (a.rank == b.rank && a.left < b.left)
-        }
-    }
-
-    /// Scratch buffers reused across the words of one `encode` call.
-    struct MergeSession {
-        var symbols: [Symbol] = []
-        var agenda = MergeAgenda<Candidate>(capacity: 64)
-        var encoded: [UInt8] = []
-    }
-
-    private func encodeWord(_ bytes: UnsafeBufferPointer<UInt8>, _ word: Range<Int>, _ session: inout MergeSession,
+    private func encodeWord(_ bytes: UnsafeBufferPointer<UInt8>, _ word: Range<Int>, _ session: inout RankedMerges.Session,
                             into output: inout [Int32]) {
         if ignoreMerges {
-            session.encoded.removeAll(keepingCapacity: true)
-            Self.encodeBytes(bytes[word], into: &session.encoded)
-            let id = table.id(session.encoded)
+            session.scratch.removeAll(keepingCapacity: true)
+            Self.encodeBytes(bytes[word], into: &session.scratch)
+            let id = table.id(session.scratch)
             if id >= 0 { output.append(id); return }
         }
         if word.count == 1 {
@@ -178,38 +142,9 @@ public struct ByteLevelBPETokenizer: Tokenizer {
             if id >= 0 { output.append(id) }
             return
         }
-        session.symbols.removeAll(keepingCapacity: true)
-        session.agenda.removeAll()
-        let n = word.count
-        for (k, i) in word.enumerated() {
-            session.symbols.append(Symbol(id: byteSymbolIDs[Int(bytes[i])], previous: Int32(k - 1),
-                                          next: k + 1 < n ? Int32(k + 1) : -1))
-        }
-        func addCandidate(_ left: Int32, _ right: Int32, _ session: inout MergeSession) {
-            guard left >= 0, right >= 0 else { return }
-            let l = session.symbols[Int(left)].id, r = session.symbols[Int(right)].id
-            guard l >= 0, r >= 0, let m = merges[UInt64(UInt32(l)) << 32 | UInt64(UInt32(r))] else { return }
-            session.agenda.push(Candidate(rank: Int32(truncatingIfNeeded: m >> 32), left: left, right: right,
-                                          leftID: l, rightID: r, merged: Int32(truncatingIfNeeded: m & 0xFFFF_FFFF)))
-        }
-        for k in 1..<n { addCandidate(Int32(k - 1), Int32(k), &session) }
-        while let top = session.agenda.pop() {
-            let l = session.symbols[Int(top.left)], r = session.symbols[Int(top.right)]
-            // Stale: a side was merged away (id -2) or has grown since the pair was queued.
-            guard l.id == top.leftID, r.id == top.rightID else { continue }
-            session.symbols[Int(top.left)].id = top.merged
-            session.symbols[Int(top.left)].next = r.next
-            if r.next >= 0 { session.symbols[Int(r.next)].previous = top.left }
-            session.symbols[Int(top.right)].id = -2
-            addCandidate(l.previous, top.left, &session)
-            addCandidate(top.left, r.next, &session)
-        }
-        var index: Int32 = 0
-        while index >= 0 {
-            let s = session.symbols[Int(index)]
-            if s.id >= 0 { output.append(s.id) }
-            index = s.next
-        }
+        session.start()
+        for i in word { session.append(byteSymbolIDs[Int(bytes[i])]) }
+        merges.apply(&session, into: &output)
     }
 
     // MARK: - Decoding

@@ -62,12 +62,21 @@ extension Tokenizers {
             }
         }
 
-        let (preTokenizer, addPrefixSpace) = try byteLevelPreTokenizer(root["pre_tokenizer"], source: source)
+        guard model["continuing_subword_prefix"] is NSNull || model["continuing_subword_prefix"] == nil,
+              model["end_of_word_suffix"] is NSNull || model["end_of_word_suffix"] == nil else {
+            throw TokenizerError.unsupported(source: source, reason: "BPE with continuing_subword_prefix / end_of_word_suffix")
+        }
+        let metaspace = try metaspaceStyle(root, model: model, source: source)
 
         // BOS: the first special token of a TemplateProcessing `single` template.
         var bosID: Int?
         var addsBOS = false
-        if let post = root["post_processor"] as? [String: Any], post["type"] as? String == "TemplateProcessing",
+        var processors: [[String: Any]] = []
+        if let post = root["post_processor"] as? [String: Any] {
+            processors = post["type"] as? String == "Sequence"
+                ? ((post["processors"] as? [Any]) ?? []).compactMap { $0 as? [String: Any] } : [post]
+        }
+        if let post = processors.first(where: { $0["type"] as? String == "TemplateProcessing" }),
            let single = post["single"] as? [Any], let first = single.first as? [String: Any],
            let token = first["SpecialToken"] as? [String: Any], let name = token["id"] as? String {
             bosID = byID.first(where: { $0.value == name })?.key
@@ -89,11 +98,60 @@ extension Tokenizers {
         }
         let control = (0...maxID).map { special.contains($0) }
         let rawText = (0...maxID).map { addedIDs.contains($0) }
+        if let metaspace {
+            let unknown = (model["unk_token"] as? String).flatMap { name in byID.first(where: { $0.value == name })?.key }
+            return MetaspaceBPETokenizer(
+                tokens: tokens, merges: rules, unknownID: unknown, byteFallback: (model["byte_fallback"] as? Bool) ?? false,
+                fuseUnknown: (model["fuse_unk"] as? Bool) ?? false, prependAlways: metaspace.prependAlways,
+                metaspacePrepend: metaspace.metaspacePrepend, splitWords: metaspace.split, control: control,
+                rawText: rawText, userDefined: nonSpecialAdded, bosID: bosID, eosID: eosID, addsBOS: addsBOS)
+        }
+        let (preTokenizer, addPrefixSpace) = try byteLevelPreTokenizer(root["pre_tokenizer"], source: source)
         return try ByteLevelBPETokenizer(
             tokens: tokens, merges: rules, preTokenizer: preTokenizer,
             ignoreMerges: (model["ignore_merges"] as? Bool) ?? false, addPrefixSpace: addPrefixSpace,
             control: control, rawText: rawText, userDefined: nonSpecialAdded,
             bosID: bosID, eosID: eosID, addsBOS: addsBOS, source: source)
+    }
+
+    /// SentencePiece-style settings when the tokenizer spells spaces as "▁": a normalizer of `Prepend("▁")`
+    /// and `Replace(" ", "▁")` steps with no pre-tokenizer, or a `Metaspace` pre-tokenizer; nil for a
+    /// byte-level tokenizer. Other normalizers are refused.
+    static func metaspaceStyle(_ root: [String: Any], model: [String: Any], source: String) throws
+        -> (prependAlways: Bool, metaspacePrepend: Bool, split: Bool)? {
+        let pre = root["pre_tokenizer"] as? [String: Any]
+        let normalizer = root["normalizer"] as? [String: Any]
+        var steps: [[String: Any]] = []
+        if let normalizer {
+            if normalizer["type"] as? String == "Sequence" {
+                steps = (normalizer["normalizers"] as? [Any] ?? []).compactMap { $0 as? [String: Any] }
+            } else {
+                steps = [normalizer]
+            }
+        }
+        var prepend = false
+        var replacesSpaces = false
+        for step in steps {
+            switch step["type"] as? String {
+            case "Prepend" where step["prepend"] as? String == "\u{2581}": prepend = true
+            case "Replace" where (step["pattern"] as? [String: Any])?["String"] as? String == " "
+                && step["content"] as? String == "\u{2581}": replacesSpaces = true
+            default:
+                throw TokenizerError.unsupported(source: source, reason: "normalizer step '\(step["type"] ?? "?")' (Prepend/Replace of \"▁\" is implemented)")
+            }
+        }
+        if pre?["type"] as? String == "Metaspace" {
+            guard (pre?["replacement"] as? String ?? "\u{2581}") == "\u{2581}" else {
+                throw TokenizerError.unsupported(source: source, reason: "Metaspace with a replacement other than \"▁\"")
+            }
+            let scheme = pre?["prepend_scheme"] as? String ?? (((pre?["add_prefix_space"] as? Bool) ?? true) ? "always" : "never")
+            return (prepend, scheme == "always" || scheme == "first", (pre?["split"] as? Bool) ?? true)
+        }
+        if replacesSpaces && (pre == nil || pre?.isEmpty == true) { return (prepend, false, false) }
+        if !steps.isEmpty {
+            throw TokenizerError.unsupported(source: source, reason: "a normalizer without a matching Metaspace or Replace(\" \", \"▁\")")
+        }
+        return nil
     }
 
     /// The pre-tokenizer and `add_prefix_space` of a ByteLevel `pre_tokenizer` entry (or a Sequence
@@ -121,12 +179,13 @@ extension Tokenizers {
             }
             if step["type"] as? String == "Split", !useRegex,
                let pattern = (step["pattern"] as? [String: Any])?["Regex"] as? String,
-               pattern == llama3Pattern {
-                return (.llama3, prefix)
+               pattern == llama3Pattern || pattern == qwen2Pattern {
+                return (pattern == llama3Pattern ? .llama3 : .qwen2, prefix)
             }
         }
         throw TokenizerError.unsupported(source: source, reason: "this pre_tokenizer Sequence (implemented: ByteLevel; Digits + ByteLevel; LLaMA 3 Split + ByteLevel)")
     }
 
+    static let qwen2Pattern = #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
     static let llama3Pattern = #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
 }

@@ -1,4 +1,9 @@
 // An exact-match table from byte strings to token ids, looked up without allocating.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Token texts (UTF-8 bytes) → ids, as one open-addressing hash table (FNV-1a 64, linear probing) over a
 /// single contiguous byte buffer, so the merge loops can look up a span of the input by pointer.
@@ -84,9 +89,3 @@ struct PieceTable: Sendable {
     /// The text of `id`.
     func piece(_ id: Int) -> ArraySlice<UInt8> { bytes[offsets[id]..<offsets[id + 1]] }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

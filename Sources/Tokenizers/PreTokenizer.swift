@@ -9,10 +9,12 @@
 ///   ByteLevel): first `\p{N}` (every number code point on its own), then `gpt2` inside the rest.
 /// - `llama3` (`llama-bpe`, `dbrx`, `smaug`): `(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|
 ///   \p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+`
+/// - `qwen2` (`qwen2`, `stablelm2`, `deepseek-r1-qwen`): the same with `\p{N}` (one digit per word).
 public enum PreTokenizer: String, Sendable, CaseIterable {
     case gpt2
     case digitsThenGPT2
     case llama3
+    case qwen2
 
     /// The pre-tokenizer llama.cpp uses for a GGUF `tokenizer.ggml.pre` name, or nil when not implemented.
     public init?(ggufName: String) {
@@ -20,6 +22,7 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
         case "gpt-2", "gpt2", "mpt", "olmo", "jais", "trillion": self = .gpt2
         case "smollm", "starcoder", "refact", "command-r", "codeshell", "exaone", "minerva-7b": self = .digitsThenGPT2
         case "llama3", "llama-v3", "llama-bpe", "dbrx", "smaug-bpe", "falcon3", "pixtral", "tekken-llama": self = .llama3
+        case "qwen2", "stablelm2", "deepseek-r1-qwen", "megrez", "hunyuan": self = .qwen2
         default: return nil
         }
     }
@@ -102,7 +105,9 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
             }
             if start < s.scalars.count { Self.splitGPT2(s, start..<s.scalars.count, into: &pieces) }
         case .llama3:
-            Self.splitLlama3(s, 0..<s.scalars.count, into: &pieces)
+            Self.splitLlama3(s, 0..<s.scalars.count, maxDigits: 3, into: &pieces)
+        case .qwen2:
+            Self.splitLlama3(s, 0..<s.scalars.count, maxDigits: 1, into: &pieces)
         }
         for p in pieces { words.append(s.offsets[p.lowerBound]..<s.offsets[p.upperBound]) }
     }
@@ -157,8 +162,8 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
         }
     }
 
-    /// LLaMA 3's pattern (see the type's documentation) on code points `range`.
-    static func splitLlama3(_ s: Scan, _ range: Range<Int>, into pieces: inout [Range<Int>]) {
+    /// LLaMA 3's pattern (see the type's documentation) on code points `range`, with `\p{N}{1,maxDigits}`.
+    static func splitLlama3(_ s: Scan, _ range: Range<Int>, maxDigits: Int, into pieces: inout [Range<Int>]) {
         let end = range.upperBound
         func flags(_ i: Int) -> Flags? { i < end ? s.flags[i] : nil }
         func isCRLF(_ i: Int) -> Bool { i < end && (s.scalars[i] == 0x0D || s.scalars[i] == 0x0A) }
@@ -177,12 +182,12 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
                     pieces.append(start..<pos); continue
                 }
             }
-            // \p{N}{1,3}
+            // \p{N}{1,maxDigits}
             if f.contains(.number) {
                 var run = 0
                 while let g = flags(pos), g.contains(.number) {
                     pos += 1; run += 1
-                    if run == 3 { pieces.append((pos - 3)..<pos); run = 0 }
+                    if run == maxDigits { pieces.append((pos - maxDigits)..<pos); run = 0 }
                 }
                 if run > 0 { pieces.append((pos - run)..<pos) }
                 continue

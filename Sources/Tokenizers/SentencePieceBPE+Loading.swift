@@ -24,7 +24,7 @@ extension SentencePieceBPETokenizer {
         for piece in model.pieces where !seen.insert(piece).inserted {
             throw TokenizerError.malformed(source: source, reason: "piece '\(piece)' occurs twice")
         }
-        for (id, _) in addedTokens where id < 0 || Int(id) > model.pieces.count + addedTokens.count {
+        for (id, _) in addedTokens where id < 0 || Int(id) >= model.pieces.count + 1_000_000 {
             throw TokenizerError.malformed(source: source, reason: "added token id \(id) is outside the vocabulary")
         }
         func present(_ id: Int) -> Int? { id >= 0 && id < model.pieces.count ? id : nil }

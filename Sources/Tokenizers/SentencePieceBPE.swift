@@ -1,5 +1,10 @@
 // SentencePiece BPE encoding (LLaMA, m-LLaMA, Gemma), as sentencepiece's bpe_model.cc and as llama.cpp's
 // SPM tokenizer (llm_tokenizer_spm) do it.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A SentencePiece-style BPE tokenizer: pieces with scores; encoding starts from single characters and
 /// repeatedly merges the adjacent pair whose concatenation is the highest-scoring piece (ties: leftmost),
@@ -57,7 +62,7 @@ public struct SentencePieceBPETokenizer: Tokenizer {
         }
         func checked(_ id: Int?, _ name: String) throws -> Int32? {
             guard let id, id >= 0 else { return nil }
-            guard id < pieces.count + addedTokens.count else {
+            guard id < pieces.count else {
                 throw TokenizerError.malformed(source: source, reason: "\(name) \(id) is outside the vocabulary of \(pieces.count)")
             }
             return Int32(id)
@@ -102,7 +107,8 @@ public struct SentencePieceBPETokenizer: Tokenizer {
         self.userDefined = userDefined
         self.hasUnusedPieces = types.contains(.unused)
         self.addedTokens = addedTokens
-        self.vocabularySize = pieces.count + addedTokens.keys.filter { Int($0) >= pieces.count }.count
+        // Added ids may leave gaps; the embedding table covers up to the largest.
+        self.vocabularySize = max(pieces.count, (addedTokens.keys.max().map { Int($0) + 1 }) ?? 0)
     }
 
     // MARK: - Encoding
@@ -392,9 +398,3 @@ extension String {
         count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

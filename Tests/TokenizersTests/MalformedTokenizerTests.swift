@@ -9,47 +9,6 @@ func tokenizerError(_ body: () throws -> Any) -> TokenizerError? {
     do { _ = try body(); return nil } catch let e as TokenizerError { return e } catch { return nil }
 }
 
-/// Protobuf encoding helpers for hand-built `ModelProto`s.
-enum Proto {
-    static func varint(_ v: UInt64) -> [UInt8] {
-        var v = v, out: [UInt8] = []
-        while v >= 0x80 { out.append(UInt8(v & 0x7F) | 0x80); v >>= 7 }
-        return out + [UInt8(v)]
-    }
-    static func field(_ n: Int, varint v: UInt64) -> [UInt8] { varint(UInt64(n << 3)) + varint(v) }
-    static func field(_ n: Int, bytes b: [UInt8]) -> [UInt8] { varint(UInt64(n << 3 | 2)) + varint(UInt64(b.count)) + b }
-    static func field(_ n: Int, float f: Float) -> [UInt8] {
-        varint(UInt64(n << 3 | 5)) + withUnsafeBytes(of: f.bitPattern.littleEndian, Array.init)
-    }
-    static func piece(_ text: String, _ score: Float, type: Int = 1) -> [UInt8] {
-        field(1, bytes: field(1, bytes: Array(text.utf8)) + field(2, float: score) + field(3, varint: UInt64(type)))
-    }
-    /// unk, <s>, </s>, "▁", "a", "b", "▁a", "ab" with BPE trainer spec and identity normalizer.
-    static func model(modelType: UInt64 = 2, charsmap: [UInt8] = []) -> [UInt8] {
-        piece("<unk>", 0, type: 2) + piece("<s>", 0, type: 3) + piece("</s>", 0, type: 3)
-            + piece("▁", -1) + piece("a", -2) + piece("b", -3) + piece("▁a", -0.5) + piece("ab", -0.25)
-            + field(2, bytes: field(3, varint: modelType) + field(40, varint: 0) + field(41, varint: 1) + field(42, varint: 2))
-            + field(3, bytes: field(1, bytes: Array("identity".utf8)) + field(2, bytes: charsmap) + field(3, varint: 1) + field(4, varint: 0))
-    }
-}
-
-@Suite("A hand-built tokenizer.model is parsed and merged by piece score")
-struct HandBuiltSentencePieceTests {
-    @Test func highestScoringMergeWins() throws {
-        let model = try SentencePieceModel(bytes: Proto.model(), source: "hand")
-        #expect(model.pieces.count == 8)
-        #expect(model.modelType == .bpe)
-        #expect(!model.removeExtraWhitespaces)
-        let t = try SentencePieceBPETokenizer(model: model, source: "hand")
-        // "▁ab": "ab" (−0.25) beats "▁a" (−0.5), leaving "▁" "ab".
-        #expect(t.encode("ab", addBOS: false) == [3, 7])
-        #expect(t.encode("ba") == [1, 3, 5, 4])
-        // No byte fallback: an unknown character is <unk>.
-        #expect(t.encode("c", addBOS: false) == [3, 0])
-        #expect(t.decode([1, 3, 7, 0]) == "ab ⁇ ")
-    }
-}
-
 @Suite("Malformed tokenizer.model files throw TokenizerError")
 struct MalformedSentencePieceTests {
     @Test func truncatedProtobuf() throws {

@@ -43,6 +43,18 @@ struct PreTokenizerBoundaryTests {
         #expect(t.encode("\n\n   x") == [id("\n\n"), id("  "), id(" x")])
     }
 
+    @Test func qwen2IsLlama3WithSingleDigits() throws {
+        func make(_ pre: String) throws -> any Tokenizer {
+            try Tokenizers.gguf(metadata: [
+                "tokenizer.ggml.model": .string("gpt2"), "tokenizer.ggml.pre": .string(pre),
+                "tokenizer.ggml.tokens": .array((Self.byteCharacters + ["12"]).map { .string($0) }),
+                "tokenizer.ggml.merges": .array([.string("1 2")]),
+            ])
+        }
+        #expect(try make("llama-bpe").encode("12") == [256])
+        #expect(try make("qwen2").encode("12") == [0x31, 0x32])
+    }
+
     @Test func gpt2KeepsDigitRunsAndSmollmIsolatesDigits() throws {
         // Byte tokens have their byte's id ("1" 49, "2" 50, "Ġ" 32); merges "Ġ 1" (rank 0) → 257, "1 2" → 256.
         let tokens = Self.byteCharacters + ["12", "Ġ1"]
