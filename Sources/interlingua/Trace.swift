@@ -76,7 +76,7 @@ struct Trace: ParsableCommand {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if batchTokens < 1 { throw ValidationError("--batch-tokens must be at least 1") }
         if !["dev", "devtest"].contains(split) { throw ValidationError("--split must be dev or devtest") }
-        for name in pool.split(separator: ",") where Pooling(rawValue: String(name)) == nil {
+        for name in pool.split(separator: ",") where Pooling(rawValue: name.trimmingCharacters(in: .whitespaces)) == nil {
             throw ValidationError("unknown pooling '\(name)' (use mean, last, weighted)")
         }
     }
@@ -89,12 +89,12 @@ struct Trace: ParsableCommand {
         try TraceRun.checkOutput(outputURL, resume: resume)
         let settings = try TraceSettings(
             template: template, instruction: instruction,
-            pools: pool.split(separator: ",").compactMap { Pooling(rawValue: String($0)) },
+            pools: pool.split(separator: ",").compactMap { Pooling(rawValue: $0.trimmingCharacters(in: .whitespaces)) },
             bosInPool: bosInPool, poolWholePrompt: poolPrompt, tokenStates: tokenStates, subLayers: sublayers,
             batchTokens: batchTokens)
 
         // Corpus errors surface before the model is even opened.
-        let traceCorpus = try TraceInputs.corpus(at: corpus, languages: languages?.split(separator: ",").map(String.init),
+        let traceCorpus = try TraceInputs.corpus(at: corpus, languages: languages?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
                                                  split: split, limit: limit)
 
         var mark = clock.now
