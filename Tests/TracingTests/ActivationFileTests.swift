@@ -117,6 +117,20 @@ struct OverwriteRefusalTests {
     }
 }
 
+@Suite("A journal left without its file does not block a new trace")
+struct StaleJournalTests {
+    @Test("a stale journal of another run is replaced by a fresh run")
+    func staleJournal() throws {
+        let dir = try TestPaths.temporaryDirectory("stale")
+        let url = dir.appendingPathComponent("acts.h5")
+        try TraceJournal(fingerprint: "someone-else", state: .tracing, batchesDone: 3, batchesTotal: 9).write(for: url)
+        let outcome = try doubleRun(output: url).run(resume: false)
+        #expect(outcome.batchesSkipped == 0)
+        #expect(ActivationsWriter.isComplete(url))
+        #expect(try TraceJournal.read(for: url) == nil)
+    }
+}
+
 struct Interrupted: Error {}
 
 @Suite("A resumed trace ends identical to an uninterrupted one")
