@@ -10,6 +10,7 @@ struct CLIInputErrorTests {
           .enabled(if: binaryBuilt))
     func badCorpus() throws {
         let dir = try TestPaths.temporaryDirectory("cli-errors")
+        defer { try? FileManager.default.removeItem(at: dir) }
         let ragged = dir.appendingPathComponent("ragged.tsv")
         try Data("id\ten\tde\n1\tHello\tHallo\n2\tOnly English\n".utf8).write(to: ragged)
         let output = dir.appendingPathComponent("out.h5")
