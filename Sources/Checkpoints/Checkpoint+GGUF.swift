@@ -24,18 +24,31 @@ extension Checkpoint {
 
         // llama.cpp's LLaMA converter permutes Q and K rows per head for interleaved RoPE; undo it.
         var permuted: [String: Int] = [:]
-        if config.architecture == .llama {
-            guard config.headDim % 2 == 0 else {
-                throw CheckpointError.badConfig(file: url.path, reason: "head dimension \(config.headDim) is odd; RoPE needs pairs")
+        var canonicalNames: [String: String] = [:]
+        for name in file.tensorNames {
+            guard let mapped = GGUFNames.canonical(name, architecture: config.architecture) else { continue }
+            canonicalNames[name] = mapped.name
+            guard let (layer, tensor) = mapped.layer else { continue }
+            guard layer < config.nLayers else {
+                throw CheckpointError.badConfig(
+                    file: url.path, reason: "tensor \(name) is in layer \(layer) but block_count is \(config.nLayers)")
             }
-            for layer in 0..<config.nLayers {
-                permuted["blk.\(layer).attn_q.weight"] = config.headDim
-                permuted["blk.\(layer).attn_k.weight"] = config.headDim
+            guard tensor == .qProj || tensor == .kProj, let info = file.tensors[name] else { continue }
+            // Q and K must be whole heads, or neither the un-permutation nor attention is meaningful.
+            let rows = (tensor == .qProj ? config.nHeads : config.nKVHeads) * config.headDim
+            guard info.shape.count == 2, info.rows == rows else {
+                throw CheckpointError.shapeMismatch(file: url.path, tensor: name, expected: [rows, config.dModel], found: info.shape)
+            }
+            if config.architecture == .llama {
+                guard config.headDim % 2 == 0 else {
+                    throw CheckpointError.badConfig(file: url.path, reason: "head dimension \(config.headDim) is odd; RoPE needs pairs")
+                }
+                permuted[name] = config.headDim
             }
         }
         let store = GGUFCanonicalStore(file, headPermutedRows: permuted)
         for name in file.tensorNames {
-            let canonical = GGUFNames.canonical(name, architecture: config.architecture) ?? name
+            let canonical = canonicalNames[name] ?? name
             guard entries[canonical] == nil else {
                 throw CheckpointError.malformed(file: url.path, reason: "tensors \(name) and \(entries[canonical]?.name ?? "") both map to \(canonical)")
             }
@@ -44,7 +57,6 @@ extension Checkpoint {
         if entries[CanonicalName.lmHead] == nil, let embed = entries[CanonicalName.embedTokens] {
             entries[CanonicalName.lmHead] = embed   // tied embeddings: no output.weight
         }
-        try GGUFNames.checkAttentionShapes(config, store: store, file: url.path)
         return Checkpoint(url: url, format: .gguf, config: config, metadata: file.metadata,
                           tokenizerSource: .gguf, entries: entries)
     }
@@ -54,12 +66,14 @@ extension Checkpoint {
 
 /// llama.cpp's tensor names (`gguf-py/gguf/constants.py`, `TENSOR_NAMES`) ↔ canonical names.
 enum GGUFNames {
-    /// The canonical name of a GGUF tensor, or nil when it has none.
-    static func canonical(_ name: String, architecture: ModelConfig.Architecture) -> String? {
+    /// The canonical name of a GGUF tensor (with its layer and kind for per-layer tensors), or nil when
+    /// it has none.
+    static func canonical(_ name: String, architecture: ModelConfig.Architecture)
+        -> (name: String, layer: (Int, CanonicalName.LayerTensor)?)? {
         switch name {
-        case "token_embd.weight": return CanonicalName.embedTokens
-        case "output_norm.weight": return CanonicalName.finalNorm
-        case "output.weight": return CanonicalName.lmHead
+        case "token_embd.weight": return (CanonicalName.embedTokens, nil)
+        case "output_norm.weight": return (CanonicalName.finalNorm, nil)
+        case "output.weight": return (CanonicalName.lmHead, nil)
         default: break
         }
         let parts = name.split(separator: ".", omittingEmptySubsequences: false)
@@ -83,21 +97,7 @@ enum GGUFNames {
         case ("attn_k_norm", .gemma3): suffix = .kNorm
         default: suffix = nil
         }
-        return suffix.map { CanonicalName.layer(layer, $0) }
-    }
-
-    /// Q and K row counts must be whole heads, or neither the un-permutation nor the model is meaningful.
-    static func checkAttentionShapes(_ config: ModelConfig, store: GGUFCanonicalStore, file: String) throws {
-        for layer in 0..<config.nLayers {
-            for (tensor, heads) in [("attn_q", config.nHeads), ("attn_k", config.nKVHeads)] {
-                let name = "blk.\(layer).\(tensor).weight"
-                guard let info = store.tensors[name] else { continue }
-                guard info.shape.count == 2, info.rows == heads * config.headDim else {
-                    throw CheckpointError.shapeMismatch(file: file, tensor: name,
-                                                        expected: [heads * config.headDim, config.dModel], found: info.shape)
-                }
-            }
-        }
+        return suffix.map { (CanonicalName.layer(layer, $0), (layer, $0)) }
     }
 }
 
@@ -115,11 +115,19 @@ enum GGUFConfig {
         let dModel = try m.int("embedding_length")
         let headDim = try m.optionalInt("attention.key_length") ?? dModel / max(nHeads, 1)
         let nLayers = try m.int("block_count", atMost: maximumLayers)
+        let ropeTheta = try m.optionalDouble("rope.freq_base") ?? 10_000
+        var ropeScaling = try m.ropeScaling()
+        if ropeScaling == nil, file.tensors["rope_freqs.weight"] != nil {
+            // LLaMA 3.1+: the scaling is only recorded as per-frequency factors.
+            let factors = try decodedStored(file, "rope_freqs.weight")
+            let dimensions = try m.optionalInt("rope.dimension_count") ?? headDim
+            ropeScaling = try GGUFRopeFactors.llama3Scaling(factors, base: ropeTheta, dimensions: dimensions, file: file.path)
+        }
         return ModelConfig(
             architecture: .llama, nLayers: nLayers, dModel: dModel, nHeads: nHeads,
             nKVHeads: try m.optionalInt("attention.head_count_kv") ?? nHeads, headDim: headDim,
             dFFN: try m.int("feed_forward_length"), vocabSize: try m.vocabSize(),
-            ropeTheta: try m.optionalDouble("rope.freq_base") ?? 10_000, ropeScaling: try m.ropeScaling(),
+            ropeTheta: ropeTheta, ropeScaling: ropeScaling,
             normEps: try m.double("attention.layer_norm_rms_epsilon"),
             contextLength: try m.int("context_length"),
             tieWordEmbeddings: file.tensors["output.weight"] == nil, activation: .silu)
@@ -150,6 +158,14 @@ enum GGUFConfig {
             finalLogitSoftcap: try m.optionalDouble("final_logit_softcapping"))
     }
 
+    /// A small tensor decoded whole (its size is bounded by the file's).
+    static func decodedStored(_ file: GGUFFile, _ name: String) throws -> [Float] {
+        guard let info = file.tensors[name] else { throw CheckpointError.tensorNotFound(file: file.path, tensor: name) }
+        var out = [Float](repeating: 0, count: info.elementCount)
+        try out.withUnsafeMutableBufferPointer { try file.decode(name, rows: nil, into: $0) }
+        return out
+    }
+
     /// Typed access to `{architecture}.{key}` with errors naming the file and key.
     struct Metadata {
         let file: GGUFFile
@@ -176,9 +192,13 @@ enum GGUFConfig {
             return n
         }
 
+        /// A float32 value is read as the shortest decimal that rounds to it (1e-5, not
+        /// 9.99999975e-6): the number the converter was given, and the same Float.
         func optionalDouble(_ key: String) throws -> Double? {
             guard let v = value(key) else { return nil }
-            guard let x = v.double, x.isFinite, x > 0 else { throw bad(key, "must be a positive number") }
+            let x: Double?
+            if case let .float32(f) = v { x = Double(f.description) ?? Double(f) } else { x = v.double }
+            guard let x, x.isFinite, x > 0 else { throw bad(key, "must be a positive number") }
             return x
         }
 
@@ -269,6 +289,7 @@ final class GGUFCanonicalStore: TensorStore {
             throw CheckpointError.malformed(file: path, reason: "rows \(rows) out of range for \(name) with \(info.rows) rows")
         }
         let n = info.rowLength
+        if n == 0 || rows.isEmpty { return }
         guard output.count >= rows.count * n else {
             throw CheckpointError.malformed(
                 file: path, reason: "output buffer of \(output.count) floats is too small for \(rows.count * n) elements of \(name)")

@@ -116,14 +116,17 @@ public final class GGUFFile: TensorStore {
             guard let dtype = GGMLType.dtype(typeCode) else {
                 throw CheckpointError.unknownDType(file: path, tensor: name, dtype: GGMLType.name(typeCode))
             }
+            // The product of the non-zero dimensions bounds every partial product (in any order), so
+            // neither the element count nor a row length computed from the shape can overflow.
             var elements = 1
-            for n in ne {
+            for n in ne where n != 0 {
                 let (p, overflow) = elements.multipliedReportingOverflow(by: n)
                 guard !overflow else {
                     throw CheckpointError.malformed(file: path, reason: "tensor \(name) has an absurd shape \(ne.reversed())")
                 }
                 elements = p
             }
+            if ne.contains(0) { elements = 0 }
             // ggml quantizes along ne[0]: each row must be a whole number of blocks.
             guard ne[0] % dtype.blockLayout.elements == 0, let bytes = dtype.byteCount(elements: elements) else {
                 throw CheckpointError.malformed(

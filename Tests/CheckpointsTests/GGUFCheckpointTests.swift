@@ -24,7 +24,7 @@ struct GGUFLlamaCheckpointTests {
         #expect(config.nHeads == 2 && config.nKVHeads == 1 && config.headDim == 4)
         #expect(config.vocabSize == 6)
         #expect(config.ropeTheta == 500_000)
-        #expect(config.normEps == Double(Float(1e-5)))
+        #expect(config.normEps == 1e-5)
         #expect(config.contextLength == 128)
         #expect(config.activation == .silu)
         #expect(config.tieWordEmbeddings)
@@ -67,6 +67,45 @@ struct GGUFLlamaCheckpointTests {
         #expect(try untied.info(CanonicalName.lmHead).name == "output.weight")
     }
 
+    /// Llama 3.1's published rule (factor 8, low 1, high 4, original context 8192, base 500 000,
+    /// 128 rotary dimensions), written out as in Meta's reference code.
+    static func llama31Factors() -> [Float] {
+        (0..<64).map { i -> Float in
+            let freq = 1 / pow(500_000, Double(2 * i) / 128)
+            let wavelength = 2 * Double.pi / freq
+            if wavelength < 8192 / 4 { return 1 }
+            if wavelength > 8192 / 1 { return 8 }
+            let smooth = (8192 / wavelength - 1) / (4 - 1)
+            return Float(1 / ((1 - smooth) / 8 + smooth))
+        }
+    }
+
+    static func withRopeFreqs(_ factors: [Float]) -> SyntheticGGUF {
+        var g = SyntheticGGUF.tinyLlama()
+        g.metadata[7] = ("llama.rope.freq_base", .f32(500_000))
+        g.metadata.append(("llama.rope.dimension_count", .u32(128)))
+        g.tensors.append(.init(name: "rope_freqs.weight", ne: [UInt64(factors.count)], type: 0,
+                               data: SyntheticGGUF.f32Data(factors)))
+        return g
+    }
+
+    @Test("LLaMA 3 RoPE scaling is recovered from rope_freqs.weight")
+    func llama3RopeScaling() throws {
+        let factors = Self.llama31Factors()
+        #expect(factors.first == 1 && factors.last == 8 && factors.contains { $0 > 1 && $0 < 8 })
+        let c = try Checkpoint.openGGUF(try Self.withRopeFreqs(factors).write())
+        let scaling = try #require(c.config?.ropeScaling)
+        #expect(scaling == ModelConfig.RopeScaling(kind: .llama3, factor: 8, lowFreqFactor: 1, highFreqFactor: 4,
+                                                   originalContextLength: 8192))
+        #expect(c.tensorNames.contains("rope_freqs.weight"))
+
+        let ones = try Checkpoint.openGGUF(try Self.withRopeFreqs([Float](repeating: 1, count: 64)).write())
+        #expect(ones.config != nil && ones.config?.ropeScaling == nil)
+
+        let url = try Self.withRopeFreqs([Float](repeating: 2, count: 64)).write()
+        #expect(throws: CheckpointError.self) { try Checkpoint.openGGUF(url) }
+    }
+
     @Test("an unknown architecture opens with no configuration and GGUF tensor names")
     func unknownArchitecture() throws {
         var g = SyntheticGGUF.tinyLlama()
@@ -96,6 +135,15 @@ struct GGUFLlamaCheckpointTests {
         #expect(throws: CheckpointError.shapeMismatch(file: url2.path, tensor: "blk.0.attn_q.weight",
                                                       expected: [16, 8], found: [8, 8])) {
             try Checkpoint.openGGUF(url2)
+        }
+
+        var extraLayer = SyntheticGGUF.tinyLlama()
+        extraLayer.tensors.append(.init(name: "blk.1.attn_norm.weight", ne: [8], type: 0,
+                                        data: SyntheticGGUF.f32Data([Float](repeating: 1, count: 8))))
+        let url4 = try extraLayer.write()
+        #expect(throws: CheckpointError.badConfig(
+            file: url4.path, reason: "tensor blk.1.attn_norm.weight is in layer 1 but block_count is 1")) {
+            try Checkpoint.openGGUF(url4)
         }
 
         var absurd = SyntheticGGUF.tinyLlama()

@@ -28,7 +28,8 @@ struct GGUFRealModelConfigTests {
         #expect(config.dFFN == 1536 && config.dFFN == m["llama.feed_forward_length"]?.int)
         #expect(config.vocabSize == 49152 && config.vocabSize == m["tokenizer.ggml.tokens"]?.array?.count)
         #expect(config.ropeTheta == 100_000 && config.ropeScaling == nil)
-        #expect(config.normEps == Double(Float(1e-5)))
+        #expect(config.normEps == 1e-5)
+        #expect(m["llama.attention.layer_norm_rms_epsilon"] == .float32(Float(config.normEps)))
         #expect(config.contextLength == 8192)
         #expect(config.tieWordEmbeddings && config.activation == .silu)
         #expect(config.layerKinds.allSatisfy { $0 == .full } && config.layerKinds.count == 30)
@@ -48,7 +49,7 @@ struct GGUFRealModelConfigTests {
         #expect(config.dFFN == 2048 && config.vocabSize == 262_144)
         #expect(config.vocabSize == m["tokenizer.ggml.tokens"]?.array?.count)
         #expect(config.ropeTheta == 1_000_000 && config.ropeLocalTheta == 10_000)
-        #expect(config.normEps == Double(Float(1e-6)))
+        #expect(config.normEps == 1e-6)
         #expect(config.contextLength == 32768 && config.slidingWindow == 512)
         #expect(config.activation == .geluTanh && config.tieWordEmbeddings)
         #expect(config.queryPreAttnScalar == 256)
@@ -178,5 +179,84 @@ struct GGUFLayerByteRangeTests {
             #expect(partStart == range.lowerBound + rows.lowerBound * rowBytes)
             #expect(part.count == rows.count * rowBytes)
         }
+    }
+}
+
+@Suite("Decoding a 7B-sized layer leaves the other layers' pages untouched")
+struct GGUFLayerResidencyTests {
+    #if DEBUG
+    static let optimized = false
+    #else
+    static let optimized = true
+    #endif
+
+    /// Pages of `range` (file offsets) that are in memory, by mincore(2) over the file's mapping.
+    static func residentPages(_ file: GGUFFile, _ range: Range<Int>) throws -> (resident: Int, total: Int) {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let base = try #require(file.mappedBytes.baseAddress)
+        let first = range.lowerBound / page * page, last = (range.upperBound + page - 1) / page * page
+        var vector = [UInt8](repeating: 0, count: (last - first) / page)
+        let status = vector.withUnsafeMutableBufferPointer {
+            mincore(UnsafeMutableRawPointer(mutating: base + first), last - first, $0.baseAddress)
+        }
+        #expect(status == 0)
+        return (vector.reduce(0) { $0 + Int($1 & 1) }, vector.count)
+    }
+
+    /// Three LLaMA-7B layers in Q4_0 (q, k, v, o 4096×4096; gate, up 11008×4096; down 4096×11008:
+    /// 113 MB each) in a sparse file: data never read is not in the page cache, so mincore shows
+    /// exactly which bytes decoding touched.
+    @Test("after decoding every tensor of layer 1, no page of layers 0 and 2 is resident (32 MB margins for readahead)")
+    func sevenBLayer() throws {
+        let shapes: [(String, UInt64, UInt64)] = [
+            ("attn_q", 4096, 4096), ("attn_k", 4096, 4096), ("attn_v", 4096, 4096), ("attn_output", 4096, 4096),
+            ("ffn_gate", 4096, 11008), ("ffn_up", 4096, 11008), ("ffn_down", 11008, 4096),
+        ]
+        var g = SyntheticGGUF()
+        var offset: UInt64 = 0
+        for layer in 0..<3 {
+            for (name, ne0, ne1) in shapes {
+                g.tensors.append(.init(name: "blk.\(layer).\(name).weight", ne: [ne0, ne1], type: 2, data: [], offset: offset))
+                offset += (ne0 * ne1 / 32 * 18 + 31) / 32 * 32
+            }
+        }
+        let url = try g.write("sparse-7b.gguf")
+        defer { try? FileManager.default.removeItem(at: url.deletingLastPathComponent()) }
+        let handle = try FileHandle(forWritingTo: url)
+        try handle.truncate(atOffset: UInt64(g.bytes.count) + offset)
+        try handle.close()
+
+        let file = try GGUFFile(url: url)
+        let layerRange = { (layer: Int) -> Range<Int> in
+            let ranges = try shapes.map { try file.fileRange(of: "blk.\(layer).\($0.0).weight") }
+            return (ranges.map(\.lowerBound).min() ?? 0)..<(ranges.map(\.upperBound).max() ?? 0)
+        }
+        let (layer0, layer1, layer2) = (try layerRange(0), try layerRange(1), try layerRange(2))
+        #expect(layer1.count > 100_000_000)
+        // The header was just written, so its pages (and the first data page it shares) are cached.
+        let firstUnwritten = (layer0.lowerBound / 4096 + 1) * 4096
+        #expect(try Self.residentPages(file, firstUnwritten..<layer2.upperBound).resident == 0)
+
+        // Unoptimized builds decode ~50× slower: there, only the first 512 rows of each tensor.
+        let wholeLayer = Self.optimized
+        var buffer = [Float](repeating: 0, count: 512 * 11008)
+        for (name, _, _) in shapes {
+            let tensor = "blk.1.\(name).weight"
+            let info = try #require(file.tensors[tensor])
+            for start in stride(from: 0, to: wholeLayer ? info.rows : 512, by: 512) {
+                let rows = start..<min(start + 512, info.rows)
+                try buffer.withUnsafeMutableBufferPointer { try file.decode(tensor, rows: rows, into: $0) }
+            }
+        }
+        // Kernel readahead around faults reaches a few MB past the bytes read (measured: 4 MB before,
+        // 15 MB after reading a whole layer sequentially on this machine's ext4 with large folios).
+        let margin = 32 << 20
+        let touched = try Self.residentPages(file, layer1)
+        let (before, after) = (try Self.residentPages(file, layer0), try Self.residentPages(file, layer2))
+        print("resident pages after decoding layer 1: layer 0 \(before.resident)/\(before.total), "
+              + "layer 1 \(touched.resident)/\(touched.total), layer 2 \(after.resident)/\(after.total)")
+        #expect(wholeLayer ? touched.resident * 10 >= touched.total * 9 : touched.resident > 0)
+        #expect(try Self.residentPages(file, firstUnwritten..<(layer0.upperBound - margin)).resident == 0)
+        #expect(try Self.residentPages(file, (layer2.lowerBound + margin)..<layer2.upperBound).resident == 0)
     }
 }

@@ -7,7 +7,7 @@ import TestSupport
 /// A GGUF file assembled field by field (the layout of ggml `docs/gguf.md`), with knobs to break it.
 struct SyntheticGGUF {
     /// A metadata value with its GGUF type code.
-    indirect enum Value {
+    indirect enum Value: Sendable {
         case u8(UInt8), i8(Int8), u16(UInt16), i16(Int16), u32(UInt32), i32(Int32), f32(Float), bool(UInt8)
         case string(String), array(type: UInt32, [Value]), u64(UInt64), i64(Int64), f64(Double)
         /// Any type code followed by raw bytes (for invalid values).

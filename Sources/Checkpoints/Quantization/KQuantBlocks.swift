@@ -19,10 +19,8 @@ enum BlockQ2_K: QuantizedBlock {
             let dl = d * Float(sc & 0x0F), ml = dmin * Float(sc >> 4)
             // Weights 16j…16j+15 lie in group (c, s) = (j / 8, (j % 8) / 2), lanes l = 16·(j % 2) + i.
             let c = j / 8, s = (j % 8) / 2, l0 = 16 * (j % 2)
-            for i in 0..<16 {
-                let q = (byte(block, qs, 32 * c + l0 + i) >> UInt8(2 * s)) & 3
-                y[16 * j + i] = dl * Float(q) - ml
-            }
+            let q = (bytes16(block, qs + 32 * c + l0) &>> UInt8(2 * s)) & 3
+            store16(dl * floats16(q) - ml, y, 16 * j)
         }
     }
 }
@@ -43,12 +41,10 @@ enum BlockQ3_K: QuantizedBlock {
             let dl = d * Float(Int8(low | high << 4) - 32)
             let c = j / 8, s = (j % 8) / 2, l0 = 16 * (j % 2)
             let hbit = UInt8(j / 2)   // weights 16j… lie in hmask bit plane (16j) / 32
-            for i in 0..<16 {
-                let l = l0 + i
-                let ql = Int8((byte(block, qs, 32 * c + l) >> UInt8(2 * s)) & 3)
-                let h = (byte(block, hmask, l) >> hbit) & 1
-                y[16 * j + i] = dl * Float(ql - (h == 0 ? 4 : 0))
-            }
+            let ql = (bytes16(block, qs + 32 * c + l0) &>> UInt8(2 * s)) & 3
+            let h = (bytes16(block, hmask + l0) &>> hbit) & 1
+            // ql − 4·(1 − h) is a small integer, so subtracting in float is exact.
+            store16(dl * (floats16(ql) - floats16((h ^ 1) &<< 2)), y, 16 * j)
         }
     }
 }
@@ -78,9 +74,9 @@ enum BlockQ4_K: QuantizedBlock {
             let (sc, mn) = kQuantScaleMin(block, scales, j)
             let dl = d * Float(sc), ml = dmin * Float(mn)
             let c = j / 2, shift = UInt8(4 * (j % 2))
-            for l in 0..<32 {
-                let q = (byte(block, qs, 32 * c + l) >> shift) & 0x0F
-                y[32 * j + l] = dl * Float(q) - ml
+            for half in 0..<2 {
+                let q = (bytes16(block, qs + 32 * c + 16 * half) &>> shift) & 0x0F
+                store16(dl * floats16(q) - ml, y, 32 * j + 16 * half)
             }
         }
     }
@@ -98,10 +94,10 @@ enum BlockQ5_K: QuantizedBlock {
             let (sc, mn) = kQuantScaleMin(block, scales, j)
             let dl = d * Float(sc), ml = dmin * Float(mn)
             let c = j / 2, shift = UInt8(4 * (j % 2))
-            for l in 0..<32 {
-                let low = (byte(block, qs, 32 * c + l) >> shift) & 0x0F
-                let high = (byte(block, qh, l) >> UInt8(j)) & 1
-                y[32 * j + l] = dl * Float(low | high << 4) - ml
+            for half in 0..<2 {
+                let low = (bytes16(block, qs + 32 * c + 16 * half) &>> shift) & 0x0F
+                let high = (bytes16(block, qh + 16 * half) &>> UInt8(j)) & 1
+                store16(dl * floats16(low | high &<< 4) - ml, y, 32 * j + 16 * half)
             }
         }
     }
@@ -116,14 +112,14 @@ enum BlockQ6_K: QuantizedBlock {
     static func decode(_ block: UnsafeRawPointer, into y: UnsafeMutablePointer<Float>) {
         let d = halfScale(block, Self.d)
         for j in 0..<16 {
+            // Weight e = 16j + i: c = e / 128, nibble h = (e % 128) / 64 of ql byte 64c + e % 64,
+            // 2-bit group s = (e % 128) / 32 of qh byte 32c + e % 32.
             let dl = d * Float(Int8(bitPattern: byte(block, scales, j)))
-            for i in 0..<16 {
-                let e = 16 * j + i
-                let c = e / 128, h = (e % 128) / 64, s = (e % 128) / 32, l = e % 32
-                let low = (byte(block, ql, 64 * c + e % 64) >> UInt8(4 * h)) & 0x0F
-                let high = (byte(block, qh, 32 * c + l) >> UInt8(2 * s)) & 3
-                y[e] = dl * Float(Int8(low | high << 4) - 32)
-            }
+            let e = 16 * j, c = e / 128, h = (e % 128) / 64, s = (e % 128) / 32
+            let low = (bytes16(block, ql + 64 * c + e % 64) &>> UInt8(4 * h)) & 0x0F
+            let high = (bytes16(block, qh + 32 * c + e % 32) &>> UInt8(2 * s)) & 3
+            // q − 32 is a small integer, so subtracting in float is exact.
+            store16(dl * (floats16(low | high &<< 4) - 32), y, e)
         }
     }
 }

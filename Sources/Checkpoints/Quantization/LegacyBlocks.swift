@@ -10,11 +10,10 @@ enum BlockQ4_0: QuantizedBlock {
 
     static func decode(_ block: UnsafeRawPointer, into y: UnsafeMutablePointer<Float>) {
         let d = halfScale(block, Self.d)
-        for j in 0..<16 {
-            let b = byte(block, qs, j)
-            y[j] = d * Float(Int8(b & 0x0F) - 8)
-            y[j + 16] = d * Float(Int8(b >> 4) - 8)
-        }
+        let q = bytes16(block, qs)
+        // q − 8 is a small integer, so subtracting in float is exact.
+        store16(d * (floats16(q & 0x0F) - 8), y, 0)
+        store16(d * (floats16(q &>> 4) - 8), y, 16)
     }
 }
 
@@ -25,11 +24,9 @@ enum BlockQ4_1: QuantizedBlock {
 
     static func decode(_ block: UnsafeRawPointer, into y: UnsafeMutablePointer<Float>) {
         let d = halfScale(block, Self.d), m = halfScale(block, Self.m)
-        for j in 0..<16 {
-            let b = byte(block, qs, j)
-            y[j] = d * Float(b & 0x0F) + m
-            y[j + 16] = d * Float(b >> 4) + m
-        }
+        let q = bytes16(block, qs)
+        store16(d * floats16(q & 0x0F) + m, y, 0)
+        store16(d * floats16(q &>> 4) + m, y, 16)
     }
 }
 
@@ -41,13 +38,9 @@ enum BlockQ5_0: QuantizedBlock {
     static func decode(_ block: UnsafeRawPointer, into y: UnsafeMutablePointer<Float>) {
         let d = halfScale(block, Self.d)
         let h = UInt32(littleEndian: block.loadUnaligned(fromByteOffset: qh, as: UInt32.self))
-        for j in 0..<16 {
-            let b = byte(block, qs, j)
-            let lo = Int8(b & 0x0F) | Int8(truncatingIfNeeded: ((h >> UInt32(j)) & 1) << 4)
-            let hi = Int8(b >> 4) | Int8(truncatingIfNeeded: ((h >> UInt32(j + 16)) & 1) << 4)
-            y[j] = d * Float(lo - 16)
-            y[j + 16] = d * Float(hi - 16)
-        }
+        let q = bytes16(block, qs)
+        store16(d * (floats16(q & 0x0F | bits16(h, from: 0) &<< 4) - 16), y, 0)
+        store16(d * (floats16(q &>> 4 | bits16(h, from: 16) &<< 4) - 16), y, 16)
     }
 }
 
@@ -59,13 +52,9 @@ enum BlockQ5_1: QuantizedBlock {
     static func decode(_ block: UnsafeRawPointer, into y: UnsafeMutablePointer<Float>) {
         let d = halfScale(block, Self.d), m = halfScale(block, Self.m)
         let h = UInt32(littleEndian: block.loadUnaligned(fromByteOffset: qh, as: UInt32.self))
-        for j in 0..<16 {
-            let b = byte(block, qs, j)
-            let lo = UInt32(b & 0x0F) | (((h >> UInt32(j)) & 1) << 4)
-            let hi = UInt32(b >> 4) | (((h >> UInt32(j + 16)) & 1) << 4)
-            y[j] = d * Float(lo) + m
-            y[j + 16] = d * Float(hi) + m
-        }
+        let q = bytes16(block, qs)
+        store16(d * floats16(q & 0x0F | bits16(h, from: 0) &<< 4) + m, y, 0)
+        store16(d * floats16(q &>> 4 | bits16(h, from: 16) &<< 4) + m, y, 16)
     }
 }
 
@@ -76,8 +65,9 @@ enum BlockQ8_0: QuantizedBlock {
 
     static func decode(_ block: UnsafeRawPointer, into y: UnsafeMutablePointer<Float>) {
         let d = halfScale(block, Self.d)
-        for j in 0..<32 {
-            y[j] = Float(Int8(bitPattern: byte(block, qs, j))) * d
+        for half in 0..<2 {
+            let q = SIMD16<Int8>(truncatingIfNeeded: bytes16(block, qs + 16 * half))
+            store16(SIMD16<Float>(q) * d, y, 16 * half)
         }
     }
 }

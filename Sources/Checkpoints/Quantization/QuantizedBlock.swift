@@ -56,3 +56,32 @@ extension ElementDecoder {
         }
     }
 }
+
+// MARK: - 16-lane helpers
+// Whole 16-byte loads and 16-float stores keep the decoders' arithmetic in vector registers: loading
+// the block before storing any output frees the compiler from assuming output and block may alias.
+// Each lane computes exactly the scalar float32 expression (no fused multiply-add), so results stay
+// bit-exact.
+
+/// Bytes `offset ..< offset + 16` of a block.
+@inline(__always)
+func bytes16(_ block: UnsafeRawPointer, _ offset: Int) -> SIMD16<UInt8> {
+    block.loadUnaligned(fromByteOffset: offset, as: SIMD16<UInt8>.self)
+}
+
+/// Stores 16 floats at `y + index`.
+@inline(__always)
+func store16(_ values: SIMD16<Float>, _ y: UnsafeMutablePointer<Float>, _ index: Int) {
+    UnsafeMutableRawPointer(y + index).storeBytes(of: values, as: SIMD16<Float>.self)
+}
+
+/// Lane-wise conversion of small unsigned integers to Float (exact).
+@inline(__always)
+func floats16(_ q: SIMD16<UInt8>) -> SIMD16<Float> { SIMD16<Float>(q) }
+
+/// Bits `first ..< first + 16` of `h`, one per lane (0 or 1).
+@inline(__always)
+func bits16(_ h: UInt32, from first: Int) -> SIMD16<UInt8> {
+    let lanes = SIMD16<UInt32>(repeating: h >> UInt32(first)) &>> SIMD16<UInt32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+    return SIMD16<UInt8>(truncatingIfNeeded: lanes & 1)
+}
