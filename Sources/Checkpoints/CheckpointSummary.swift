@@ -19,6 +19,9 @@ public struct CheckpointSummary: Codable, Sendable, Equatable {
     public var ropeScaling: ModelConfig.RopeScaling?
     public var normEps: Double?
     public var contextLength: Int?
+    /// Gemma 3: sliding window and how many layers use it (not in the JSON keys of the activation files).
+    public var slidingWindow: Int?
+    public var slidingLayers: Int?
     /// Stored tensors (an alias such as tied `lm_head.weight` is not counted twice).
     public var nTensors: Int
     /// dtype name → number of stored tensors.
@@ -32,7 +35,8 @@ public struct CheckpointSummary: Codable, Sendable, Equatable {
         case path, format, architecture, nLayers = "n_layers", dModel = "d_model", nHeads = "n_heads"
         case nKVHeads = "n_kv_heads", headDim = "head_dim", dFFN = "d_ffn", vocabSize = "vocab_size"
         case ropeTheta = "rope_theta", ropeScaling = "rope_scaling", normEps = "norm_eps"
-        case contextLength = "context_length", nTensors = "n_tensors", dtypes, tokenizer, bytes
+        case contextLength = "context_length", slidingWindow = "sliding_window", slidingLayers = "sliding_layers"
+        case nTensors = "n_tensors", dtypes, tokenizer, bytes
     }
 
     public init(_ checkpoint: Checkpoint) {
@@ -51,6 +55,8 @@ public struct CheckpointSummary: Codable, Sendable, Equatable {
         ropeScaling = c?.ropeScaling
         normEps = c?.normEps
         contextLength = c?.contextLength
+        slidingWindow = c?.slidingWindow
+        slidingLayers = c.map { $0.layerKinds.filter { $0 == .sliding }.count }
         let stored = checkpoint.storedTensors
         nTensors = stored.count
         dtypes = stored.reduce(into: [:]) { $0[$1.dtype.rawValue, default: 0] += 1 }
@@ -80,6 +86,8 @@ public struct CheckpointSummary: Codable, Sendable, Equatable {
         try c.encode(ropeScaling, forKey: .ropeScaling)
         try c.encode(normEps, forKey: .normEps)
         try c.encode(contextLength, forKey: .contextLength)
+        try c.encodeIfPresent(slidingWindow, forKey: .slidingWindow)
+        try c.encodeIfPresent(slidingWindow == nil ? nil : slidingLayers, forKey: .slidingLayers)
         try c.encode(nTensors, forKey: .nTensors)
         try c.encode(dtypes, forKey: .dtypes)
         try c.encode(tokenizer, forKey: .tokenizer)
@@ -116,6 +124,9 @@ public struct CheckpointSummary: Codable, Sendable, Equatable {
                 "norm epsilon    \(show(normEps))",
                 "context length  \(show(contextLength))",
             ]
+            if let slidingWindow, let slidingLayers, let nLayers {
+                lines.append("attention       \(slidingLayers) sliding-window layers (window \(slidingWindow)), \(nLayers - slidingLayers) full")
+            }
         }
         let histogram = dtypes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         lines += [
@@ -149,6 +160,8 @@ public struct TensorStatistics: Sendable, Equatable {
     public var mean: Double
     /// Population standard deviation √(Σ(x − mean)² / n).
     public var std: Double
+    /// Σ(x − mean)², kept so chunks combine exactly (Chan, Golub & LeVeque 1979).
+    private var squaredDeviations: Double
 
     public init(_ values: UnsafeBufferPointer<Float>) {
         count = values.count
@@ -164,10 +177,50 @@ public struct TensorStatistics: Sendable, Equatable {
         self.min = lo
         self.max = hi
         self.mean = mean
+        self.squaredDeviations = squares
         self.std = values.isEmpty ? 0 : (squares / Double(values.count)).squareRoot()
     }
 
     public init(_ values: [Float]) {
         self = values.withUnsafeBufferPointer { TensorStatistics($0) }
+    }
+
+    /// The statistics of both sets of values: n = n_a + n_b, δ = mean_b − mean_a,
+    /// mean = mean_a + δ·n_b/n, M2 = M2_a + M2_b + δ²·n_a·n_b/n.
+    public func combined(with other: TensorStatistics) -> TensorStatistics {
+        if other.count == 0 { return self }
+        if count == 0 { return other }
+        let n = Double(count + other.count), delta = other.mean - mean
+        var out = self
+        out.count = count + other.count
+        out.min = Swift.min(min, other.min)
+        out.max = Swift.max(max, other.max)
+        out.mean = mean + delta * Double(other.count) / n
+        out.squaredDeviations = squaredDeviations + other.squaredDeviations + delta * delta * Double(count) * Double(other.count) / n
+        out.std = (out.squaredDeviations / n).squareRoot()
+        return out
+    }
+}
+
+extension Checkpoint {
+    /// Statistics of the decoded canonical tensor `name`, decoding about `chunkElements` elements (whole
+    /// rows) at a time so a large embedding matrix is never held as Float whole.
+    public func statistics(of name: String, chunkElements: Int = 1 << 20) throws -> TensorStatistics {
+        let info = try self.info(name)
+        let rowsPerChunk = Swift.max(1, chunkElements / Swift.max(1, info.rowLength))
+        var buffer = [Float](repeating: 0, count: Swift.min(info.rows, rowsPerChunk) * info.rowLength)
+        var total = TensorStatistics([])
+        var row = 0
+        repeat {
+            let rows = row..<Swift.min(info.rows, row + rowsPerChunk)
+            let count = rows.count * info.rowLength
+            try buffer.withUnsafeMutableBufferPointer { buffer in
+                // A scalar has no rows to select: decode it whole.
+                try decode(name, rows: info.shape.isEmpty ? nil : rows, into: buffer)
+                total = total.combined(with: TensorStatistics(UnsafeBufferPointer(rebasing: buffer[0..<count])))
+            }
+            row = rows.upperBound
+        } while row < info.rows
+        return total
     }
 }

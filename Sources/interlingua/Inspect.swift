@@ -63,8 +63,10 @@ struct Inspect: ParsableCommand {
             throw CheckpointError.tensorNotFound(file: checkpoint.url.path, tensor: name)
         }
         let info = try checkpoint.info(canonical)
-        let values = try checkpoint.decodeAll(canonical)
-        let stats = TensorStatistics(values)
+        if let dump, !force, FileManager.default.fileExists(atPath: dump) {
+            throw CheckpointError.unsupported(file: dump, reason: "file exists (pass --force to replace it)")
+        }
+        let stats = try checkpoint.statistics(of: canonical)
         if json {
             let object: [String: Any] = [
                 "name": canonical, "source_name": checkpoint.sourceName(of: canonical) ?? canonical,
@@ -85,7 +87,7 @@ struct Inspect: ParsableCommand {
             """)
         }
         if let dump {
-            try NumPyFile.write(values, shape: info.shape, to: URL(fileURLWithPath: dump), overwrite: force)
+            try NumPyFile.write(try checkpoint.decodeAll(canonical), shape: info.shape, to: URL(fileURLWithPath: dump), overwrite: force)
             FileHandle.standardError.write(Data("wrote \(dump)\n".utf8))
         }
     }

@@ -4,8 +4,8 @@ import Testing
 import TestSupport
 import Checkpoints
 
-/// SplitMix64: a fixed-seed generator so failures reproduce.
-private struct SplitMix64: RandomNumberGenerator {
+/// SplitMix64 (Steele et al. 2014): a fixed-seed generator so failures reproduce.
+private struct HeaderFuzzRandom: RandomNumberGenerator {
     var state: UInt64
     mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
@@ -24,7 +24,7 @@ private func fuzz(_ original: [UInt8], name: String, regions: [Range<Int>], iter
     try Data(original).write(to: url)
     let handle = try FileHandle(forWritingTo: url)
     defer { try? handle.close() }
-    var rng = SplitMix64(state: seed)
+    var rng = HeaderFuzzRandom(state: seed)
     var opened = 0, refused = 0
     for _ in 0..<iterations {
         var touched: [Int] = []

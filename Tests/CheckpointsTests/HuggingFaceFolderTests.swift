@@ -30,6 +30,7 @@ private func openError(_ url: URL) -> CheckpointError? {
 struct ShardedFolderRefusalTests {
     @Test func missingShard() throws {
         let folder = try tinyMLlamaCopy()
+        defer { try? FileManager.default.removeItem(at: folder.deletingLastPathComponent()) }
         try FileManager.default.removeItem(at: folder.appendingPathComponent("pytorch_model-00003-of-00003.bin"))
         let e = openError(folder)
         #expect(e == .missingShard(index: folder.appendingPathComponent("pytorch_model.bin.index.json").path,
@@ -38,6 +39,7 @@ struct ShardedFolderRefusalTests {
 
     @Test func malformedIndex() throws {
         let folder = try tinyMLlamaCopy()
+        defer { try? FileManager.default.removeItem(at: folder.deletingLastPathComponent()) }
         try Data("{\"weight_map\": {".utf8).write(to: folder.appendingPathComponent("pytorch_model.bin.index.json"))
         guard case let .malformed(file, _) = openError(folder) else { Issue.record("not malformed"); return }
         #expect(file.hasSuffix("pytorch_model.bin.index.json"))
@@ -45,6 +47,7 @@ struct ShardedFolderRefusalTests {
 
     @Test func hiddenSizeInconsistentWithTheTensors() throws {
         let folder = try tinyMLlamaCopy { $0["hidden_size"] = 32 }
+        defer { try? FileManager.default.removeItem(at: folder.deletingLastPathComponent()) }
         guard case let .shapeMismatch(_, tensor, expected, found) = openError(folder) else { Issue.record("no shape mismatch"); return }
         #expect(tensor == "lm_head.weight")
         #expect(expected == [3001, 32])
@@ -53,6 +56,7 @@ struct ShardedFolderRefusalTests {
 
     @Test func headsNotDividingTheHiddenSize() throws {
         let folder = try tinyMLlamaCopy { $0["num_attention_heads"] = 5; $0["num_key_value_heads"] = 5 }
+        defer { try? FileManager.default.removeItem(at: folder.deletingLastPathComponent()) }
         guard case let .badConfig(file, reason) = openError(folder) else { Issue.record("no badConfig"); return }
         #expect(file.hasSuffix("config.json"))
         #expect(reason.contains("not divisible"))
@@ -60,12 +64,14 @@ struct ShardedFolderRefusalTests {
 
     @Test func missingRequiredSize() throws {
         let folder = try tinyMLlamaCopy { $0.removeValue(forKey: "intermediate_size") }
+        defer { try? FileManager.default.removeItem(at: folder.deletingLastPathComponent()) }
         guard case let .badConfig(_, reason) = openError(folder) else { Issue.record("no badConfig"); return }
         #expect(reason.contains("intermediate_size"))
     }
 
     @Test func malformedConfig() throws {
         let folder = try tinyMLlamaCopy()
+        defer { try? FileManager.default.removeItem(at: folder.deletingLastPathComponent()) }
         try Data("not json".utf8).write(to: folder.appendingPathComponent("config.json"))
         guard case let .malformed(file, _) = openError(folder) else { Issue.record("not malformed"); return }
         #expect(file.hasSuffix("config.json"))
@@ -122,8 +128,9 @@ struct TiedLlamaFolderTests {
     """
 
     @Test func tiedEmbeddingsAndGQA() throws {
-        let checkpoint = try Checkpoint.open(try folder(config: config, tensors: tinyTensors(prefix: "model.", gemma: false),
-                                                        tokenizerFile: "tokenizer.json"))
+        let url = try folder(config: config, tensors: tinyTensors(prefix: "model.", gemma: false), tokenizerFile: "tokenizer.json")
+        defer { try? FileManager.default.removeItem(at: url) }
+        let checkpoint = try Checkpoint.open(url)
         let c = try #require(checkpoint.config)
         #expect(c.nKVHeads == 1)
         #expect(c.headDim == 2)
@@ -139,7 +146,9 @@ struct TiedLlamaFolderTests {
 
     @Test func missingTensorIsNamed() throws {
         let tensors = tinyTensors(prefix: "model.", gemma: false).filter { $0.name != "model.layers.1.mlp.up_proj.weight" }
-        let e = openError(try folder(config: config, tensors: tensors))
+        let url = try folder(config: config, tensors: tensors)
+        defer { try? FileManager.default.removeItem(at: url) }
+        let e = openError(url)
         guard case let .tensorNotFound(_, tensor) = e else { Issue.record("got \(String(describing: e))"); return }
         #expect(tensor == "model.layers.1.mlp.up_proj.weight")
     }
@@ -159,7 +168,9 @@ struct GemmaFolderTests {
     @Test func namesNormsAndLayerKinds() throws {
         let tensors = tinyTensors(prefix: "model.language_model.", gemma: true)
             + [("model.vision_tower.patch.weight", [2], [7, 8])]
-        let checkpoint = try Checkpoint.open(try folder(config: config, tensors: tensors, tokenizerFile: "tokenizer.model"))
+        let url = try folder(config: config, tensors: tensors, tokenizerFile: "tokenizer.model")
+        defer { try? FileManager.default.removeItem(at: url) }
+        let checkpoint = try Checkpoint.open(url)
         let c = try #require(checkpoint.config)
         #expect(c.architecture == .gemma3)
         #expect(c.activation == .geluTanh)

@@ -113,3 +113,25 @@ struct GGUFSummaryTests {
         #expect(dumped == (try checkpoint.decodeAll("\(type).f32")))
     }
 }
+
+@Suite("Chunked tensor statistics equal the statistics of all values at once")
+struct ChunkedStatisticsTests {
+    @Test func embeddingStatistics() throws {
+        let checkpoint = try Checkpoint.open(TestPaths.fixture("tiny-mllama"))
+        let whole = TensorStatistics(try checkpoint.decodeAll(CanonicalName.embedTokens))
+        // 1000 elements = 15 rows of 64 per chunk: 201 chunks, the last one partial.
+        let chunked = try checkpoint.statistics(of: CanonicalName.embedTokens, chunkElements: 1000)
+        #expect(chunked.count == 3001 * 64)
+        #expect(chunked.min == whole.min && chunked.max == whole.max)
+        #expect(abs(chunked.mean - whole.mean) < 1e-12)
+        #expect(abs(chunked.std - whole.std) < 1e-12)
+    }
+
+    @Test func combiningTwoHalves() {
+        let a = TensorStatistics([1, 2]), b = TensorStatistics([3, 4, 10])
+        let c = a.combined(with: b), all = TensorStatistics([1, 2, 3, 4, 10])
+        #expect(c.count == 5 && c.min == 1 && c.max == 10)
+        #expect(abs(c.mean - 4) < 1e-12)
+        #expect(abs(c.std - all.std) < 1e-12)
+    }
+}

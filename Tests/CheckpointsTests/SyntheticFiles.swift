@@ -62,23 +62,34 @@ struct SyntheticTensor {
 }
 
 /// The pickle `torch.save(state_dict)` writes for `tensors` (protocol 2, as in the fixture shards).
-func stateDictPickle(_ tensors: [SyntheticTensor]) -> [UInt8] {
+/// With `longMemo`, the rebuild function is memoized at index 1000 (LONG_BINPUT / LONG_BINGET, as in large
+/// state dicts) and storage sizes are LONG1 integers.
+func stateDictPickle(_ tensors: [SyntheticTensor], longMemo: Bool = false) -> [UInt8] {
     var p = PickleWriter()
     p.proto()
     p.global("collections", "OrderedDict")
     p.emptyTuple()
     p.reduce()
     p.mark()
-    for t in tensors {
+    for (i, t) in tensors.enumerated() {
         p.string(t.name)
-        p.global("torch._utils", "_rebuild_tensor_v2")
+        if longMemo, i > 0 {
+            p.bytes += [0x6A] + le32(1000)  // LONG_BINGET
+        } else {
+            p.global("torch._utils", "_rebuild_tensor_v2")
+            if longMemo { p.bytes += [0x72] + le32(1000) }  // LONG_BINPUT
+        }
         p.mark()
         p.mark()
         p.string("storage")
         p.global("torch", t.storageType)
         p.string(t.storageKey)
         p.string("cpu")
-        p.int(t.storageElements)
+        if longMemo {
+            p.bytes += [0x8A, 3] + Array(le32(UInt32(t.storageElements)).prefix(3))  // LONG1, 3 bytes
+        } else {
+            p.int(t.storageElements)
+        }
         p.tuple()
         p.binPersId()
         p.int(t.offset)
@@ -166,9 +177,17 @@ func le16(_ v: UInt16) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8)] }
 func le32(_ v: UInt32) -> [UInt8] { (0..<4).map { UInt8((v >> (8 * $0)) & 0xFF) } }
 func le64(_ v: UInt64) -> [UInt8] { (0..<8).map { UInt8((v >> (8 * UInt64($0))) & 0xFF) } }
 
-/// Writes `bytes` to a new file `name` in a fresh temporary folder.
+/// One temporary folder for this test process's small synthetic files, removed at exit.
+private let syntheticFolder: URL? = {
+    let url = try? TestPaths.temporaryDirectory("checkpoints")
+    if url != nil { atexit { if let url = syntheticFolder { try? FileManager.default.removeItem(at: url) } } }
+    return url
+}()
+
+/// Writes `bytes` to a new uniquely named file ending in `name`.
 func temporaryFile(_ name: String, _ bytes: [UInt8]) throws -> URL {
-    let url = try TestPaths.temporaryDirectory("checkpoints").appendingPathComponent(name)
+    let folder = try syntheticFolder ?? TestPaths.temporaryDirectory("checkpoints")
+    let url = folder.appendingPathComponent("\(UUID().uuidString)-\(name)")
     try Data(bytes).write(to: url)
     return url
 }

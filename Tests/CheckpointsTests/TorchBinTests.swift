@@ -25,6 +25,13 @@ struct TorchBinValueTests {
         #expect(try checkpoint.decodeAll("b") == [2.5, 3, 3.5])
     }
 
+    @Test func longMemoAndLongIntegers() throws {
+        let bytes = torchBin(pickle: stateDictPickle(twoViews(), longMemo: true), storages: [("0", floatBytes(storage0))])
+        let checkpoint = try Checkpoint.open(try temporaryFile("memo.bin", bytes))
+        #expect(try checkpoint.decodeAll("b") == [2.5, 3, 3.5])
+        #expect(try checkpoint.decodeAll("a") == [-1, -0.5, 0, 0.5, 1, 1.5])
+    }
+
     @Test func halfAndLongStorages() throws {
         let tensors = [SyntheticTensor(name: "h", storageKey: "0", storageType: "HalfStorage", storageElements: 2, shape: [2]),
                        SyntheticTensor(name: "l", storageKey: "1", storageType: "LongStorage", storageElements: 2, shape: [2])]
