@@ -169,7 +169,7 @@ extension ByteLevelBPETokenizer {
     /// A tokenizer from GGUF metadata with `tokenizer.ggml.model = gpt2`, as llama.cpp builds it:
     /// `tokenizer.ggml.tokens`, `.merges` ("left right" strings in rank order), `.token_type`
     /// (3 = control, 4 = user-defined), `.pre` (pre-tokenizer name), `.bos_token_id`, `.eos_token_id`,
-    /// `.add_bos_token` (llama.cpp's default for BPE vocabularies: false).
+    /// `.add_bos_token` (llama.cpp's default: true for `llama-bpe`, false otherwise).
     public init(ggufMetadata metadata: [String: MetadataValue], source: String = "GGUF metadata") throws {
         let vocabulary = try GGUFVocabulary(metadata, source: source)
         guard vocabulary.model == "gpt2" else {
@@ -182,11 +182,11 @@ extension ByteLevelBPETokenizer {
             }
             preName = s
         } else {
-            preName = "gpt2"
+            preName = "default"  // llama.cpp: "missing pre-tokenizer type, using: 'default'"
         }
         guard let pre = PreTokenizer(ggufName: preName) else {
             throw TokenizerError.unsupported(source: source, reason:
-                "pre-tokenizer '\(preName)' (implemented: gpt2, smollm and its kin, llama-bpe)")
+                "pre-tokenizer '\(preName)' (implemented: default, gpt2, smollm and its kin, llama-bpe, qwen2)")
         }
         guard let mergeValues = metadata["tokenizer.ggml.merges"] else {
             throw TokenizerError.missingField(source: source, field: "tokenizer.ggml.merges")
@@ -209,7 +209,8 @@ extension ByteLevelBPETokenizer {
         try self.init(tokens: vocabulary.tokens, merges: rules, preTokenizer: pre,
                       ignoreMerges: pre == .llama3, addPrefixSpace: false, control: control, rawText: rawText,
                       userDefined: userDefined, bosID: vocabulary.bosID, eosID: vocabulary.eosID,
-                      addsBOS: try GGUFVocabulary.bool(metadata, "tokenizer.ggml.add_bos_token", source) ?? false,
+                      // llama.cpp's default when the key is absent: BOS for LLaMA 3 vocabularies only.
+                      addsBOS: try GGUFVocabulary.bool(metadata, "tokenizer.ggml.add_bos_token", source) ?? (pre == .llama3),
                       source: source)
     }
 

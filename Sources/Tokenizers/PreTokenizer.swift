@@ -10,11 +10,15 @@
 /// - `llama3` (`llama-bpe`, `dbrx`, `smaug`): `(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|
 ///   \p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+`
 /// - `qwen2` (`qwen2`, `stablelm2`, `deepseek-r1-qwen`): the same with `\p{N}` (one digit per word).
+/// - `llamaCppDefault` (GGUF `default` or no `tokenizer.ggml.pre`): llama.cpp's fallback sequence, each
+///   regex splitting the pieces of the previous one into matches and the text between them:
+///   `[\p{P}\$\+<=>\^~\|]+`, then `gpt2`, then `\p{N}+`, then `[0-9][0-9][0-9]`.
 public enum PreTokenizer: String, Sendable, CaseIterable {
     case gpt2
     case digitsThenGPT2
     case llama3
     case qwen2
+    case llamaCppDefault
 
     /// The pre-tokenizer llama.cpp uses for a GGUF `tokenizer.ggml.pre` name, or nil when not implemented.
     public init?(ggufName: String) {
@@ -23,6 +27,7 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
         case "smollm", "starcoder", "refact", "command-r", "codeshell", "exaone", "minerva-7b": self = .digitsThenGPT2
         case "llama3", "llama-v3", "llama-bpe", "dbrx", "smaug-bpe", "falcon3", "pixtral", "tekken-llama": self = .llama3
         case "qwen2", "stablelm2", "deepseek-r1-qwen", "megrez", "hunyuan": self = .qwen2
+        case "default": self = .llamaCppDefault
         default: return nil
         }
     }
@@ -32,6 +37,8 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
         static let letter = Flags(rawValue: 1)
         static let number = Flags(rawValue: 2)
         static let whitespace = Flags(rawValue: 4)
+        /// `[\p{P}\$\+<=>\^~\|]`: punctuation and the symbols llama.cpp's default regex adds.
+        static let punctuationLike = Flags(rawValue: 8)
     }
 
     /// Code points and their classes for one text, with the byte offset where each code point starts.
@@ -46,6 +53,7 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
         if (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) { return .letter }
         if c >= 0x30 && c <= 0x39 { return .number }
         if c == 0x20 || (c >= 0x09 && c <= 0x0D) { return .whitespace }
+        if c > 0x20 && c < 0x7F && c != UInt8(ascii: "`") { return .punctuationLike }  // ASCII P plus $+<=>^~|
         return []
     }
 
@@ -56,6 +64,8 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
         switch scalar.properties.generalCategory {
         case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter: f.insert(.letter)
         case .decimalNumber, .letterNumber, .otherNumber: f.insert(.number)
+        case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation, .initialPunctuation,
+             .finalPunctuation, .otherPunctuation: f.insert(.punctuationLike)
         default: break
         }
         if scalar.properties.isWhitespace { f.insert(.whitespace) }
@@ -108,8 +118,57 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
             Self.splitLlama3(s, 0..<s.scalars.count, maxDigits: 3, into: &pieces)
         case .qwen2:
             Self.splitLlama3(s, 0..<s.scalars.count, maxDigits: 1, into: &pieces)
+        case .llamaCppDefault:
+            var stage = Self.splitRuns(s, [0..<s.scalars.count], of: .punctuationLike)
+            var words: [Range<Int>] = []
+            for piece in stage { Self.splitGPT2(s, piece, into: &words) }
+            stage = Self.splitRuns(s, words, of: .number)
+            pieces = Self.splitASCIIDigitTriples(s, stage)
         }
         for p in pieces { words.append(s.offsets[p.lowerBound]..<s.offsets[p.upperBound]) }
+    }
+
+    /// Splits each piece at the maximal runs of code points with `flag` (a `[class]+` regex: matches and
+    /// the text between them both become pieces).
+    static func splitRuns(_ s: Scan, _ pieces: [Range<Int>], of flag: Flags) -> [Range<Int>] {
+        var out: [Range<Int>] = []
+        for piece in pieces {
+            var start = piece.lowerBound
+            var i = piece.lowerBound
+            while i < piece.upperBound {
+                guard s.flags[i].contains(flag) else { i += 1; continue }
+                var j = i
+                while j < piece.upperBound && s.flags[j].contains(flag) { j += 1 }
+                if start < i { out.append(start..<i) }
+                out.append(i..<j)
+                start = j
+                i = j
+            }
+            if start < piece.upperBound { out.append(start..<piece.upperBound) }
+        }
+        return out
+    }
+
+    /// `[0-9][0-9][0-9]`: leftmost triples of ASCII digits become pieces, the rest stays between them.
+    static func splitASCIIDigitTriples(_ s: Scan, _ pieces: [Range<Int>]) -> [Range<Int>] {
+        func digit(_ i: Int) -> Bool { s.scalars[i] >= 0x30 && s.scalars[i] <= 0x39 }
+        var out: [Range<Int>] = []
+        for piece in pieces {
+            var start = piece.lowerBound
+            var i = piece.lowerBound
+            while i + 3 <= piece.upperBound {
+                if digit(i) && digit(i + 1) && digit(i + 2) {
+                    if start < i { out.append(start..<i) }
+                    out.append(i..<(i + 3))
+                    i += 3
+                    start = i
+                } else {
+                    i += 1
+                }
+            }
+            if start < piece.upperBound { out.append(start..<piece.upperBound) }
+        }
+        return out
     }
 
     private static func isContraction(_ s: Scan, _ pos: Int, _ end: Int, caseInsensitive: Bool) -> Int {

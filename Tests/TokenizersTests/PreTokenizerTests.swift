@@ -43,6 +43,23 @@ struct PreTokenizerBoundaryTests {
         #expect(t.encode("\n\n   x") == [id("\n\n"), id("  "), id(" x")])
     }
 
+    @Test func llamaCppDefaultSplitsASCIIDigitsInTriples() throws {
+        // "12" 256, "23" 257, "34" 258; byte tokens have their byte's id.
+        func make(_ pre: String?) throws -> any Tokenizer {
+            var m: [String: MetadataValue] = [
+                "tokenizer.ggml.model": .string("gpt2"),
+                "tokenizer.ggml.tokens": .array((Self.byteCharacters + ["12", "23", "34"]).map { .string($0) }),
+                "tokenizer.ggml.merges": .array([.string("1 2"), .string("2 3"), .string("3 4")]),
+            ]
+            if let pre { m["tokenizer.ggml.pre"] = .string(pre) }
+            return try Tokenizers.gguf(metadata: m)
+        }
+        // default: "a" "+=" "123" "4" "," "5"; gpt2: "a" "+=" "1234" "," "5".
+        #expect(try make("default").encode("a+=1234,5") == [0x61, 0x2B, 0x3D, 256, 0x33, 0x34, 0x2C, 0x35])
+        #expect(try make(nil).encode("a+=1234,5") == [0x61, 0x2B, 0x3D, 256, 0x33, 0x34, 0x2C, 0x35])
+        #expect(try make("gpt2").encode("a+=1234,5") == [0x61, 0x2B, 0x3D, 256, 258, 0x2C, 0x35])
+    }
+
     @Test func qwen2IsLlama3WithSingleDigits() throws {
         func make(_ pre: String) throws -> any Tokenizer {
             try Tokenizers.gguf(metadata: [
