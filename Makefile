@@ -25,7 +25,7 @@ test: setup models
 
 bench: setup models
 	$(SWIFT) build -c release --product interlingua-bench
-	.build/release/interlingua-bench
+	.build/release/interlingua-bench $(BENCH_ARGS)
 
 # scripts/demo.sh installs what is missing itself (setup, models, release build), then traces, aligns, plots, reports.
 demo:

@@ -32,6 +32,32 @@ enum SgemmPeakBenchmark {
             best = max(best, sizeBest)
         }
         print(String(format: "  peak: %.1f GFLOP/s with %d BLAS threads", best, BLASThreads.count))
+        // The tracer's own shapes: X [T, k] · Wᵀ with W [n, k] row-major (SmolLM2 QKV, gate+up, down at T = 2048).
+        for (m, n, k) in [(2048, 960, 576), (2048, 3072, 576), (2048, 576, 1536)] {
+            print(String(format: "  X·Wᵀ %d×%d·(%d×%d)ᵀ: %7.1f GFLOP/s", m, k, n, k, projection(m: m, n: n, k: k)))
+        }
+        return best
+    }
+
+    /// Best GFLOP/s of C[m, n] = X[m, k] · W[n, k]ᵀ, the layout of a projection over packed tokens.
+    static func projection(m: Int, n: Int, k: Int) -> Double {
+        let x = [Float](repeating: 0.01, count: m * k)
+        let w = [Float](repeating: 0.02, count: n * k)
+        var c = [Float](repeating: 0, count: m * n)
+        let flops = 2 * Double(m) * Double(n) * Double(k)
+        var best = 0.0
+        x.withUnsafeBufferPointer { xp in
+            w.withUnsafeBufferPointer { wp in
+                c.withUnsafeMutableBufferPointer { cp in
+                    guard let x = xp.baseAddress, let w = wp.baseAddress, let c = cp.baseAddress else { return }
+                    for _ in 0..<6 {
+                        let start = DispatchTime.now().uptimeNanoseconds
+                        BLAS.gemm(.none, .transposed, m: m, n: n, k: k, a: x, lda: k, b: w, ldb: k, c: c, ldc: n)
+                        best = max(best, flops / (Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9) / 1e9)
+                    }
+                }
+            }
+        }
         return best
     }
 }

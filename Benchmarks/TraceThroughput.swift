@@ -19,7 +19,8 @@ enum TraceThroughputBenchmark {
         var peakRSS: Int
     }
 
-    static func run(sgemmPeakGFLOPS: Double, quick: Bool) {
+    /// Traces the corpus with each cached model; returns one row per model measured.
+    static func run(quick: Bool) -> [Row] {
         let cache = ProcessInfo.processInfo.environment["INTERLINGUA_CACHE"]
             ?? NSHomeDirectory() + "/.cache/interlingua"
         let models = [("SmolLM2-135M", cache + "/models/SmolLM2-135M-Instruct.Q4_1.gguf"),
@@ -27,7 +28,7 @@ enum TraceThroughputBenchmark {
         guard let corpusPath = ["notebooks-data/django-ui-12lang.tsv", "/work/shared/data/django-ui-12lang.tsv"]
             .first(where: { FileManager.default.fileExists(atPath: $0) }) else {
             print("trace throughput: django-ui-12lang.tsv not found (notebooks-data/ or /work/shared/data/)")
-            return
+            return []
         }
         var rows: [Row] = []
         for (name, path) in models {
@@ -41,6 +42,11 @@ enum TraceThroughputBenchmark {
                 print("trace throughput on \(name) failed: \((error as? LocalizedError)?.errorDescription ?? "\(error)")")
             }
         }
+        return rows
+    }
+
+    /// The side-by-side table: each model's throughput and block-matmul rate against the sgemm peak.
+    static func printSummary(_ rows: [Row], sgemmPeakGFLOPS: Double) {
         guard !rows.isEmpty else { return }
         print("\nsummary (targets: block matmuls ≥ 70% of the sgemm peak, ≥ 300 tokens/s)")
         print(String(format: "  sgemm peak %.1f GFLOP/s", sgemmPeakGFLOPS))

@@ -198,7 +198,9 @@ def main():
         s = json.load(f)
     print(f"m-LLaMA-7B shape: {s['sentences']} sentences, {s['tokens']} tokens, "
           f"{s['tokens_per_s']:.1f} tokens/s (compute), load {s['load_s']:.1f} s, total {wall:.1f} s, "
-          f"peak RSS {s['peak_rss_bytes'] / 2**30:.2f} GiB, {s['gflops']:.1f} GFLOP/s")
+          f"peak RSS {s['peak_rss_bytes'] / 2**30:.2f} GiB (of which anonymous, i.e. not the memory-mapped "
+          f"checkpoint: {s.get('peak_anon_rss_bytes', 0) / 2**30:.2f} GiB), {s['gflops']:.1f} GFLOP/s overall, "
+          f"block matmuls {s.get('block_matmul_gflops', 0):.1f} GFLOP/s")
     if not args.keep:
         shutil.rmtree(args.dir)
 

@@ -78,7 +78,7 @@ public final class LayerMajorExecutor {
         try Self.checkShape(hidden, rows: tb, cols: d, stage: "embed")
         timing.embed += seconds(since: start)
 
-        func sink(_ matrix: Matrix<Float>, into target: inout [[Float]], layer: Int, layers: Int) {
+        func sink(_ matrix: Matrix<Float>, into target: inout [[Float]], layer: Int) {
             matrix.storage.withUnsafeBufferPointer { states in
                 scratch.withUnsafeMutableBufferPointer { acc in
                     for (p, pooling) in settings.pools.enumerated() {
@@ -96,14 +96,14 @@ public final class LayerMajorExecutor {
             guard settings.tokenStates else { return }
             out.states.withUnsafeMutableBufferPointer { dst in
                 matrix.storage.withUnsafeBufferPointer { src in
-                    let o = dst.baseAddress! + layer * tb * d
-                    o.update(from: src.baseAddress!, count: tb * d)
+                    guard let to = dst.baseAddress, let from = src.baseAddress else { return }
+                    (to + layer * tb * d).update(from: from, count: tb * d)
                 }
             }
         }
 
         start = clock.now
-        sink(hidden, into: &out.pooled, layer: 0, layers: layerCount)
+        sink(hidden, into: &out.pooled, layer: 0)
         keepStates(hidden, layer: 0)
         timing.sinks += seconds(since: start)
 
@@ -113,7 +113,7 @@ public final class LayerMajorExecutor {
             try Self.checkShape(hidden, rows: tb, cols: d, stage: "block \(layer)")
             timing.blocks += seconds(since: start)
             start = clock.now
-            sink(hidden, into: &out.pooled, layer: layer + 1, layers: layerCount)
+            sink(hidden, into: &out.pooled, layer: layer + 1)
             keepStates(hidden, layer: layer + 1)
             if settings.subLayers {
                 guard let sub else {
@@ -121,8 +121,8 @@ public final class LayerMajorExecutor {
                 }
                 try Self.checkShape(sub.attention, rows: tb, cols: d, stage: "block \(layer) attention output")
                 try Self.checkShape(sub.mlp, rows: tb, cols: d, stage: "block \(layer) MLP output")
-                sink(sub.attention, into: &out.attention, layer: layer, layers: nLayers)
-                sink(sub.mlp, into: &out.mlp, layer: layer, layers: nLayers)
+                sink(sub.attention, into: &out.attention, layer: layer)
+                sink(sub.mlp, into: &out.mlp, layer: layer)
             }
             timing.sinks += seconds(since: start)
         }
@@ -132,7 +132,7 @@ public final class LayerMajorExecutor {
         try Self.checkShape(normed, rows: tb, cols: d, stage: "final norm")
         timing.finalNorm += seconds(since: start)
         start = clock.now
-        sink(normed, into: &out.finalNorm, layer: 0, layers: 1)
+        sink(normed, into: &out.finalNorm, layer: 0)
         timing.sinks += seconds(since: start)
         return out
     }

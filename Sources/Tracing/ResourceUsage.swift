@@ -19,4 +19,15 @@ public enum ResourceUsage {
         return Int(usage.ru_maxrss) * 1024
         #endif
     }
+
+    /// Anonymous resident memory now (`RssAnon` of `/proc/self/status`, Linux; nil elsewhere): the process's
+    /// own allocations, without the memory-mapped checkpoint pages that `ru_maxrss` also counts.
+    public static var residentAnonymousBytes: Int? {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
+        for line in status.split(separator: "\n") where line.hasPrefix("RssAnon:") {
+            let kib = line.dropFirst("RssAnon:".count).split(whereSeparator: { $0 == " " || $0 == "\t" }).first.flatMap { Int($0) }
+            return kib.map { $0 * 1024 }
+        }
+        return nil
+    }
 }

@@ -139,20 +139,20 @@ public final class TraceRun {
 
     /// The writer and the first batch to compute; a nil writer when the file is already complete.
     private func openOrCreate(resume: Bool) throws -> (ActivationsWriter?, Int, Bool) {
+        // A journal without its file (the file was deleted) describes nothing: start afresh over it.
         let exists = FileManager.default.fileExists(atPath: output.path)
-        let journal = try TraceJournal.read(for: output)
-        if let journal, journal.fingerprint != fingerprint {
-            throw TracingError.resumeMismatch(file: output.path,
-                reason: "its progress journal belongs to a run with another model, corpus or options")
-        }
         if exists {
-            guard let journal else {
+            guard let journal = try TraceJournal.read(for: output) else {
                 // No journal: either a finished file of this run, or something we must not touch.
                 if ActivationsWriter.runFingerprint(of: output) == fingerprint && ActivationsWriter.isComplete(output) {
                     return (nil, plan.batches.count, false)
                 }
                 throw TracingError.resumeMismatch(file: output.path,
                     reason: "it has no progress journal (\(TraceJournal.url(for: output).lastPathComponent)) and is not a complete trace of this run")
+            }
+            guard journal.fingerprint == fingerprint else {
+                throw TracingError.resumeMismatch(file: output.path,
+                    reason: "its progress journal belongs to a run with another model, corpus or options")
             }
             if journal.state != .creating {
                 guard journal.batchesTotal == plan.batches.count, journal.batchesDone <= plan.batches.count else {

@@ -76,7 +76,7 @@ struct Trace: ParsableCommand {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if batchTokens < 1 { throw ValidationError("--batch-tokens must be at least 1") }
         if !["dev", "devtest"].contains(split) { throw ValidationError("--split must be dev or devtest") }
-        for name in pool.split(separator: ",") where Pooling(rawValue: String(name)) == nil {
+        for name in pool.split(separator: ",") where Pooling(rawValue: name.trimmingCharacters(in: .whitespaces)) == nil {
             throw ValidationError("unknown pooling '\(name)' (use mean, last, weighted)")
         }
     }
@@ -89,12 +89,12 @@ struct Trace: ParsableCommand {
         try TraceRun.checkOutput(outputURL, resume: resume)
         let settings = try TraceSettings(
             template: template, instruction: instruction,
-            pools: pool.split(separator: ",").compactMap { Pooling(rawValue: String($0)) },
+            pools: pool.split(separator: ",").compactMap { Pooling(rawValue: $0.trimmingCharacters(in: .whitespaces)) },
             bosInPool: bosInPool, poolWholePrompt: poolPrompt, tokenStates: tokenStates, subLayers: sublayers,
             batchTokens: batchTokens)
 
         // Corpus errors surface before the model is even opened.
-        let traceCorpus = try TraceInputs.corpus(at: corpus, languages: languages?.split(separator: ",").map(String.init),
+        let traceCorpus = try TraceInputs.corpus(at: corpus, languages: languages?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
                                                  split: split, limit: limit)
 
         var mark = clock.now
@@ -111,12 +111,18 @@ struct Trace: ParsableCommand {
         let run = TraceRun(model: decoder, plan: plan, output: outputURL, modelName: modelURL.lastPathComponent,
                            modelIdentity: TraceInputs.identity(of: modelURL), toolVersion: Interlingua.version)
         let reporter = ProgressReporter()
-        let outcome = try run.run(resume: resume) { reporter.report($0) }
+        // Sampled after every batch: the batch's scratch and activations are still allocated then.
+        var peakAnonymous = ResourceUsage.residentAnonymousBytes ?? 0
+        let outcome = try run.run(resume: resume) {
+            reporter.report($0)
+            peakAnonymous = max(peakAnonymous, ResourceUsage.residentAnonymousBytes ?? 0)
+        }
         reporter.finish()
 
         let summary = TraceSummary(outcome: outcome, loadSeconds: loadSeconds, tokenizeSeconds: tokenizeSeconds,
                                    totalSeconds: Self.seconds(clock.now - started),
-                                   peakResidentBytes: ResourceUsage.peakResidentBytes)
+                                   peakResidentBytes: ResourceUsage.peakResidentBytes,
+                                   peakAnonymousBytes: peakAnonymous)
         FileHandle.standardError.write(Data(summary.text(output: output).utf8))
         if let stats { try summary.writeJSON(to: URL(fileURLWithPath: stats)) }
     }
@@ -141,6 +147,7 @@ struct TraceSummary: Encodable {
     var gflops: Double
     var blockMatmulGFLOPS: Double
     var peakResidentBytes: Int
+    var peakAnonymousBytes: Int
     var batches: Int
     var batchesSkipped: Int
     var alreadyComplete: Bool
@@ -148,12 +155,13 @@ struct TraceSummary: Encodable {
     enum CodingKeys: String, CodingKey {
         case sentences, tokens, loadSeconds = "load_s", tokenizeSeconds = "tokenize_s", computeSeconds = "compute_s"
         case writeSeconds = "write_s", totalSeconds = "total_s", tokensPerSecond = "tokens_per_s", gflops
-        case blockMatmulGFLOPS = "block_matmul_gflops", peakResidentBytes = "peak_rss_bytes", batches
+        case blockMatmulGFLOPS = "block_matmul_gflops", peakResidentBytes = "peak_rss_bytes"
+        case peakAnonymousBytes = "peak_anon_rss_bytes", batches
         case batchesSkipped = "batches_skipped", alreadyComplete = "already_complete"
     }
 
     init(outcome o: TraceOutcome, loadSeconds: Double, tokenizeSeconds: Double, totalSeconds: Double,
-         peakResidentBytes: Int) {
+         peakResidentBytes: Int, peakAnonymousBytes: Int) {
         sentences = o.sentences
         tokens = o.tokens
         self.loadSeconds = loadSeconds
@@ -166,6 +174,7 @@ struct TraceSummary: Encodable {
         gflops = o.computeSeconds > 0 ? o.flops / o.computeSeconds / 1e9 : 0
         blockMatmulGFLOPS = o.forward.matmulSeconds > 0 ? o.blockMatmulFLOPs / o.forward.matmulSeconds / 1e9 : 0
         self.peakResidentBytes = peakResidentBytes
+        self.peakAnonymousBytes = peakAnonymousBytes
         batches = o.batches
         batchesSkipped = o.batchesSkipped
         alreadyComplete = o.alreadyComplete
@@ -178,7 +187,8 @@ struct TraceSummary: Encodable {
         if batchesSkipped > 0 { s += "  resumed: \(batchesSkipped) of \(batches) batches were already written\n" }
         s += "  load \(f(loadSeconds)) s, tokenize \(f(tokenizeSeconds)) s, compute \(f(computeSeconds)) s, write \(f(writeSeconds)) s\n"
         s += "  \(String(format: "%.0f", tokensPerSecond)) tokens/s, \(String(format: "%.1f", gflops)) GFLOP/s overall, "
-        s += "block matmuls \(String(format: "%.1f", blockMatmulGFLOPS)) GFLOP/s, peak RSS \(String(format: "%.0f", Double(peakResidentBytes) / 1_048_576)) MiB\n"
+        s += "block matmuls \(String(format: "%.1f", blockMatmulGFLOPS)) GFLOP/s, peak RSS \(String(format: "%.0f", Double(peakResidentBytes) / 1_048_576)) MiB "
+        s += "(anonymous \(String(format: "%.0f", Double(peakAnonymousBytes) / 1_048_576)) MiB)\n"
         return s
     }
 

@@ -43,6 +43,7 @@ struct ActivationLayoutTests {
     @Test("attributes, strings, tokens, pooled, final-norm and state datasets read back")
     func layout() throws {
         let dir = try TestPaths.temporaryDirectory("layout")
+        defer { try? FileManager.default.removeItem(at: dir) }
         let url = dir.appendingPathComponent("acts.h5")
         let run = try doubleRun(output: url)
         let outcome = try run.run(resume: false)
@@ -95,6 +96,7 @@ struct OverwriteRefusalTests {
     @Test("a second run without resume throws and leaves the file as it was")
     func refuses() throws {
         let dir = try TestPaths.temporaryDirectory("overwrite")
+        defer { try? FileManager.default.removeItem(at: dir) }
         let url = dir.appendingPathComponent("acts.h5")
         try Data("precious".utf8).write(to: url)
         #expect(throws: TracingError.outputExists(file: url.path)) { try doubleRun(output: url).run(resume: false) }
@@ -107,6 +109,7 @@ struct OverwriteRefusalTests {
     @Test("resuming a complete file does nothing; resuming with other settings is refused")
     func completeAndMismatch() throws {
         let dir = try TestPaths.temporaryDirectory("complete")
+        defer { try? FileManager.default.removeItem(at: dir) }
         let url = dir.appendingPathComponent("acts.h5")
         _ = try doubleRun(output: url).run(resume: false)
         let before = try datasetContents(url)
@@ -117,6 +120,21 @@ struct OverwriteRefusalTests {
     }
 }
 
+@Suite("A journal left without its file does not block a new trace")
+struct StaleJournalTests {
+    @Test("a stale journal of another run is replaced by a fresh run")
+    func staleJournal() throws {
+        let dir = try TestPaths.temporaryDirectory("stale")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("acts.h5")
+        try TraceJournal(fingerprint: "someone-else", state: .tracing, batchesDone: 3, batchesTotal: 9).write(for: url)
+        let outcome = try doubleRun(output: url).run(resume: false)
+        #expect(outcome.batchesSkipped == 0)
+        #expect(ActivationsWriter.isComplete(url))
+        #expect(try TraceJournal.read(for: url) == nil)
+    }
+}
+
 struct Interrupted: Error {}
 
 @Suite("A resumed trace ends identical to an uninterrupted one")
@@ -124,6 +142,7 @@ struct InProcessResumeTests {
     @Test("interrupted after each possible batch, resumed, compared dataset by dataset", arguments: [0, 1, 3, 5])
     func resume(after stopBatch: Int) throws {
         let dir = try TestPaths.temporaryDirectory("resume")
+        defer { try? FileManager.default.removeItem(at: dir) }
         let reference = dir.appendingPathComponent("reference.h5")
         _ = try doubleRun(output: reference).run(resume: false)
 

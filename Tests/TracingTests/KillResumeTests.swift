@@ -71,6 +71,7 @@ struct KillResumeTests {
           .enabled(if: FileManager.default.isExecutableFile(atPath: interlinguaBinary.path)))
     func killAndResume() throws {
         let dir = try TestPaths.temporaryDirectory("kill")
+        defer { try? FileManager.default.removeItem(at: dir) }
         let corpus = dir.appendingPathComponent("corpus.tsv")
         try writeCorpus(corpus, rows: 240)
         func arguments(_ output: URL) -> [String] {

@@ -54,6 +54,7 @@ struct ReferenceTraceTests {
         let settings = try TraceSettings(pools: [.mean, .last, .weighted], tokenStates: true, batchTokens: 64)
         let plan = try TracePlan(corpus: corpus, tokenizer: tokenizer, settings: settings)
         let dir = try TestPaths.temporaryDirectory("reference")
+        defer { try? FileManager.default.removeItem(at: dir) }
         let url = dir.appendingPathComponent("tiny.h5")
         _ = try TraceRun(model: model, plan: plan, output: url, modelName: "tiny-mllama", modelIdentity: "fixture",
                          toolVersion: "test").run(resume: false)
