@@ -1,6 +1,10 @@
 // `make bench`: one benchmark per file; this file only runs them in order.
 // Arguments: --quick (3 languages in the trace benchmark, a smaller alignment problem), --only sgemm|trace|write|align.
 import Foundation
+import LinearAlgebra
+
+BLASCore.relaunchIfMisdetected()
+print("OpenBLAS kernels: \(BLASCore.name)")
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 let only = arguments.firstIndex(of: "--only").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LinearAlgebra
 
 /// The `interlingua` command: trace → align → plot.
 @main
@@ -16,6 +17,7 @@ struct Interlingua: ParsableCommand {
     /// Runs the command. Errors of the library modules (typed enums conforming to `LocalizedError`) end in
     /// one line `error: …` on stderr and exit status 1; usage errors keep ArgumentParser's exit status 2.
     static func main() {
+        BLASCore.relaunchIfMisdetected()
         do {
             var command = try parseAsRoot()
             try command.run()
