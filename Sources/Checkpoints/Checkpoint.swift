@@ -106,6 +106,9 @@ public final class Checkpoint: @unchecked Sendable {
     public func decode(_ name: String, rows: Range<Int>? = nil, into output: UnsafeMutableBufferPointer<Float>) throws {
         guard let e = entries[name] else { throw CheckpointError.tensorNotFound(file: url.path, tensor: name) }
         try e.store.decode(e.name, rows: rows, into: output)
+        if let raw = try? e.store.rawBytes(e.name, rows: rows), raw.count >= MappedFile.releaseThreshold {
+            MappedFile.release(raw)
+        }
     }
 
     /// Decodes the whole canonical tensor `name` into a new array (for inspection and tests; forward

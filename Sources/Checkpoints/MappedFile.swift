@@ -50,6 +50,22 @@ public final class MappedFile: @unchecked Sendable {
         return UnsafeRawBufferPointer(start: base + offset, count: length)
     }
 
+    /// Tensors at least this large give their pages back after decoding (see `release`).
+    public static let releaseThreshold = 4 << 20
+
+    /// Drops the pages wholly inside `bytes` from this process's resident set (`madvise(MADV_DONTNEED)`):
+    /// the data stays in the kernel's page cache and is read back on the next access. A forward pass decodes
+    /// each layer once per batch, so without this a 27 GB checkpoint's pages would accumulate in the process's
+    /// RSS as the layers are visited, although only one layer is needed at a time.
+    public static func release(_ bytes: UnsafeRawBufferPointer) {
+        guard let start = bytes.baseAddress, bytes.count > 0 else { return }
+        let page = UInt(sysconf(Int32(_SC_PAGESIZE)))
+        let first = (UInt(bitPattern: start) + page - 1) / page * page
+        let end = (UInt(bitPattern: start) + UInt(bytes.count)) / page * page
+        guard end > first, let p = UnsafeMutableRawPointer(bitPattern: first) else { return }
+        _ = madvise(p, Int(end - first), MADV_DONTNEED)
+    }
+
     /// All bytes of the file.
     public var all: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
 }
