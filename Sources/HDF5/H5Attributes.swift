@@ -66,6 +66,9 @@ struct H5Attributes {
         if name.isEmpty { throw site.invalid("empty attribute name") }
         try HDF5Library.locked {
             if try site.check(H5Aexists(objectID, name), "H5Aexists") > 0 {
+                // A scalar 64-bit integer is rewritten in place: no object-header change, so a flag such as
+                // the activation file's `complete` flips with one small write (crash-safe), not delete + create.
+                if case .int(let number) = value, try overwriteScalarInteger(name, number, site: site) { return }
                 try site.check(H5Adelete(objectID, name), "H5Adelete")
             }
             switch value {
@@ -95,6 +98,23 @@ struct H5Attributes {
                 try createStrings(name, site: site, texts, length: texts.count)
             }
         }
+    }
+
+    /// Writes `number` into the existing attribute `name` when it is a scalar 8-byte integer; false otherwise
+    /// (lock held).
+    private func overwriteScalarInteger(_ name: String, _ number: Int64, site: H5Site) throws -> Bool {
+        let attribute = try site.check(H5Aopen(objectID, name, ih5_p_default()), "H5Aopen")
+        defer { _ = H5Aclose(attribute) }
+        let type = try site.check(H5Aget_type(attribute), "H5Aget_type")
+        defer { _ = H5Tclose(type) }
+        let space = try site.check(H5Aget_space(attribute), "H5Aget_space")
+        defer { _ = H5Sclose(space) }
+        guard H5Tget_class(type) == H5T_INTEGER, H5Tget_size(type) == 8,
+              H5Sget_simple_extent_type(space) == H5S_SCALAR else { return false }
+        try withUnsafePointer(to: number) {
+            _ = try site.check(H5Awrite(attribute, ih5_t_native_int64(), $0), "H5Awrite")
+        }
+        return true
     }
 
     func get(_ name: String) throws -> H5AttributeValue {

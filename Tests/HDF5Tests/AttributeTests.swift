@@ -48,6 +48,22 @@ struct AttributeTests {
         #expect(try group.attributeNames() == ["complete"])
     }
 
+    @Test func aScalarIntegerIsRewrittenInPlaceWithoutGrowingTheFile() throws {
+        let url = try scratchFile()
+        do {
+            let file = try H5File.create(url)
+            try file.root.setAttribute("complete", .int(0))
+        }
+        let before = try FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int
+        do {
+            let file = try H5File.open(url, writable: true)
+            try file.root.setAttribute("complete", .int(1))
+        }
+        let after = try FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int
+        #expect(try H5File.open(url).root.attribute("complete") == .int(1))
+        #expect(before == after)
+    }
+
     @Test func missingAttributesAreReportedByName() throws {
         let url = try scratchFile()
         let file = try H5File.create(url)
