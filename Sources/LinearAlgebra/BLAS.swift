@@ -70,6 +70,8 @@ public func matmul(_ a: Matrix<Float>, _ b: Matrix<Float>, transA: Transpose = .
     let (kb, n) = transB == .none ? (b.rows, b.cols) : (b.cols, b.rows)
     precondition(ka == kb, "matmul: inner dimensions \(ka) and \(kb) differ")
     var c = Matrix<Float>(rows: m, cols: n)
+    // An empty operand (k = 0) gives the zero matrix; BLAS is not called with empty buffers.
+    guard m > 0, n > 0, ka > 0 else { return c }
     a.storage.withUnsafeBufferPointer { pa in
         b.storage.withUnsafeBufferPointer { pb in
             c.storage.withUnsafeMutableBufferPointer { pc in
@@ -89,6 +91,8 @@ public func matmul(_ a: Matrix<Double>, _ b: Matrix<Double>, transA: Transpose =
     let (kb, n) = transB == .none ? (b.rows, b.cols) : (b.cols, b.rows)
     precondition(ka == kb, "matmul: inner dimensions \(ka) and \(kb) differ")
     var c = Matrix<Double>(rows: m, cols: n)
+    // An empty operand (k = 0) gives the zero matrix; BLAS is not called with empty buffers.
+    guard m > 0, n > 0, ka > 0 else { return c }
     a.storage.withUnsafeBufferPointer { pa in
         b.storage.withUnsafeBufferPointer { pb in
             c.storage.withUnsafeMutableBufferPointer { pc in
@@ -106,7 +110,7 @@ public func gram(_ a: Matrix<Double>, _ trans: Transpose = .none, alpha: Double 
     let n = trans == .none ? a.rows : a.cols
     let k = trans == .none ? a.cols : a.rows
     var c = Matrix<Double>(rows: n, cols: n)
-    guard n > 0 else { return c }
+    guard n > 0, k > 0 else { return c }
     a.storage.withUnsafeBufferPointer { pa in
         c.storage.withUnsafeMutableBufferPointer { pc in
             cblas_dsyrk(CblasRowMajor, CblasUpper, trans.cblas, blasint(n), blasint(k), alpha,
@@ -122,7 +126,7 @@ public func gram(_ a: Matrix<Float>, _ trans: Transpose = .none, alpha: Float = 
     let n = trans == .none ? a.rows : a.cols
     let k = trans == .none ? a.cols : a.rows
     var c = Matrix<Float>(rows: n, cols: n)
-    guard n > 0 else { return c }
+    guard n > 0, k > 0 else { return c }
     a.storage.withUnsafeBufferPointer { pa in
         c.storage.withUnsafeMutableBufferPointer { pc in
             cblas_ssyrk(CblasRowMajor, CblasUpper, trans.cblas, blasint(n), blasint(k), alpha,

@@ -45,6 +45,14 @@ struct ProductsTests {
         #expect(g[0, 1] == g[1, 0] && g[0, 1] == 6)
     }
 
+    @Test("products with an empty inner dimension are zero matrices, not crashes")
+    func emptyInner() {
+        let a = Matrix<Float>(rows: 2, cols: 0)
+        let b = Matrix<Float>(rows: 0, cols: 3)
+        #expect(matmul(a, b) == Matrix<Float>(rows: 2, cols: 3))
+        #expect(gram(Matrix<Double>(rows: 3, cols: 0)) == Matrix<Double>(rows: 3, cols: 3))
+    }
+
     @Test("BLAS thread count can be set")
     func threads() {
         let before = BLASThreads.count
