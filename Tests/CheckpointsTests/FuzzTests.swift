@@ -4,17 +4,6 @@ import Testing
 import TestSupport
 import Checkpoints
 
-/// SplitMix64 (Steele et al. 2014): a fixed-seed generator so failures reproduce.
-private struct HeaderFuzzRandom: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Mutates 1–4 bytes inside `regions` of a copy of `original` in place, `iterations` times; each time opens
 /// the file and decodes every tensor. Returns (opened, refused) counts.
@@ -24,7 +13,7 @@ private func fuzz(_ original: [UInt8], name: String, regions: [Range<Int>], iter
     try Data(original).write(to: url)
     let handle = try FileHandle(forWritingTo: url)
     defer { try? handle.close() }
-    var rng = HeaderFuzzRandom(state: seed)
+    var rng = SeededGenerator(seed: seed)
     var opened = 0, refused = 0
     for _ in 0..<iterations {
         var touched: [Int] = []

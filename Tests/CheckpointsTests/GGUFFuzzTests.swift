@@ -4,23 +4,12 @@ import Foundation
 import Testing
 import TestSupport
 
-/// SplitMix64 (Steele, Lea & Flood 2014): a small seeded generator so every run mutates the same way.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 @Suite("Thousands of random header mutations never crash the GGUF reader")
 struct GGUFFuzzTests {
     /// Applies one random mutation inside `bytes[0..<headerEnd]`: a random byte, a flipped bit, or a
     /// little-endian u32/u64 overwritten with an edge value (0, 1, max, a large power of two).
-    static func mutate(_ bytes: inout [UInt8], headerEnd: Int, rng: inout SplitMix64) {
+    static func mutate(_ bytes: inout [UInt8], headerEnd: Int, rng: inout SeededGenerator) {
         let at = Int.random(in: 0..<headerEnd, using: &rng)
         switch Int.random(in: 0..<4, using: &rng) {
         case 0: bytes[at] = UInt8.random(in: 0...255, using: &rng)
@@ -82,7 +71,7 @@ struct GGUFFuzzTests {
         try handle.close()
         #expect(header.count == model.dataOffset)
 
-        var rng = SplitMix64(state: 135)
+        var rng = SeededGenerator(seed: 135)
         let dir = try TestPaths.temporaryDirectory("gguf-fuzz-real")
         defer { try? FileManager.default.removeItem(at: dir) }
         let url = dir.appendingPathComponent("mutant.gguf")
@@ -103,7 +92,7 @@ struct GGUFFuzzTests {
     }
 
     static func fuzz(_ original: [UInt8], headerEnd: Int, seed: UInt64, iterations: Int) throws -> (opened: Int, refused: Int) {
-        var rng = SplitMix64(state: seed)
+        var rng = SeededGenerator(seed: seed)
         let dir = try TestPaths.temporaryDirectory("gguf-fuzz")
         defer { try? FileManager.default.removeItem(at: dir) }
         let url = dir.appendingPathComponent("mutant.gguf")

@@ -1,6 +1,7 @@
 // Hand-built weights for tests: named Float tensors in memory, served through the public WeightSource.
 import Checkpoints
 import Models
+import TestSupport
 
 final class InMemoryWeights: WeightSource {
     var tensors: [String: (shape: [Int], values: [Float])] = [:]
@@ -24,7 +25,7 @@ final class InMemoryWeights: WeightSource {
 
     /// A random model of `config`'s shapes (weights uniform in ±scale, norm weights around 1).
     static func random(_ config: ModelConfig, seed: UInt64 = 1) -> InMemoryWeights {
-        var rng = SplitMix64(seed: seed)
+        var rng = SeededGenerator(seed: seed)
         let w = InMemoryWeights()
         func put(_ name: String, _ shape: [Int], scale: Float = 0.2, around: Float = 0) {
             let n = shape.reduce(1, *)
@@ -58,19 +59,6 @@ final class InMemoryWeights: WeightSource {
     }
 }
 
-/// Deterministic pseudo-random numbers (SplitMix64, Steele et al. 2014).
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func nextFloat() -> Float { Float(next() >> 40) / Float(1 << 24) }
-}
 
 /// Small configurations with the features under test.
 enum TinyConfigs {
