@@ -217,3 +217,36 @@ struct AxesPainter {
     /// Space below a frame for x tick labels and the x title.
     static let bottomGutter = 44.0
 }
+
+// MARK: - Small-multiples grid
+
+/// The grid every multi-panel figure lays its panels out on: left to right, then top to bottom; each cell
+/// holds a title band, the plot area and the axis gutters.
+struct PanelGrid {
+    var panelCount: Int
+    var columns: Int
+    var panelWidth: Double
+    var panelHeight: Double
+    /// Height above each plot area for the panel title (and, in line charts, the peak label).
+    var titleBand: Double
+
+    var columnCount: Int { max(1, min(columns, panelCount)) }
+    var rowCount: Int { (panelCount + columnCount - 1) / columnCount }
+    var cellWidth: Double { AxesPainter.leftGutter + panelWidth + 18 }
+    var cellHeight: Double { titleBand + panelHeight + AxesPainter.bottomGutter + 8 }
+
+    /// Width of the cells with the outer margins on both sides.
+    var width: Double { 2 * ChartStyle.outerMargin + Double(columnCount) * cellWidth }
+
+    /// Figure height: a header `headerHeight` tall, the rows (at least one) and the bottom margin.
+    func height(headerHeight: Double) -> Double {
+        headerHeight + Double(max(1, rowCount)) * cellHeight + ChartStyle.outerMargin
+    }
+
+    /// The plot area of panel `index` under a header `top` tall.
+    func frame(_ index: Int, top: Double) -> PlotRect {
+        let column = index % columnCount, row = index / columnCount
+        return PlotRect(x: ChartStyle.outerMargin + Double(column) * cellWidth + AxesPainter.leftGutter,
+                        y: top + Double(row) * cellHeight + titleBand, width: panelWidth, height: panelHeight)
+    }
+}

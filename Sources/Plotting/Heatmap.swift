@@ -64,30 +64,24 @@ public struct Heatmap: Sendable {
         return Viridis.color(at: span > 0 ? (value - domain.lowerBound) / span : 0.5)
     }
 
-    private var columnCount: Int { max(1, min(columns, panels.count)) }
-    private var rowCount: Int { (panels.count + columnCount - 1) / columnCount }
-    private static let panelTitleBand = 26.0
     private static let colorBarWidth = 92.0
-    private var cellWidth: Double { AxesPainter.leftGutter + panelSize + 18 }
-    private var cellHeight: Double { Self.panelTitleBand + panelSize + AxesPainter.bottomGutter + 8 }
+    private var grid: PanelGrid {
+        PanelGrid(panelCount: panels.count, columns: columns, panelWidth: panelSize, panelHeight: panelSize,
+                  titleBand: 26)
+    }
 
     public var width: Double {
-        max(2 * ChartStyle.outerMargin + Double(columnCount) * cellWidth + Self.colorBarWidth,
-            FigureHeader.minimumWidth(title: title, subtitle: subtitle))
+        max(grid.width + Self.colorBarWidth, FigureHeader.minimumWidth(title: title, subtitle: subtitle))
     }
     private var header: FigureHeader {
         FigureHeader(title: title, subtitle: subtitle, legend: [], legendTitle: nil, width: width)
     }
-    public var height: Double { header.height + Double(max(1, rowCount)) * cellHeight + ChartStyle.outerMargin }
+    public var height: Double { grid.height(headerHeight: header.height) }
 
     /// The plot area of every panel, in panel order.
     public func frames() -> [PlotRect] {
-        panels.indices.map { index in
-            let column = index % columnCount, row = index / columnCount
-            return PlotRect(x: ChartStyle.outerMargin + Double(column) * cellWidth + AxesPainter.leftGutter,
-                            y: header.height + Double(row) * cellHeight + Self.panelTitleBand,
-                            width: panelSize, height: panelSize)
-        }
+        let top = header.height, grid = self.grid
+        return panels.indices.map { grid.frame($0, top: top) }
     }
 
     public func svg() -> String { canvas().document(title: title) }

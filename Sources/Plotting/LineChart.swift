@@ -121,35 +121,29 @@ public struct LineChart: Sendable {
         self.panelHeight = panelHeight
     }
 
-    private var columnCount: Int { max(1, min(columns, panels.count)) }
-    private var rowCount: Int { (panels.count + columnCount - 1) / columnCount }
     /// Panels with a peak get a second header line for its label (centered over the peak line), so the
     /// label never collides with a long panel title or covers the data.
     private var panelTitleBand: Double { panels.contains { $0.peak != nil } ? 42 : 26 }
-    private var cellWidth: Double { AxesPainter.leftGutter + panelWidth + 18 }
-    private var cellHeight: Double { panelTitleBand + panelHeight + AxesPainter.bottomGutter + 8 }
+    private var grid: PanelGrid {
+        PanelGrid(panelCount: panels.count, columns: columns, panelWidth: panelWidth, panelHeight: panelHeight,
+                  titleBand: panelTitleBand)
+    }
 
     /// Total figure width in pixels.
-    public var width: Double {
-        max(2 * ChartStyle.outerMargin + Double(columnCount) * cellWidth,
-            FigureHeader.minimumWidth(title: title, subtitle: subtitle))
-    }
+    public var width: Double { max(grid.width, FigureHeader.minimumWidth(title: title, subtitle: subtitle)) }
 
     private var header: FigureHeader {
         FigureHeader(title: title, subtitle: subtitle, legend: legend, legendTitle: legendTitle, width: width)
     }
 
     /// Total figure height in pixels.
-    public var height: Double { header.height + Double(max(1, rowCount)) * cellHeight + ChartStyle.outerMargin }
+    public var height: Double { grid.height(headerHeight: header.height) }
 
     /// The plot area and scales of every panel, in panel order.
     public func layout() -> [PanelLayout] {
-        let top = header.height
+        let top = header.height, grid = self.grid
         return panels.enumerated().map { index, panel in
-            let column = index % columnCount, row = index / columnCount
-            let frame = PlotRect(x: ChartStyle.outerMargin + Double(column) * cellWidth + AxesPainter.leftGutter,
-                                 y: top + Double(row) * cellHeight + panelTitleBand,
-                                 width: panelWidth, height: panelHeight)
+            let frame = grid.frame(index, top: top)
             let xScale = LinearScale(domain: panel.xDomain, range: (frame.x, frame.maxX))
             let yScale = LinearScale(domain: panel.resolvedYDomain, range: (frame.maxY, frame.y))
             return PanelLayout(frame: frame, xScale: xScale, yScale: yScale)

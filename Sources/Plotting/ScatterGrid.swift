@@ -66,28 +66,22 @@ public struct ScatterGrid: Sendable {
         self.panelSize = panelSize
     }
 
-    private var columnCount: Int { max(1, min(columns, panels.count)) }
-    private var rowCount: Int { (panels.count + columnCount - 1) / columnCount }
-    private static let panelTitleBand = 26.0
-    private var cellWidth: Double { AxesPainter.leftGutter + panelSize + 18 }
-    private var cellHeight: Double { Self.panelTitleBand + panelSize + AxesPainter.bottomGutter + 8 }
-
-    public var width: Double {
-        max(2 * ChartStyle.outerMargin + Double(columnCount) * cellWidth,
-            FigureHeader.minimumWidth(title: title, subtitle: subtitle))
+    private var grid: PanelGrid {
+        PanelGrid(panelCount: panels.count, columns: columns, panelWidth: panelSize, panelHeight: panelSize,
+                  titleBand: 26)
     }
+
+    public var width: Double { max(grid.width, FigureHeader.minimumWidth(title: title, subtitle: subtitle)) }
     private var header: FigureHeader {
         FigureHeader(title: title, subtitle: subtitle, legend: legend, legendTitle: legendTitle, width: width)
     }
-    public var height: Double { header.height + Double(max(1, rowCount)) * cellHeight + ChartStyle.outerMargin }
+    public var height: Double { grid.height(headerHeight: header.height) }
 
     /// The plot area and scales of every panel, in panel order.
     public func layout() -> [PanelLayout] {
-        panels.enumerated().map { index, panel in
-            let column = index % columnCount, row = index / columnCount
-            let frame = PlotRect(x: ChartStyle.outerMargin + Double(column) * cellWidth + AxesPainter.leftGutter,
-                                 y: header.height + Double(row) * cellHeight + Self.panelTitleBand,
-                                 width: panelSize, height: panelSize)
+        let top = header.height, grid = self.grid
+        return panels.enumerated().map { index, panel in
+            let frame = grid.frame(index, top: top)
             let domains = panel.domains
             return PanelLayout(frame: frame, xScale: LinearScale(domain: domains.x, range: (frame.x, frame.maxX)),
                                yScale: LinearScale(domain: domains.y, range: (frame.maxY, frame.y)))
