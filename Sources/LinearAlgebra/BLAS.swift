@@ -18,59 +18,58 @@ public enum Triangle: Sendable {
 /// Pointer-level BLAS for callers that manage their own buffers (the tracer's scratch space).
 /// All matrices are row-major; `lda`, `ldb`, `ldc` are row strides in elements.
 public enum BLAS {
-    /// C ← α·op(A)·op(B) + β·C with op(A) m×k, op(B) k×n, C m×n (`cblas_sgemm`).
+    /// C ← α·op(A)·op(B) + β·C with op(A) m×k, op(B) k×n, C m×n (`cblas_sgemm` / `cblas_dgemm`).
     @inlinable
-    public static func gemm(
+    public static func gemm<T: BLASScalar>(
         _ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
-        alpha: Float = 1, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-        beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
+        alpha: T = 1, a: UnsafePointer<T>, lda: Int, b: UnsafePointer<T>, ldb: Int,
+        beta: T = 0, c: UnsafeMutablePointer<T>, ldc: Int
     ) {
         guard m > 0, n > 0 else { return }
-        _sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+        T._gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
     }
+}
 
-    /// C ← α·op(A)·op(B) + β·C in Double (`cblas_dgemm`).
-    @inlinable
-    public static func gemm(
-        _ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
-        alpha: Double = 1, a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
-        beta: Double = 0, c: UnsafeMutablePointer<Double>, ldc: Int
-    ) {
-        guard m > 0, n > 0 else { return }
-        _dgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-    }
-
-    @usableFromInline
-    static func _sgemm(
-        _ ta: Transpose, _ tb: Transpose, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
-        _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int, _ beta: Float,
-        _ c: UnsafeMutablePointer<Float>, _ ldc: Int
-    ) {
+extension Float: BLASScalar {
+    public static func _gemm(_ ta: Transpose, _ tb: Transpose, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
+                             _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+                             _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
         cblas_sgemm(CblasRowMajor, ta.cblas, tb.cblas, blasint(m), blasint(n), blasint(k), alpha,
                     a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
     }
 
-    @usableFromInline
-    static func _dgemm(
-        _ ta: Transpose, _ tb: Transpose, _ m: Int, _ n: Int, _ k: Int, _ alpha: Double,
-        _ a: UnsafePointer<Double>, _ lda: Int, _ b: UnsafePointer<Double>, _ ldb: Int, _ beta: Double,
-        _ c: UnsafeMutablePointer<Double>, _ ldc: Int
-    ) {
+    public static func _syrkUpper(_ trans: Transpose, _ n: Int, _ k: Int, _ alpha: Float, _ a: UnsafePointer<Float>,
+                                  _ lda: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
+        cblas_ssyrk(CblasRowMajor, CblasUpper, trans.cblas, blasint(n), blasint(k), alpha, a, blasint(lda), 0,
+                    c, blasint(ldc))
+    }
+}
+
+extension Double: BLASScalar {
+    public static func _gemm(_ ta: Transpose, _ tb: Transpose, _ m: Int, _ n: Int, _ k: Int, _ alpha: Double,
+                             _ a: UnsafePointer<Double>, _ lda: Int, _ b: UnsafePointer<Double>, _ ldb: Int,
+                             _ beta: Double, _ c: UnsafeMutablePointer<Double>, _ ldc: Int) {
         cblas_dgemm(CblasRowMajor, ta.cblas, tb.cblas, blasint(m), blasint(n), blasint(k), alpha,
                     a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
+    }
+
+    public static func _syrkUpper(_ trans: Transpose, _ n: Int, _ k: Int, _ alpha: Double, _ a: UnsafePointer<Double>,
+                                  _ lda: Int, _ c: UnsafeMutablePointer<Double>, _ ldc: Int) {
+        cblas_dsyrk(CblasRowMajor, CblasUpper, trans.cblas, blasint(n), blasint(k), alpha, a, blasint(lda), 0,
+                    c, blasint(ldc))
     }
 }
 
 // MARK: - Matrix-level products
 
-/// op(A)·op(B) scaled by `alpha` (a new matrix). Shapes are checked by the caller's construction.
-public func matmul(_ a: Matrix<Float>, _ b: Matrix<Float>, transA: Transpose = .none,
-                   transB: Transpose = .none, alpha: Float = 1) -> Matrix<Float> {
+/// op(A)·op(B) scaled by `alpha` (a new matrix). An empty inner dimension gives the zero matrix.
+public func matmul<T: BLASScalar>(_ a: Matrix<T>, _ b: Matrix<T>, transA: Transpose = .none,
+                                  transB: Transpose = .none, alpha: T = 1) -> Matrix<T> {
     let (m, ka) = transA == .none ? (a.rows, a.cols) : (a.cols, a.rows)
     let (kb, n) = transB == .none ? (b.rows, b.cols) : (b.cols, b.rows)
     precondition(ka == kb, "matmul: inner dimensions \(ka) and \(kb) differ")
-    var c = Matrix<Float>(rows: m, cols: n)
-    // An empty operand (k = 0) gives the zero matrix; BLAS is not called with empty buffers.
+    var c = Matrix<T>(rows: m, cols: n)
+    // BLAS is not called with empty buffers.
     guard m > 0, n > 0, ka > 0 else { return c }
     a.storage.withUnsafeBufferPointer { pa in
         b.storage.withUnsafeBufferPointer { pb in
@@ -84,53 +83,15 @@ public func matmul(_ a: Matrix<Float>, _ b: Matrix<Float>, transA: Transpose = .
     return c
 }
 
-/// op(A)·op(B) scaled by `alpha` in Double (a new matrix).
-public func matmul(_ a: Matrix<Double>, _ b: Matrix<Double>, transA: Transpose = .none,
-                   transB: Transpose = .none, alpha: Double = 1) -> Matrix<Double> {
-    let (m, ka) = transA == .none ? (a.rows, a.cols) : (a.cols, a.rows)
-    let (kb, n) = transB == .none ? (b.rows, b.cols) : (b.cols, b.rows)
-    precondition(ka == kb, "matmul: inner dimensions \(ka) and \(kb) differ")
-    var c = Matrix<Double>(rows: m, cols: n)
-    // An empty operand (k = 0) gives the zero matrix; BLAS is not called with empty buffers.
-    guard m > 0, n > 0, ka > 0 else { return c }
-    a.storage.withUnsafeBufferPointer { pa in
-        b.storage.withUnsafeBufferPointer { pb in
-            c.storage.withUnsafeMutableBufferPointer { pc in
-                BLAS.gemm(transA, transB, m: m, n: n, k: ka, alpha: alpha,
-                          a: pa.baseAddress!, lda: max(a.cols, 1), b: pb.baseAddress!, ldb: max(b.cols, 1),
-                          c: pc.baseAddress!, ldc: max(n, 1))
-            }
-        }
-    }
-    return c
-}
-
-/// The Gram matrix A·Aᵀ (`.none`) or Aᵀ·A (`.transposed`) by `cblas_dsyrk`, both triangles filled.
-public func gram(_ a: Matrix<Double>, _ trans: Transpose = .none, alpha: Double = 1) -> Matrix<Double> {
+/// The Gram matrix A·Aᵀ (`.none`) or Aᵀ·A (`.transposed`) by `cblas_?syrk`, both triangles filled.
+public func gram<T: BLASScalar>(_ a: Matrix<T>, _ trans: Transpose = .none, alpha: T = 1) -> Matrix<T> {
     let n = trans == .none ? a.rows : a.cols
     let k = trans == .none ? a.cols : a.rows
-    var c = Matrix<Double>(rows: n, cols: n)
+    var c = Matrix<T>(rows: n, cols: n)
     guard n > 0, k > 0 else { return c }
     a.storage.withUnsafeBufferPointer { pa in
         c.storage.withUnsafeMutableBufferPointer { pc in
-            cblas_dsyrk(CblasRowMajor, CblasUpper, trans.cblas, blasint(n), blasint(k), alpha,
-                        pa.baseAddress!, blasint(max(a.cols, 1)), 0, pc.baseAddress!, blasint(n))
-            symmetrizeFromUpper(pc.baseAddress!, n)
-        }
-    }
-    return c
-}
-
-/// The Gram matrix A·Aᵀ or Aᵀ·A in Float by `cblas_ssyrk`, both triangles filled.
-public func gram(_ a: Matrix<Float>, _ trans: Transpose = .none, alpha: Float = 1) -> Matrix<Float> {
-    let n = trans == .none ? a.rows : a.cols
-    let k = trans == .none ? a.cols : a.rows
-    var c = Matrix<Float>(rows: n, cols: n)
-    guard n > 0, k > 0 else { return c }
-    a.storage.withUnsafeBufferPointer { pa in
-        c.storage.withUnsafeMutableBufferPointer { pc in
-            cblas_ssyrk(CblasRowMajor, CblasUpper, trans.cblas, blasint(n), blasint(k), alpha,
-                        pa.baseAddress!, blasint(max(a.cols, 1)), 0, pc.baseAddress!, blasint(n))
+            T._syrkUpper(trans, n, k, alpha, pa.baseAddress!, max(a.cols, 1), pc.baseAddress!, n)
             symmetrizeFromUpper(pc.baseAddress!, n)
         }
     }

@@ -1,9 +1,17 @@
 // A dense row-major matrix with Float or Double elements: the one array type every numeric module shares.
 
 /// Element types that BLAS and LAPACK compute with (`s…` routines for `Float`, `d…` for `Double`).
-public protocol BLASScalar: BinaryFloatingPoint, Sendable {}
-extension Float: BLASScalar {}
-extension Double: BLASScalar {}
+/// The requirements are the type's BLAS routines (implemented in `BLAS.swift`); call the generic
+/// `BLAS.gemm`, `matmul` and `gram` rather than these.
+public protocol BLASScalar: BinaryFloatingPoint, Sendable {
+    /// `cblas_?gemm`, row-major.
+    static func _gemm(_ transA: Transpose, _ transB: Transpose, _ m: Int, _ n: Int, _ k: Int, _ alpha: Self,
+                      _ a: UnsafePointer<Self>, _ lda: Int, _ b: UnsafePointer<Self>, _ ldb: Int, _ beta: Self,
+                      _ c: UnsafeMutablePointer<Self>, _ ldc: Int)
+    /// `cblas_?syrk` filling the upper triangle, row-major.
+    static func _syrkUpper(_ trans: Transpose, _ n: Int, _ k: Int, _ alpha: Self, _ a: UnsafePointer<Self>,
+                           _ lda: Int, _ c: UnsafeMutablePointer<Self>, _ ldc: Int)
+}
 
 /// A dense matrix stored row-major: element (i, j) is at `storage[i * cols + j]`.
 ///
