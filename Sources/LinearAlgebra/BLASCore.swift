@@ -37,8 +37,10 @@ public enum BLASCore {
     /// CPU that supports better ones. Does nothing when `OPENBLAS_CORETYPE` is already set (to any value:
     /// `OPENBLAS_CORETYPE=Prescott` keeps the fallback) or when the restart fails.
     public static func relaunchIfMisdetected() {
-        guard getenv("OPENBLAS_CORETYPE") == nil,
-              let better = betterCoreType(current: name, cpuFlags: cpuFlags()) else { return }
+        // /proc/cpuinfo is read only when OpenBLAS actually fell back.
+        let current = name
+        guard getenv("OPENBLAS_CORETYPE") == nil, current.lowercased() == "prescott",
+              let better = betterCoreType(current: current, cpuFlags: cpuFlags()) else { return }
         setenv("OPENBLAS_CORETYPE", better, 1)
         execv("/proc/self/exe", CommandLine.unsafeArgv)
         // execv returned: the restart failed; carry on with the kernels we have.
