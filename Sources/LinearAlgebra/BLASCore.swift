@@ -16,8 +16,10 @@ public enum BLASCore {
     /// The core type to request instead of `current`, or nil when OpenBLAS's choice should stand: only the
     /// generic fallback `Prescott` is replaced, and only by a family whose instructions `cpuFlags`
     /// (the `flags` line of /proc/cpuinfo) all list.
-    public static func betterCoreType(current: String, cpuFlags: Set<Substring>) -> String? {
+    /// `cpuFlags` is evaluated only for `Prescott`, so callers may pass a file read.
+    public static func betterCoreType(current: String, cpuFlags readFlags: @autoclosure () -> Set<Substring>) -> String? {
         guard current.lowercased() == "prescott" else { return nil }
+        let cpuFlags = readFlags()
         if ["avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl", "avx2", "fma"].allSatisfy(cpuFlags.contains) {
             return "SkylakeX"
         }
@@ -37,10 +39,8 @@ public enum BLASCore {
     /// CPU that supports better ones. Does nothing when `OPENBLAS_CORETYPE` is already set (to any value:
     /// `OPENBLAS_CORETYPE=Prescott` keeps the fallback) or when the restart fails.
     public static func relaunchIfMisdetected() {
-        // /proc/cpuinfo is read only when OpenBLAS actually fell back.
-        let current = name
-        guard getenv("OPENBLAS_CORETYPE") == nil, current.lowercased() == "prescott",
-              let better = betterCoreType(current: current, cpuFlags: cpuFlags()) else { return }
+        guard getenv("OPENBLAS_CORETYPE") == nil,
+              let better = betterCoreType(current: name, cpuFlags: cpuFlags()) else { return }
         setenv("OPENBLAS_CORETYPE", better, 1)
         execv("/proc/self/exe", CommandLine.unsafeArgv)
         // execv returned: the restart failed; carry on with the kernels we have.
