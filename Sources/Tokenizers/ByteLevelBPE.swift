@@ -18,6 +18,8 @@ public struct ByteLevelBPETokenizer: Tokenizer {
     let ignoreMerges: Bool
     /// HF ByteLevel `add_prefix_space`: a space is prepended when the text does not start with one.
     let addPrefixSpace: Bool
+    /// The normalizer applied to text between added tokens (HF `normalizer`).
+    public let normalization: UnicodeNormalization
     /// Tokens cut out of raw text before pre-tokenizing, longest first (raw text, not byte-encoded).
     let userDefined: [(text: [UInt8], id: Int32)]
     /// Tokens that decode to nothing (control tokens), and tokens whose text is raw (not byte-encoded).
@@ -64,7 +66,8 @@ public struct ByteLevelBPETokenizer: Tokenizer {
     ///   - control / rawText: per token, whether it is a control token / stored as raw text.
     ///   - userDefined: ids cut out of raw text before pre-tokenizing.
     init(tokens: [[UInt8]], merges mergeRules: [([UInt8], [UInt8])], preTokenizer: PreTokenizer,
-         ignoreMerges: Bool, addPrefixSpace: Bool, control: [Bool], rawText: [Bool], userDefined: [Int32],
+         ignoreMerges: Bool, addPrefixSpace: Bool, normalization: UnicodeNormalization = .none,
+         control: [Bool], rawText: [Bool], userDefined: [Int32],
          bosID: Int?, eosID: Int?, addsBOS: Bool, vocabularySize: Int? = nil, source: String) throws {
         guard !tokens.isEmpty, tokens.count <= Int(Int32.max) / 2 else {
             throw TokenizerError.malformed(source: source, reason: "vocabulary of \(tokens.count) tokens")
@@ -82,6 +85,7 @@ public struct ByteLevelBPETokenizer: Tokenizer {
         self.preTokenizer = preTokenizer
         self.ignoreMerges = ignoreMerges
         self.addPrefixSpace = addPrefixSpace
+        self.normalization = normalization
         self.isControl = control
         self.isRawText = rawText
         var specials: [(text: [UInt8], id: Int32)] = []
@@ -120,13 +124,24 @@ public struct ByteLevelBPETokenizer: Tokenizer {
                 switch fragment {
                 case let .token(id): output.append(id)
                 case let .text(range):
-                    words.removeAll(keepingCapacity: true)
-                    preTokenizer.split(bytes, range, into: &words)
-                    for word in words { encodeWord(bytes, word, &session, into: &output) }
+                    if let normalized = normalization.normalized(bytes[range]) {
+                        normalized.withUnsafeBufferPointer { text in
+                            encodeText(text, 0..<text.count, &words, &session, into: &output)
+                        }
+                    } else {
+                        encodeText(bytes, range, &words, &session, into: &output)
+                    }
                 }
             }
         }
         return output
+    }
+
+    private func encodeText(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ words: inout [Range<Int>],
+                            _ session: inout RankedMerges.Session, into output: inout [Int32]) {
+        words.removeAll(keepingCapacity: true)
+        preTokenizer.split(bytes, range, into: &words)
+        for word in words { encodeWord(bytes, word, &session, into: &output) }
     }
 
     private func encodeWord(_ bytes: UnsafeBufferPointer<UInt8>, _ word: Range<Int>, _ session: inout RankedMerges.Session,
@@ -169,7 +184,9 @@ extension ByteLevelBPETokenizer {
     /// A tokenizer from GGUF metadata with `tokenizer.ggml.model = gpt2`, as llama.cpp builds it:
     /// `tokenizer.ggml.tokens`, `.merges` ("left right" strings in rank order), `.token_type`
     /// (3 = control, 4 = user-defined), `.pre` (pre-tokenizer name), `.bos_token_id`, `.eos_token_id`,
-    /// `.add_bos_token` (llama.cpp's default: true for `llama-bpe`, false otherwise).
+    /// `.add_bos_token` (llama.cpp's default: true for `llama-bpe`, false otherwise). `general.architecture`
+    /// `qwen2` adds NFC, as transformers does for the model type it was converted from
+    /// (`Tokenizers.forcedNormalization(modelType:)`); llama.cpp itself does not normalize.
     public init(ggufMetadata metadata: [String: MetadataValue], source: String = "GGUF metadata") throws {
         let vocabulary = try GGUFVocabulary(metadata, source: source)
         guard vocabulary.model == "gpt2" else {
@@ -186,7 +203,7 @@ extension ByteLevelBPETokenizer {
         }
         guard let pre = PreTokenizer(ggufName: preName) else {
             throw TokenizerError.unsupported(source: source, reason:
-                "pre-tokenizer '\(preName)' (implemented: default, gpt2, smollm and its kin, llama-bpe, qwen2)")
+                "pre-tokenizer '\(preName)' (implemented: default, gpt2, olmo, smollm, command-r and their kin, llama-bpe, dbrx, qwen2, bloom)")
         }
         guard let mergeValues = metadata["tokenizer.ggml.merges"] else {
             throw TokenizerError.missingField(source: source, field: "tokenizer.ggml.merges")
@@ -206,11 +223,16 @@ extension ByteLevelBPETokenizer {
         let control = types.map { $0 == GGUFTokenType.control }
         let userDefined = types.enumerated().filter { $0.element == GGUFTokenType.userDefined }.map { Int32($0.offset) }
         let rawText = types.map { $0 == GGUFTokenType.control || $0 == GGUFTokenType.userDefined }
+        let architecture = metadata["general.architecture"]?.string
         try self.init(tokens: vocabulary.tokens, merges: rules, preTokenizer: pre,
-                      ignoreMerges: pre == .llama3, addPrefixSpace: false, control: control, rawText: rawText,
+                      ignoreMerges: PreTokenizer.ignoresMerges(ggufName: preName), addPrefixSpace: false,
+                      normalization: architecture.map(Tokenizers.forcedNormalization(modelType:)) ?? .none,
+                      control: control, rawText: rawText,
                       userDefined: userDefined, bosID: vocabulary.bosID, eosID: vocabulary.eosID,
-                      // llama.cpp's default when the key is absent: BOS for LLaMA 3 vocabularies only.
-                      addsBOS: try GGUFVocabulary.bool(metadata, "tokenizer.ggml.add_bos_token", source) ?? (pre == .llama3),
+                      // llama.cpp's default when the key is absent: BOS for the LLaMA 3 / tekken names only
+                      // (the same names that ignore merges).
+                      addsBOS: try GGUFVocabulary.bool(metadata, "tokenizer.ggml.add_bos_token", source)
+                          ?? PreTokenizer.ignoresMerges(ggufName: preName),
                       source: source)
     }
 

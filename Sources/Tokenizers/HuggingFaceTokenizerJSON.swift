@@ -67,6 +67,14 @@ extension Tokenizers {
             throw TokenizerError.unsupported(source: source, reason: "BPE with continuing_subword_prefix / end_of_word_suffix")
         }
         let metaspace = try metaspaceStyle(root, model: model, source: source)
+        var normalization = try unicodeNormalization(root, source: source)
+        if let folder, let modelType = try modelType(in: folder) {
+            let forced = forcedNormalization(modelType: modelType)
+            if forced != .none { normalization = forced }
+        }
+        if normalization != .none && metaspace != nil {
+            throw TokenizerError.unsupported(source: source, reason: "normalizer \(normalization.rawValue.uppercased()) with a SentencePiece-style (\"▁\") vocabulary")
+        }
 
         // BOS: the first special token of a TemplateProcessing `single` template.
         var bosID: Int?
@@ -110,7 +118,7 @@ extension Tokenizers {
         return try ByteLevelBPETokenizer(
             tokens: tokens, merges: rules, preTokenizer: preTokenizer,
             ignoreMerges: (model["ignore_merges"] as? Bool) ?? false, addPrefixSpace: addPrefixSpace,
-            control: control, rawText: rawText, userDefined: nonSpecialAdded,
+            normalization: normalization, control: control, rawText: rawText, userDefined: nonSpecialAdded,
             bosID: bosID, eosID: eosID, addsBOS: addsBOS, source: source)
     }
 
@@ -131,13 +139,14 @@ extension Tokenizers {
         }
         var prepend = false
         var replacesSpaces = false
+        steps.removeAll { $0["type"] as? String == "NFC" }  // read by unicodeNormalization
         for step in steps {
             switch step["type"] as? String {
             case "Prepend" where step["prepend"] as? String == "\u{2581}": prepend = true
             case "Replace" where (step["pattern"] as? [String: Any])?["String"] as? String == " "
                 && step["content"] as? String == "\u{2581}": replacesSpaces = true
             default:
-                throw TokenizerError.unsupported(source: source, reason: "normalizer step '\(step["type"] ?? "?")' (Prepend/Replace of \"▁\" is implemented)")
+                throw TokenizerError.unsupported(source: source, reason: "normalizer step '\(step["type"] ?? "?")' (NFC, and Prepend/Replace of \"▁\", are implemented)")
             }
         }
         if pre?["type"] as? String == "Metaspace" {
@@ -152,6 +161,34 @@ extension Tokenizers {
             throw TokenizerError.unsupported(source: source, reason: "a normalizer without a matching Metaspace or Replace(\" \", \"▁\")")
         }
         return nil
+    }
+
+    /// `.nfc` when the `normalizer` is `NFC` or a Sequence holding an `NFC` step (the other steps are
+    /// checked by `metaspaceStyle`).
+    static func unicodeNormalization(_ root: [String: Any], source: String) throws -> UnicodeNormalization {
+        guard let normalizer = root["normalizer"] as? [String: Any] else { return .none }
+        let steps = normalizer["type"] as? String == "Sequence"
+            ? (normalizer["normalizers"] as? [Any] ?? []).compactMap { $0 as? [String: Any] } : [normalizer]
+        return steps.contains { $0["type"] as? String == "NFC" } ? .nfc : .none
+    }
+
+    /// The normalization transformers imposes for a `config.json` `model_type` whatever `tokenizer.json`
+    /// says: for `qwen2`, transformers 5 ignores `tokenizer_class` and rebuilds the tokenizer as
+    /// `Qwen2Tokenizer`, whose normalizer is always NFC (Qwen2's published tokenizer.json has it too). Not
+    /// `qwen3` and the others, which keep their tokenizer.json. The GGUF `general.architecture` of a
+    /// converted Qwen2 is `qwen2` too, so its vocabulary gets the same NFC.
+    public static func forcedNormalization(modelType: String) -> UnicodeNormalization {
+        modelType == "qwen2" ? .nfc : .none
+    }
+
+    /// `model_type` of the `config.json` in `folder`, or nil when there is no config.json or no such key.
+    static func modelType(in folder: URL) throws -> String? {
+        let url = folder.appendingPathComponent("config.json")
+        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+        guard let config = try HuggingFaceSideFiles.jsonObject(url) as? [String: Any] else {
+            throw TokenizerError.malformed(source: url.path, reason: "not a JSON object")
+        }
+        return config["model_type"] as? String
     }
 
     /// The pre-tokenizer and `add_prefix_space` of a ByteLevel `pre_tokenizer` entry (or a Sequence
@@ -179,12 +216,21 @@ extension Tokenizers {
             }
             if step["type"] as? String == "Split", !useRegex,
                let pattern = (step["pattern"] as? [String: Any])?["Regex"] as? String,
-               pattern == llama3Pattern || pattern == qwen2Pattern {
-                return (pattern == llama3Pattern ? .llama3 : .qwen2, prefix)
+               let split = splitPatterns[pattern] {
+                let behavior = step["behavior"] as? String ?? "?"
+                guard behavior == "Isolated", !((step["invert"] as? Bool) ?? false) else {
+                    throw TokenizerError.unsupported(source: source, reason:
+                        "Split with behavior '\(behavior)'\((step["invert"] as? Bool) == true ? " inverted" : "") (Isolated is implemented)")
+                }
+                return (split, prefix)
             }
         }
-        throw TokenizerError.unsupported(source: source, reason: "this pre_tokenizer Sequence (implemented: ByteLevel; Digits + ByteLevel; LLaMA 3 Split + ByteLevel)")
+        throw TokenizerError.unsupported(source: source, reason: "this pre_tokenizer Sequence (implemented: ByteLevel; Digits + ByteLevel; a Split on the LLaMA 3, Qwen2 or BLOOM pattern + ByteLevel)")
     }
+
+    /// The Split patterns implemented, as tokenizer.json spells them.
+    static let splitPatterns: [String: PreTokenizer] = [llama3Pattern: .llama3, qwen2Pattern: .qwen2, bloomPattern: .bloom]
+    static let bloomPattern = #" ?[^(\s|[.,!?…。，、।۔،])]+"#
 
     static let qwen2Pattern = #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
     static let llama3Pattern = #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#

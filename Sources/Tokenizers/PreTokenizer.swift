@@ -10,6 +10,10 @@
 /// - `llama3` (`llama-bpe`, `dbrx`, `smaug`): `(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|
 ///   \p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+`
 /// - `qwen2` (`qwen2`, `stablelm2`, `deepseek-r1-qwen`): the same with `\p{N}` (one digit per word).
+/// - `bloom` (BLOOM, `poro-chat`, `gpt3-finnish`): HF's Split ` ?[^(\s|[.,!?…。，、।۔،])]+` with behaviour
+///   `Isolated`: a match is an optional space and a run of code points that are neither whitespace nor one
+///   of `( ) | . , ! ? … 。 ， 、 । ۔ ،` (the class holds its nested class and the literal parentheses and bar;
+///   llama.cpp spells the same set `[^(\s|.,!?…。，、।۔،)]`); the text between matches is a word too.
 /// - `llamaCppDefault` (GGUF `default` or no `tokenizer.ggml.pre`): llama.cpp's fallback sequence, each
 ///   regex splitting the pieces of the previous one into matches and the text between them:
 ///   `[\p{P}\$\+<=>\^~\|]+`, then `gpt2`, then `\p{N}+`, then `[0-9][0-9][0-9]`.
@@ -18,6 +22,7 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
     case digitsThenGPT2
     case llama3
     case qwen2
+    case bloom
     case llamaCppDefault
 
     /// The pre-tokenizer llama.cpp uses for a GGUF `tokenizer.ggml.pre` name, or nil when not implemented.
@@ -27,9 +32,17 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
         case "smollm", "starcoder", "refact", "command-r", "codeshell", "exaone", "minerva-7b": self = .digitsThenGPT2
         case "llama3", "llama-v3", "llama-bpe", "dbrx", "smaug-bpe", "falcon3", "pixtral", "tekken-llama": self = .llama3
         case "qwen2", "stablelm2", "deepseek-r1-qwen", "megrez", "hunyuan": self = .qwen2
+        case "bloom", "poro-chat", "gpt3-finnish": self = .bloom
         case "default": self = .llamaCppDefault
         default: return nil
         }
+    }
+
+    /// Whether llama.cpp sets `ignore_merges` for this `tokenizer.ggml.pre` name (a word that is itself a
+    /// token is not merged, and BOS is added unless `tokenizer.ggml.add_bos_token` says otherwise): the LLaMA 3
+    /// names and `tekken`, not `dbrx` / `smaug-bpe`, which share LLaMA 3's regex.
+    public static func ignoresMerges(ggufName: String) -> Bool {
+        ["llama3", "llama-v3", "llama-bpe", "falcon3", "falcon-h1", "pixtral", "tekken", "tekken-llama"].contains(ggufName)
     }
 
     struct Flags: OptionSet {
@@ -118,6 +131,8 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
             Self.splitLlama3(s, 0..<s.scalars.count, maxDigits: 3, into: &pieces)
         case .qwen2:
             Self.splitLlama3(s, 0..<s.scalars.count, maxDigits: 1, into: &pieces)
+        case .bloom:
+            Self.splitBLOOM(s, 0..<s.scalars.count, into: &pieces)
         case .llamaCppDefault:
             var stage = Self.splitRuns(s, [0..<s.scalars.count], of: .punctuationLike)
             var words: [Range<Int>] = []
@@ -273,5 +288,34 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
             pos += 1
             pieces.append(start..<pos)
         }
+    }
+
+    /// The code points BLOOM's split keeps out of words: whitespace and `( ) | . , ! ? … 。 ， 、 । ۔ ،`.
+    static func isBLOOMSeparator(_ v: UInt32, _ f: Flags) -> Bool {
+        if f.contains(.whitespace) { return true }
+        switch v {
+        case 0x28, 0x29, 0x7C, 0x2E, 0x2C, 0x21, 0x3F, 0x2026, 0x3002, 0xFF0C, 0x3001, 0x0964, 0x06D4, 0x060C: return true
+        default: return false
+        }
+    }
+
+    /// BLOOM's ` ?[^(\s|[.,!?…。，、।۔،])]+` with `Isolated` behaviour on code points `range`: each match
+    /// (a space followed by a word, or a word) and each maximal stretch between matches is one piece.
+    static func splitBLOOM(_ s: Scan, _ range: Range<Int>, into pieces: inout [Range<Int>]) {
+        let end = range.upperBound
+        func inWord(_ i: Int) -> Bool { i < end && !isBLOOMSeparator(s.scalars[i], s.flags[i]) }
+        var gapStart = range.lowerBound
+        var pos = range.lowerBound
+        while pos < end {
+            let spaced = s.scalars[pos] == 0x20 && inWord(pos + 1)
+            guard spaced || inWord(pos) else { pos += 1; continue }
+            if gapStart < pos { pieces.append(gapStart..<pos) }
+            let start = pos
+            pos += 1
+            while inWord(pos) { pos += 1 }
+            pieces.append(start..<pos)
+            gapStart = pos
+        }
+        if gapStart < end { pieces.append(gapStart..<end) }
     }
 }

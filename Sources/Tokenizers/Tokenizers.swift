@@ -18,6 +18,30 @@ public enum Tokenizers {
         }
     }
 
+    /// The tokenizer of the model at `url`, read from its tokenizer files alone, so that a model whose
+    /// architecture the forward pass refuses can still be tokenized: a `.gguf` file (its metadata), a
+    /// Hugging Face folder (`tokenizer.model` before `tokenizer.json`, as `Checkpoint` picks them), or a bare
+    /// `tokenizer.model` / `tokenizer.json` (with the side files of its folder).
+    public static func load(modelAt url: URL) throws -> any Tokenizer {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+            throw TokenizerError.unreadable(source: url.path, reason: "no such file or folder")
+        }
+        if isDirectory.boolValue {
+            let model = url.appendingPathComponent("tokenizer.model")
+            if FileManager.default.fileExists(atPath: model.path) { return try sentencePiece(model: model, folder: url) }
+            let json = url.appendingPathComponent("tokenizer.json")
+            if FileManager.default.fileExists(atPath: json.path) { return try huggingFace(tokenizerJSON: json, folder: url) }
+            throw TokenizerError.noTokenizer(source: url.path)
+        }
+        switch url.pathExtension {
+        case "gguf": return try gguf(metadata: try GGUFFile(url: url).metadata, source: url.path)
+        case "model": return try sentencePiece(model: url)
+        case "json": return try huggingFace(tokenizerJSON: url, folder: url.deletingLastPathComponent())
+        default: return try load(for: try Checkpoint.open(url))
+        }
+    }
+
     /// The tokenizer described by GGUF metadata (`tokenizer.ggml.model` = `llama` or `gpt2`).
     public static func gguf(metadata: [String: MetadataValue], source: String = "GGUF metadata") throws -> any Tokenizer {
         guard let model = metadata["tokenizer.ggml.model"] else {

@@ -42,7 +42,7 @@ struct Tokenize: ParsableCommand {
     }
 
     func run() throws {
-        let tokenizer = try loadTokenizer(URL(fileURLWithPath: model))
+        let tokenizer = try Tokenizers.load(modelAt: URL(fileURLWithPath: model))
         let addBOS = !noBOS && tokenizer.addsBOSByDefault
         var output = JSONLinesWriter()
         if let text {
@@ -55,17 +55,6 @@ struct Tokenize: ParsableCommand {
             }
         }
         output.flush()
-    }
-
-    private func loadTokenizer(_ url: URL) throws -> any Tokenizer {
-        switch url.lastPathComponent {
-        case let name where name.hasSuffix(".model") && !name.hasSuffix(".gguf"):
-            return try Tokenizers.sentencePiece(model: url)
-        case let name where name.hasSuffix(".json"):
-            return try Tokenizers.huggingFace(tokenizerJSON: url, folder: url.deletingLastPathComponent())
-        default:
-            return try Tokenizers.load(for: try Checkpoint.open(url))
-        }
     }
 }
 

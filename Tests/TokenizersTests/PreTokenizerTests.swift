@@ -86,3 +86,39 @@ struct PreTokenizerBoundaryTests {
         #expect(try make("smollm").encode("12 12") == [49, 50, 32, 49, 50])
     }
 }
+
+@Suite("BLOOM's pre-tokenizer keeps punctuation other than its separators inside words")
+struct BLOOMPreTokenizerTests {
+    /// A `bloom` GGUF vocabulary: bytes (id = byte value), then "ab" (256), "Ġab" (257), "ab-" (258).
+    func tokenizer(pre: String) throws -> any Tokenizer {
+        let tokens = PreTokenizerBoundaryTests.byteCharacters + ["ab", "\u{120}ab", "ab-"]
+        return try Tokenizers.gguf(metadata: [
+            "tokenizer.ggml.model": .string("gpt2"), "tokenizer.ggml.pre": .string(pre),
+            "tokenizer.ggml.tokens": .array(tokens.map { .string($0) }),
+            "tokenizer.ggml.merges": .array([.string("a b"), .string("\u{120} ab"), .string("ab -")]),
+        ])
+    }
+
+    @Test func wordsRunUntilWhitespaceOrASeparator() throws {
+        let bloom = try tokenizer(pre: "bloom")
+        // "ab-ab" is one word ("-" is no separator), so "ab -" merges; GPT-2's regex splits at "-".
+        #expect(bloom.encode("ab-ab") == [258, 256])
+        #expect(try tokenizer(pre: "gpt2").encode("ab-ab") == [256, 0x2D, 256])
+        // ", " before a word: the comma is the text between matches, the space starts the next word.
+        #expect(bloom.encode("ab, ab.") == [256, 0x2C, 257, 0x2E])
+        // Parentheses and the bar are separators too (the literal "(", "|", ")" of the class).
+        #expect(bloom.encode("ab(ab|ab)") == [256, 0x28, 256, 0x7C, 256, 0x29])
+        // "。" (E3 80 82) separates; two spaces: the first is between matches, the second starts " ab".
+        #expect(bloom.encode("ab。ab  ab") == [256, 0xE3, 0x80, 0x82, 256, 0x20, 257])
+    }
+
+    @Test func llamaCppNamesMapToTheirPreTokenizersAndMergeRules() {
+        #expect(PreTokenizer(ggufName: "bloom") == .bloom)
+        #expect(PreTokenizer(ggufName: "command-r") == .digitsThenGPT2)
+        #expect(PreTokenizer(ggufName: "olmo") == .gpt2)
+        #expect(PreTokenizer(ggufName: "dbrx") == .llama3)
+        #expect(PreTokenizer.ignoresMerges(ggufName: "llama-bpe"))
+        #expect(!PreTokenizer.ignoresMerges(ggufName: "dbrx"))
+        #expect(!PreTokenizer.ignoresMerges(ggufName: "qwen2"))
+    }
+}
