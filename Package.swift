@@ -1,7 +1,8 @@
 // swift-tools-version: 6.0
 // Interlingua: where does a language model align languages?
 // Layering (a module imports only modules listed before it): C modules → LinearAlgebra, HDF5 →
-// Checkpoints → Tokenizers → Models → Activations, Corpus → Tracing → Alignment → Plotting → interlingua.
+// Checkpoints → Tokenizers → Models → Activations, Corpus → Tracing → Alignment → Plotting → Figures →
+// interlingua.
 import PackageDescription
 
 let package = Package(
@@ -39,10 +40,11 @@ let package = Package(
         ]),
         .target(name: "Alignment", dependencies: ["LinearAlgebra", "HDF5", "Activations"]),
         .target(name: "Plotting", dependencies: []),
+        .target(name: "Figures", dependencies: ["Alignment", "Activations", "HDF5", "Plotting"]),
         .executableTarget(name: "interlingua", dependencies: [
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             "LinearAlgebra", "HDF5", "Checkpoints", "Tokenizers", "Models", "Activations", "Corpus",
-            "Tracing", "Alignment", "Plotting",
+            "Tracing", "Alignment", "Plotting", "Figures",
         ]),
         .executableTarget(name: "Benchmarks", dependencies: [
             "LinearAlgebra", "HDF5", "Checkpoints", "Tokenizers", "Models", "Activations", "Corpus",
@@ -62,6 +64,7 @@ let package = Package(
         ]),
         .testTarget(name: "AlignmentTests", dependencies: ["TestSupport", "Alignment", "Activations", "HDF5", "LinearAlgebra"]),
         .testTarget(name: "PlottingTests", dependencies: ["TestSupport", "Plotting"]),
+        .testTarget(name: "FiguresTests", dependencies: ["TestSupport", "Figures", "Alignment", "Activations"]),
     ],
     swiftLanguageModes: [.v6]
 )

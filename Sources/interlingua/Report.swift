@@ -1,210 +1,36 @@
-import Alignment
 import ArgumentParser
+import Figures
 import Foundation
-import Plotting
 
-/// `interlingua report DIR [--output report.html]`: one self-contained page for an `align` output.
+/// `interlingua report INPUT [--output FILE.html]`: one self-contained page for an analysis output.
 struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write a self-contained HTML report (inline figures, summary at the peak, settings) of an 'align' output.",
-        discussion: "The page embeds everything (SVG figures, CSS): it opens in a browser with no network."
+        discussion: """
+            INPUT is recognised by its content, as for plot. The page embeds everything (SVG figures, CSS): \
+            it opens in a browser with no network. Without --output it is written as report.html next to the \
+            input (inside the align folder).
+            """
     )
 
     @Argument(help: "An 'interlingua align' output folder (with alignment.json), or the alignment.json itself.")
     var input: String
 
-    @Option(name: .shortAndLong, help: "The HTML file to write.")
-    var output: String = "report.html"
+    @Option(name: .shortAndLong, help: "The HTML file to write (default: report.html next to the input).")
+    var output: String?
 
     @Flag(help: "Join each pivot sentence to its translations in the projection panels.")
     var joinTranslations = false
 
-    @Option(help: "The corpus to name in the settings, when the activations file does not record one.")
+    @Option(help: "The corpus to name in the settings, when the activation file does not record one.")
     var corpus: String?
 
     func run() throws {
-        let report = try AlignmentFigures.loadReport(input)
-        let html = AlignmentReportPage(report: report, joinTranslations: joinTranslations, corpus: corpus).html()
-        let url = URL(fileURLWithPath: output)
-        do {
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try Data(html.utf8).write(to: url, options: .atomic)
-        } catch {
-            throw AlignmentError.writeFailed(path: output, reason: error.localizedDescription)
-        }
+        let opened = try FigureInputs.open(input)
+        let url = output.map { URL(fileURLWithPath: $0) } ?? opened.defaultReportFile
+        let html = try opened.reportHTML(FigureOptions(joinTranslations: joinTranslations,
+                                                       toolVersion: Interlingua.version, corpus: corpus))
+        try FigureFiles.write(html, to: url)
         print("wrote \(url.path)")
-    }
-}
-
-/// The report's content: summary at the peak, the primary curve per layer, figures, settings, definitions.
-struct AlignmentReportPage {
-    let report: AlignmentReport
-    var joinTranslations = false
-    /// Shown when the activations file has no `corpus` attribute.
-    var corpus: String?
-
-    /// Pair metrics shown in the summary table, in this order, when present.
-    /// (`_fwd`/`_bwd` retrieval stay in alignment.json and alignment.csv: the table must fit a screen.)
-    static let summaryMetrics = ["retrieval_p1", "retrieval_p1_centered",
-                                 "retrieval_p1_lsar", "cosine", "cosine_margin", "cka_linear", "cka_debiased",
-                                 "cka_rbf", "mutual_knn"]
-
-    static func format(_ value: Double) -> String {
-        value.isFinite ? String(format: "%.3f", value) : "n/a"
-    }
-
-    /// The estimate, and its interval as a second line (the table sets it small under the value).
-    static func format(_ estimate: Estimate) -> String {
-        var text = format(estimate.value)
-        if let low = estimate.ciLow, let high = estimate.ciHigh {
-            text += "\n[\(format(low)), \(format(high))]"
-        }
-        return text
-    }
-
-    /// Short column headers for the summary table (the full definitions follow at the end of the page).
-    static let columnTitles: [String: String] = [
-        "retrieval_p1": "P@1", "retrieval_p1_centered": "P@1 centered", "retrieval_p1_lsar": "P@1 after LSAR",
-        "cosine": "cosine", "cosine_margin": "cosine margin", "cka_linear": "CKA linear",
-        "cka_debiased": "CKA debiased", "cka_rbf": "CKA RBF", "mutual_knn": "mutual k-NN",
-    ]
-
-    func html() -> String {
-        let figures = AlignmentFigures(report: report, joinTranslations: joinTranslations)
-        var sections: [ReportSection] = []
-        if let table = peakTable() { sections.append(table) }
-        sections.append(ReportSection(heading: "Figures", blocks: figures.all().map { figure in
-            .figure(svg: figure.svg, caption: caption(for: figure.fileName))
-        }))
-        if let curve = curveTable() { sections.append(curve) }
-        sections.append(ReportSection(heading: "Run settings", blocks: [.definitions(settings())]))
-        if !report.definitions.isEmpty {
-            sections.append(ReportSection(heading: "Metric definitions", blocks: [
-                .table(headers: ["name", "scope", "definition", "range"],
-                       rows: report.definitions.map { d in
-                           [d.name, d.scope, d.description, d.range.map { Self.format($0) }.joined(separator: " … ")]
-                       },
-                       highlightedRows: []),
-            ]))
-        }
-        return HTMLReport(title: "Interlingua alignment report — \(figures.modelName)", summary: summary(),
-                          sections: sections).html()
-    }
-
-    private func summary() -> String {
-        let layers = report.layers
-        var text = "\(report.languages.count) languages (\(report.languages.joined(separator: ", "))) × "
-            + "\(report.sentenceCount) sentences, \(report.pairs.count) pairs, layers \(layers.first ?? 0)–\(layers.last ?? 0). "
-        if let peak = report.peak {
-            var metric = AlignmentFigures.title(of: peak.metric)
-            // "Translation retrieval P@1" reads mid-sentence as "translation retrieval P@1".
-            if let first = metric.first, metric.dropFirst().first?.isLowercase == true {
-                metric = first.lowercased() + metric.dropFirst()
-            }
-            text += "The pair-averaged \(metric) peaks at layer \(peak.layer)"
-            if let low = peak.layerCILow, let high = peak.layerCIHigh {
-                text += " (\(Int((report.settings.confidence * 100).rounded())) % bootstrap interval of the peak layer: \(low)–\(high))"
-            }
-            text += " with \(Self.format(peak.value))."
-        } else {
-            text += "No pair metric was computed, so there is no alignment peak."
-        }
-        return text
-    }
-
-    private func caption(for fileName: String) -> String {
-        switch fileName {
-        case "alignment-curves.svg":
-            return "Per layer and language pair; the dashed line is the alignment peak, the shaded span its bootstrap interval."
-        case "cka-layers.svg":
-            return "Linear CKA between every layer of the pivot (rows) and every layer of each language (columns)."
-        case "projections.svg":
-            return "Centered PCA of all languages' sentence vectors (thin SVD) at the first, peak and last layers and some between."
-        default:
-            return "Per layer over all languages: how much of the variance separates languages, and how often a sentence's nearest language centroid is its own."
-        }
-    }
-
-    /// Per pair, every metric at the peak layer.
-    private func peakTable() -> ReportSection? {
-        guard let peak = report.peak, let index = report.layers.firstIndex(of: peak.layer) else { return nil }
-        let metrics = Self.summaryMetrics.filter { !report.series($0).isEmpty }
-        var rows: [[String]] = []
-        for pair in report.pairs {
-            var row = ["\(pair.source)–\(pair.target)"]
-            for metric in metrics {
-                let values = report.series(metric, source: pair.source, target: pair.target)?.values ?? []
-                row.append(index < values.count ? Self.format(values[index]) : "")
-            }
-            rows.append(row)
-        }
-        var mean = ["mean over pairs"]
-        for metric in metrics {
-            let values = report.series(metric).compactMap { index < $0.values.count ? $0.values[index].value : nil }
-                .filter(\.isFinite)
-            mean.append(values.isEmpty ? "" : Self.format(values.reduce(0, +) / Double(values.count)))
-        }
-        rows.append(mean)
-        return ReportSection(heading: "Summary at the alignment peak (layer \(peak.layer))", blocks: [
-            .paragraph("Values at layer \(peak.layer), with \(Int((report.settings.confidence * 100).rounded())) % bootstrap intervals under them. "
-                       + "P@1 = translation retrieval precision at 1, mean of both directions; definitions at the end."),
-            .table(headers: ["pair"] + metrics.map { Self.columnTitles[$0] ?? $0 }, rows: rows,
-                   highlightedRows: [rows.count - 1]),
-        ])
-    }
-
-    /// The pair-averaged primary metric per layer, the peak row highlighted.
-    private func curveTable() -> ReportSection? {
-        guard let peak = report.peak, !peak.curve.isEmpty else { return nil }
-        var rows: [[String]] = []
-        var highlighted: Set<Int> = []
-        for (i, layer) in report.layers.enumerated() where i < peak.curve.count {
-            var row = ["\(layer)", Self.format(peak.curve[i])]
-            if !peak.layerFrequency.isEmpty {
-                row.append(i < peak.layerFrequency.count ? String(format: "%.1f %%", peak.layerFrequency[i] * 100) : "")
-            }
-            if layer == peak.layer { highlighted.insert(rows.count) }
-            rows.append(row)
-        }
-        var headers = ["layer", "\(peak.metric), mean over pairs"]
-        if !peak.layerFrequency.isEmpty { headers.append("bootstrap replicates peaking here") }
-        return ReportSection(heading: "\(AlignmentFigures.title(of: peak.metric)) per layer",
-                             blocks: [.table(headers: headers, rows: rows, highlightedRows: highlighted)])
-    }
-
-    private func settings() -> [(String, String)] {
-        let source = report.source, settings = report.settings
-        var pairs: [(String, String)] = []
-        func add(_ key: String, _ value: String?) { if let value, !value.isEmpty { pairs.append((key, value)) } }
-        add("model", source.model)
-        add("architecture", source.architecture)
-        add("layers × width", source.nLayers.map { n in "\(n) blocks" + (source.dModel.map { " × d \($0)" } ?? "") })
-        add("corpus", (source.attributes["corpus"] ?? corpus).map {
-            "\($0) (\(report.sentenceCount) sentences × \(report.languages.count) languages)"
-        } ?? "\(report.sentenceCount) sentences × \(report.languages.count) languages (source not recorded)")
-        add("template", source.template)
-        add("pooling", settings.pool + (source.bosInPool.map { $0 != 0 ? " (BOS included)" : " (BOS excluded)" } ?? ""))
-        add("activations", source.path)
-        add("pivot / pairs", "\(settings.pivot) / \(settings.pairs)")
-        add("metrics", settings.metrics.joined(separator: ", "))
-        add("primary metric", settings.primary)
-        add("bootstrap", settings.bootstrap > 0
-            ? "\(settings.bootstrap) resamples, seed \(settings.seed), \(Int((settings.confidence * 100).rounded())) % percentile intervals"
-            : "off")
-        add("RBF bandwidth", "\(settings.rbfScale) × median pairwise distance")
-        add("mutual k-NN", "k = \(settings.knnK)")
-        add("PCA components", "\(settings.components)")
-        add("LSAR rank", "\(settings.lsarRank)")
-        add("trace: tool version / created", [source.toolVersion, source.created].compactMap { $0 }.joined(separator: " / "))
-        add("align: tool version / created", "\(report.toolVersion) / \(report.created)")
-        add("report: tool version", "interlingua \(Interlingua.version)")
-        add("alignment.json format", "\(report.format) v\(report.formatVersion)")
-        // Root attributes not already shown above (e.g. pool_span, instruction, complete, run_fingerprint).
-        let shown: Set<String> = ["corpus", "model", "architecture", "n_layers", "d_model", "template", "pooling",
-                                  "bos_in_pool", "tool_version", "created", "format", "format_version"]
-        for key in source.attributes.keys.sorted() where !shown.contains(key) {
-            add("activations attribute \(key)", source.attributes[key])
-        }
-        return pairs
     }
 }

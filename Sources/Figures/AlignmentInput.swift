@@ -1,0 +1,86 @@
+// `plot`/`report` input kind: an `interlingua align` output folder, or its alignment.json.
+import Alignment
+import Foundation
+
+/// An `align` output: `DIR/alignment.json` (given as DIR or as the file), recognised by its `format` key.
+public struct AlignmentInput: FigureInput {
+    public static let kindDescription = "an 'interlingua align' output folder (or its alignment.json)"
+    public static let fileName = "alignment.json"
+
+    public let report: AlignmentReport
+    /// The alignment.json read.
+    public let url: URL
+
+    public static func recognises(_ probe: InputProbe) -> Bool {
+        let file = probe.isDirectory ? probe.child(fileName) : probe
+        return file.exists && !file.isDirectory && file.jsonFormat == AlignmentReport.format
+    }
+
+    public init(_ probe: InputProbe) throws {
+        url = probe.isDirectory ? probe.url.appendingPathComponent(Self.fileName) : probe.url
+        report = try Self.read(url)
+    }
+
+    public init(report: AlignmentReport, url: URL) {
+        self.report = report
+        self.url = url
+    }
+
+    /// Decodes and checks an alignment.json; a decoding failure is described in one line (the key path and
+    /// the problem), never as the decoder's internal dump.
+    public static func read(_ url: URL) throws -> AlignmentReport {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw FiguresError.unreadable(path: url.path, reason: error.localizedDescription)
+        }
+        let report: AlignmentReport
+        do { report = try JSONDecoder().decode(AlignmentReport.self, from: data) } catch let error as DecodingError {
+            throw FiguresError.unreadable(path: url.path, reason: "not a valid alignment report: \(Self.describe(error))")
+        } catch {
+            throw FiguresError.unreadable(path: url.path, reason: "not a valid alignment report: \(error.localizedDescription)")
+        }
+        guard report.format == AlignmentReport.format else {
+            throw FiguresError.unreadable(path: url.path, reason: "format is '\(report.format)', expected '\(AlignmentReport.format)'")
+        }
+        guard report.formatVersion <= AlignmentReport.currentFormatVersion else {
+            throw FiguresError.unreadable(
+                path: url.path,
+                reason: "format_version \(report.formatVersion) is newer than this tool reads (\(AlignmentReport.currentFormatVersion))")
+        }
+        return report
+    }
+
+    /// `key path: problem` of a decoding error.
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ keys: [any CodingKey]) -> String {
+            let text = keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+            return text.hasPrefix(".") ? String(text.dropFirst()) : (text.isEmpty ? "top level" : text)
+        }
+        switch error {
+        case let .keyNotFound(key, context): return "\(path(context.codingPath + [key])) is missing"
+        case let .typeMismatch(type, context): return "\(path(context.codingPath)) is not a \(type)"
+        case let .valueNotFound(type, context): return "\(path(context.codingPath)) is null, expected a \(type)"
+        case let .dataCorrupted(context):
+            return context.codingPath.isEmpty ? "not valid JSON" : "\(path(context.codingPath)): \(context.debugDescription)"
+        @unknown default: return "cannot be decoded"
+        }
+    }
+
+    public func figures(_ options: FigureOptions) -> FigureSet {
+        FigureSet(figures: AlignmentFigures(report: report, joinTranslations: options.joinTranslations).all())
+    }
+
+    public func reportHTML(_ options: FigureOptions) throws -> String {
+        AlignmentReportPage(report: report, joinTranslations: options.joinTranslations, corpus: options.corpus,
+                            toolVersion: options.toolVersion).html()
+    }
+
+    public func summaryLines() -> [String] {
+        guard let peak = report.peak else { return [] }
+        return ["alignment peak: layer \(peak.layer)\(AlignmentFigures.intervalText(peak)) "
+                + "(\(peak.metric), mean over pairs \(String(format: "%.3f", peak.value)))"]
+    }
+
+    public var defaultFigureFolder: URL { url.deletingLastPathComponent().appendingPathComponent("figures") }
+    public var defaultReportFile: URL { url.deletingLastPathComponent().appendingPathComponent("report.html") }
+}

@@ -1,0 +1,53 @@
+// What `plot` writes and `report` embeds: named SVG documents, and the options every figure builder takes.
+import Foundation
+
+/// One figure: the file `plot` writes it to, its title and the SVG document.
+public struct Figure: Sendable, Equatable {
+    public let fileName: String
+    public let title: String
+    public let svg: String
+
+    public init(fileName: String, title: String, svg: String) {
+        self.fileName = fileName
+        self.title = title
+        self.svg = svg
+    }
+}
+
+/// A figure a builder did not draw because its input holds nothing for it, and why.
+public struct SkippedFigure: Sendable, Equatable {
+    public let fileName: String
+    public let reason: String
+
+    public init(fileName: String, reason: String) {
+        self.fileName = fileName
+        self.reason = reason
+    }
+}
+
+/// What one input yields: the figures drawn and the ones left out for lack of data.
+public struct FigureSet: Sendable, Equatable {
+    public var figures: [Figure]
+    public var skipped: [SkippedFigure]
+
+    public init(figures: [Figure], skipped: [SkippedFigure] = []) {
+        self.figures = figures
+        self.skipped = skipped
+    }
+}
+
+/// Options of `plot` and `report` shared by every input kind (a kind ignores what does not apply to it).
+public struct FigureOptions: Sendable {
+    /// Join each pivot sentence to its translations in projection panels.
+    public var joinTranslations: Bool
+    /// `interlingua` version, printed in reports.
+    public var toolVersion: String
+    /// A corpus name to show when the input does not record its corpus.
+    public var corpus: String?
+
+    public init(joinTranslations: Bool = false, toolVersion: String = "", corpus: String? = nil) {
+        self.joinTranslations = joinTranslations
+        self.toolVersion = toolVersion
+        self.corpus = corpus
+    }
+}
