@@ -15,9 +15,14 @@ public protocol Tokenizer: Sendable {
     func encode(_ text: String, addBOS: Bool) -> [Int32]
     /// Text of `ids` (control tokens such as BOS/EOS produce no text).
     func decode(_ ids: [Int32]) -> String
+    /// The vocabulary string of `id` (e.g. `▁the`, `Ġthe`, `<s>`); "" for an id outside the vocabulary.
+    func piece(_ id: Int32) -> String
 }
 
 extension Tokenizer {
     /// Encodes with the model's own BOS rule.
     public func encode(_ text: String) -> [Int32] { encode(text, addBOS: addsBOSByDefault) }
+
+    /// Default piece: the id's decoded text (a tokenizer with a vocabulary table overrides it).
+    public func piece(_ id: Int32) -> String { decode([id]) }
 }
