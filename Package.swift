@@ -43,8 +43,8 @@ let package = Package(
         .target(name: "Figures", dependencies: ["Alignment", "Activations", "HDF5", "Plotting"]),
         .executableTarget(name: "interlingua", dependencies: [
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            "LinearAlgebra", "HDF5", "Checkpoints", "Tokenizers", "Models", "Activations", "Corpus",
-            "Tracing", "Alignment", "Plotting", "Figures",
+            "LinearAlgebra", "Checkpoints", "Tokenizers", "Models", "Activations", "Corpus",
+            "Tracing", "Alignment", "Figures",
         ]),
         .executableTarget(name: "Benchmarks", dependencies: [
             "LinearAlgebra", "HDF5", "Checkpoints", "Tokenizers", "Models", "Activations", "Corpus",
@@ -65,6 +65,8 @@ let package = Package(
         .testTarget(name: "AlignmentTests", dependencies: ["TestSupport", "Alignment", "Activations", "HDF5", "LinearAlgebra"]),
         .testTarget(name: "PlottingTests", dependencies: ["TestSupport", "Plotting"]),
         .testTarget(name: "FiguresTests", dependencies: ["TestSupport", "Figures", "Alignment", "Activations"]),
+        // Runs the built release binary (`swift build -c release` first; `--build-tests` builds it too).
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "HDF5"]),
     ],
     swiftLanguageModes: [.v6]
 )

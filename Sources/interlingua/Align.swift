@@ -20,6 +20,10 @@ struct Align: ParsableCommand {
         case pivot, all
     }
 
+    /// The primary metric when --primary is not given: retrieval_p1 when it is measured, else the first
+    /// pair metric of --metrics.
+    static let defaultPrimary = MetricName.retrievalP1
+
     @Argument(help: "Activation file written by 'interlingua trace'.")
     var activations: String
 
@@ -27,7 +31,7 @@ struct Align: ParsableCommand {
     var output: String
 
     @Option(help: "Pooled vectors to read: mean, last or weighted.")
-    var pool: String = Pooling.mean.rawValue
+    var pool: Pooling = .mean
 
     @Option(help: "Pivot language: pairs are the pivot against every other language.")
     var pivot: String = "en"
@@ -35,8 +39,8 @@ struct Align: ParsableCommand {
     @Option(help: "Which pairs: 'pivot' (pivot vs every other language) or 'all' (every pair).")
     var pairs: PairsMode = .pivot
 
-    @Option(help: "Comma-separated metrics (default: all).")
-    var metrics: String?
+    @Option(help: ArgumentHelp("Comma-separated metrics (default: all).", valueName: "list"), transform: CommaList.metrics)
+    var metrics: [MetricName]?
 
     @Option(help: "Bootstrap resamples of sentences for 95% intervals (0 disables).")
     var bootstrap: Int = 1000
@@ -44,11 +48,11 @@ struct Align: ParsableCommand {
     @Option(help: "Seed of the bootstrap's random number generator.")
     var seed: UInt64 = 0
 
-    @Option(help: "Threads for BLAS and for the per-pair measures (default: every core).")
-    var threads: Int?
+    @OptionGroup
+    var threads: ThreadOptions
 
-    @Option(help: "Pair metric whose pair average locates the alignment peak.")
-    var primary: String = MetricName.retrievalP1.rawValue
+    @Option(help: "Pair metric whose pair average locates the alignment peak (default: retrieval_p1, or the first pair metric of --metrics).")
+    var primary: MetricName?
 
     @Option(name: .customLong("rbf-scale"), help: "RBF bandwidth as a multiple of the median pairwise distance.")
     var rbfScale: Double = 0.5
@@ -68,48 +72,51 @@ struct Align: ParsableCommand {
     @Flag(name: .customLong("quiet"), help: "No progress on stderr.")
     var quiet = false
 
+    /// The metric locating the peak: --primary, else the default when measured, else the first pair metric given.
+    var primaryMetric: MetricName? {
+        if let primary { return primary }
+        guard let metrics else { return Self.defaultPrimary }
+        return metrics.contains(Self.defaultPrimary) ? Self.defaultPrimary : metrics.first(where: \.isPairMetric)
+    }
+
     func validate() throws {
-        guard Pooling(rawValue: pool) != nil else {
-            throw ValidationError("--pool must be one of \(Pooling.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        if let metrics {
-            for name in metricList(metrics) where MetricName(rawValue: name) == nil {
-                throw ValidationError("unknown metric '\(name)' (known: \(MetricName.allCases.map(\.rawValue).joined(separator: ", ")))")
+        let pairMetrics = MetricName.allCases.filter(\.isPairMetric).map(\.rawValue).joined(separator: ", ")
+        if let primary {
+            guard primary.isPairMetric else { throw ValidationError("--primary must be a pair metric: \(pairMetrics)") }
+            if let metrics, !metrics.contains(primary) {
+                throw ValidationError("--primary \(primary.rawValue) must be among --metrics")
             }
-        }
-        guard let primaryMetric = MetricName(rawValue: primary), primaryMetric.isPairMetric else {
-            throw ValidationError("--primary must be a pair metric: \(MetricName.allCases.filter(\.isPairMetric).map(\.rawValue).joined(separator: ", "))")
-        }
-        if let metrics, !metricList(metrics).contains(primary) {
-            throw ValidationError("--primary \(primary) must be among --metrics")
         }
         guard bootstrap >= 0, bootstrap <= 100_000 else { throw ValidationError("--bootstrap must be in 0…100000") }
         guard knnK >= 1 else { throw ValidationError("--knn-k must be ≥ 1") }
         guard components >= 1 else { throw ValidationError("--components must be ≥ 1") }
         guard lsarRank >= 0 else { throw ValidationError("--lsar-rank must be ≥ 0") }
         guard rbfScale > 0, rbfScale.isFinite else { throw ValidationError("--rbf-scale must be positive") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be ≥ 1") }
     }
 
     func run() throws {
-        if let threads { BLASThreads.set(threads) }
+        if let threads = threads.threads { BLASThreads.set(threads) }
+        let outputURL = URL(fileURLWithPath: output)
+        try Self.prepareOutput(outputURL)
         let url = URL(fileURLWithPath: activations)
         let reader = try ActivationsReader(url: url, allowIncomplete: allowIncomplete)
-        guard let pooling = Pooling(rawValue: pool) else { throw ValidationError("--pool \(pool) is unknown") }
-        let source = try ActivationsLayerSource(reader: reader, pool: pooling)
+        let source = try ActivationsLayerSource(reader: reader, pool: pool)
+        // Without a pair metric there is no peak; the analysis still needs a (unused) primary name.
         let settings = AlignmentSettings(
-            pool: pool, pivot: pivot, pairs: pairs.rawValue,
-            metrics: metrics.map(metricList) ?? MetricName.allCases.map(\.rawValue), bootstrap: bootstrap, seed: seed,
-            primary: primary, rbfScale: rbfScale, knnK: knnK, components: components, lsarRank: lsarRank)
+            pool: pool.rawValue, pivot: pivot, pairs: pairs.rawValue,
+            metrics: (metrics ?? MetricName.allCases).map(\.rawValue), bootstrap: bootstrap, seed: seed,
+            primary: (primaryMetric ?? Self.defaultPrimary).rawValue, rbfScale: rbfScale, knnK: knnK,
+            components: components, lsarRank: lsarRank)
         let quiet = self.quiet
         let started = Date()
-        let analysis = threads.map { AlignmentAnalysis(settings: settings, workers: $0) } ?? AlignmentAnalysis(settings: settings)
+        let analysis = threads.threads.map { AlignmentAnalysis(settings: settings, workers: $0) }
+            ?? AlignmentAnalysis(settings: settings)
         let outcome = try analysis.run(
             source, sourceInfo: sourceInfo(reader), toolVersion: Interlingua.version,
             progress: { message in
                 if !quiet { FileHandle.standardError.write(Data("align: \(message)\n".utf8)) }
             })
-        let files = try AlignmentOutputs.write(outcome, ids: reader.ids, to: URL(fileURLWithPath: output))
+        let files = try AlignmentOutputs.write(outcome, ids: reader.ids, to: outputURL)
         print(AlignmentOutputs.table(outcome.report))
         if !quiet {
             let elapsed = String(format: "%.1f", Date().timeIntervalSince(started))
@@ -117,8 +124,16 @@ struct Align: ParsableCommand {
         }
     }
 
-    private func metricList(_ text: String) -> [String] {
-        text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    /// Checks the output folder before any compute: an existing file is refused, a missing folder created
+    /// (so an unwritable place fails now, not after the analysis).
+    static func prepareOutput(_ url: URL) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw AlignmentError.writeFailed(path: url.path, reason: "it is a file; --output names a folder (created if missing)")
+        }
+        do { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) } catch {
+            throw AlignmentError.writeFailed(path: url.path, reason: error.localizedDescription)
+        }
     }
 
     private func sourceInfo(_ reader: ActivationsReader) -> SourceInfo {

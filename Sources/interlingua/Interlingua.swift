@@ -10,12 +10,21 @@ struct Interlingua: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "interlingua",
         abstract: "Find where a language model aligns languages: trace hidden states, measure alignment per layer, plot it.",
+        discussion: """
+            Exit status: 0 on success; 1 on an error in an input or output (one line 'error: …' on stderr \
+            naming the file and the problem); 2 on a usage error (an unknown or invalid option: 'error: …', \
+            then the usage).
+            """,
         version: version,
         subcommands: [Inspect.self, Tokenize.self, Trace.self, Align.self, Plot.self, Report.self]
     )
 
+    /// Exit status of a usage error (POSIX utilities and GNU tools use 2; ArgumentParser's own is 64).
+    static let usageErrorStatus: Int32 = 2
+
     /// Runs the command. Errors of the library modules (typed enums conforming to `LocalizedError`) end in
-    /// one line `error: …` on stderr and exit status 1; usage errors keep ArgumentParser's exit status 2.
+    /// one line `error: …` on stderr and exit status 1; usage errors print `error: …` and the usage and
+    /// exit with status 2; `--help` and `--version` exit 0.
     static func main() {
         BLASCore.relaunchIfMisdetected()
         do {
@@ -26,7 +35,13 @@ struct Interlingua: ParsableCommand {
             FileHandle.standardError.write(Data("error: \(message)\n".utf8))
             Foundation.exit(1)
         } catch {
-            exit(withError: error)
+            let code = exitCode(for: error)
+            // --help, --version and explicit exit codes keep ArgumentParser's handling.
+            guard code == .validationFailure else { exit(withError: error) }
+            var message = fullMessage(for: error)
+            if message.hasPrefix("Error: ") { message = "error: " + message.dropFirst("Error: ".count) }
+            FileHandle.standardError.write(Data((message.hasSuffix("\n") ? message : message + "\n").utf8))
+            Foundation.exit(usageErrorStatus)
         }
     }
 }

@@ -7,8 +7,9 @@ import Tracing
 /// The trace command's inputs from paths: corpus, tokenizer, and the model's identity for `--resume`.
 enum TraceInputs {
     /// The corpus at `path` restricted to `languages` (all when nil).
-    static func corpus(at path: String, languages: [String]?, split: String, limit: Int?) throws -> TraceCorpus {
-        let corpus = try ParallelCorpus.load(URL(fileURLWithPath: path), languages: languages, split: split, limit: limit)
+    static func corpus(at path: String, selection: CorpusSelection) throws -> TraceCorpus {
+        let corpus = try ParallelCorpus.load(URL(fileURLWithPath: path), languages: selection.languages,
+                                             split: selection.split.rawValue, limit: selection.limit)
         return try TraceCorpus(source: path, languages: corpus.languages, ids: corpus.ids, texts: corpus.texts)
     }
 

@@ -29,35 +29,30 @@ struct Trace: ParsableCommand {
     @Option(name: .shortAndLong, help: "The activation file to write (.h5).")
     var output: String
 
-    @Option(help: "Comma-separated languages to trace (default: all of the corpus).")
-    var languages: String?
+    @OptionGroup(title: "Corpus")
+    var selection: CorpusSelection
 
-    @Option(help: "Comma-separated poolings: mean, last, weighted.")
-    var pool = "mean"
+    @Option(help: ArgumentHelp("Comma-separated poolings: mean, last, weighted (default: mean).", valueName: "list"),
+            transform: CommaList.pools)
+    var pool: [Pooling]?
 
     @Flag(help: "Also store every token's state at every layer (/states/<lang>).")
     var tokenStates = false
 
-    @Option(help: "Prompt template: raw, alpaca, alpaca-no-input, instruction.")
+    @Option(help: "Prompt template.")
     var template: PromptTemplate = .raw
 
     @Option(help: "The instruction of the alpaca and instruction templates.")
     var instruction = PromptTemplate.defaultInstruction
 
-    @Option(help: "Trace only the first N sentences.")
-    var limit: Int?
-
-    @Option(help: "BLAS threads (default: OpenBLAS's own choice).")
-    var threads: Int?
+    @OptionGroup
+    var threads: ThreadOptions
 
     @Option(help: "Token budget of one packed batch.")
     var batchTokens = 2048
 
     @Flag(help: "Continue an interrupted trace into the same output.")
     var resume = false
-
-    @Option(help: "Flores split: dev or devtest.")
-    var split: String = "devtest"
 
     @Flag(help: "Include BOS in mean and weighted pooling.")
     var bosInPool = false
@@ -72,30 +67,23 @@ struct Trace: ParsableCommand {
     var stats: String?
 
     func validate() throws {
-        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if batchTokens < 1 { throw ValidationError("--batch-tokens must be at least 1") }
-        if !["dev", "devtest"].contains(split) { throw ValidationError("--split must be dev or devtest") }
-        for name in pool.split(separator: ",") where Pooling(rawValue: name.trimmingCharacters(in: .whitespaces)) == nil {
-            throw ValidationError("unknown pooling '\(name)' (use mean, last, weighted)")
-        }
     }
 
     func run() throws {
         let clock = ContinuousClock()
         let started = clock.now
-        if let threads { BLASThreads.set(threads) }
+        if let threads = threads.threads { BLASThreads.set(threads) }
         let outputURL = URL(fileURLWithPath: output)
         try TraceRun.checkOutput(outputURL, resume: resume)
         let settings = try TraceSettings(
             template: template, instruction: instruction,
-            pools: pool.split(separator: ",").compactMap { Pooling(rawValue: $0.trimmingCharacters(in: .whitespaces)) },
+            pools: pool ?? [.mean],
             bosInPool: bosInPool, poolWholePrompt: poolPrompt, tokenStates: tokenStates, subLayers: sublayers,
             batchTokens: batchTokens)
 
         // Corpus errors surface before the model is even opened.
-        let traceCorpus = try TraceInputs.corpus(at: corpus, languages: languages?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
-                                                 split: split, limit: limit)
+        let traceCorpus = try TraceInputs.corpus(at: corpus, selection: selection)
 
         var mark = clock.now
         let modelURL = URL(fileURLWithPath: model)
@@ -131,8 +119,6 @@ struct Trace: ParsableCommand {
         Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     }
 }
-
-extension PromptTemplate: ExpressibleByArgument {}
 
 /// The closing summary of a trace, as text and as `--stats` JSON.
 struct TraceSummary: Encodable {

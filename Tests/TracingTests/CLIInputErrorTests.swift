@@ -29,7 +29,7 @@ struct CLIInputErrorTests {
         #expect(!FileManager.default.fileExists(atPath: output.path))
 
         let badPool = try runInterlingua(["trace", model, good.path, "--output", output.path, "--pool", "median"])
-        #expect(badPool.status == 64)
+        #expect(badPool.status == 2)
         #expect(!FileManager.default.fileExists(atPath: output.path))
 
         // A corpus error is reported even when the model path is wrong: the corpus is read first.

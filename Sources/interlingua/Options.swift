@@ -1,0 +1,85 @@
+// Options shared by several subcommands, and the parsing of list options (once, validated, no duplicates).
+import Activations
+import Alignment
+import ArgumentParser
+import Tracing
+
+/// A comma-separated list option: split, trimmed, empty items dropped, each item checked, duplicates refused.
+/// Used as `@Option(transform: CommaList.parse(…))`, so a bad list is a usage error naming the item.
+enum CommaList {
+    /// Splits `text` into items; throws on an empty list or an item listed twice.
+    static func items(_ text: String) throws -> [String] {
+        let items = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard !items.isEmpty else { throw ValidationError("the list is empty") }
+        var seen = Set<String>()
+        for item in items where !seen.insert(item).inserted {
+            throw ValidationError("'\(item)' is listed twice")
+        }
+        return items
+    }
+
+    /// Items of a closed set: each must be a raw value of `T`.
+    static func choices<T: RawRepresentable & CaseIterable>(_ text: String, of _: T.Type) throws -> [T]
+        where T.RawValue == String {
+        try items(text).map { item in
+            guard let value = T(rawValue: item) else {
+                throw ValidationError("unknown value '\(item)' (choose from \(T.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            return value
+        }
+    }
+
+    static func languages(_ text: String) throws -> [String] { try items(text) }
+    static func pools(_ text: String) throws -> [Pooling] { try choices(text, of: Pooling.self) }
+    static func metrics(_ text: String) throws -> [MetricName] { try choices(text, of: MetricName.self) }
+
+    /// Layer indices and ranges: `0,6,12` or `4-10` or both (`0,4-10,18`); ascending, no duplicates.
+    static func layers(_ text: String) throws -> [Int] {
+        var layers: [Int] = []
+        for item in try items(text) {
+            let bounds = item.split(separator: "-", omittingEmptySubsequences: false)
+            guard (1...2).contains(bounds.count), let low = Int(bounds[0]), let high = Int(bounds.last!), low >= 0, low <= high
+            else { throw ValidationError("'\(item)' is not a layer or a range LOW-HIGH of layers ≥ 0") }
+            layers.append(contentsOf: low...high)
+        }
+        guard Set(layers).count == layers.count else { throw ValidationError("a layer is listed twice") }
+        return layers.sorted()
+    }
+}
+
+/// The Flores split a Flores folder is read from (ignored for TSV and JSONL corpora).
+enum FloresSplit: String, ExpressibleByArgument, CaseIterable {
+    case dev, devtest
+}
+
+/// Which rows and languages of a corpus a command reads: `trace` and `tokenize`.
+struct CorpusSelection: ParsableArguments {
+    @Option(help: ArgumentHelp("Comma-separated languages of the corpus to use, e.g. en,de,fr (default: all).",
+                               valueName: "list"),
+            transform: CommaList.languages)
+    var languages: [String]?
+
+    @Option(help: ArgumentHelp("Use only the first N rows of the corpus (N sentences in each language).", valueName: "N"))
+    var limit: Int?
+
+    @Option(help: "The split of a Flores folder to read.")
+    var split: FloresSplit = .devtest
+
+    func validate() throws {
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+    }
+}
+
+/// `--threads`, worded and checked the same way in every computing command.
+struct ThreadOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Threads to compute with (default: every core).", valueName: "N"))
+    var threads: Int?
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+}
+
+extension PromptTemplate: ExpressibleByArgument {}
+extension Pooling: ExpressibleByArgument {}
+extension MetricName: ExpressibleByArgument {}
