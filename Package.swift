@@ -55,7 +55,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["TestSupport", "LinearAlgebra"]),
         .testTarget(name: "HDF5Tests", dependencies: ["TestSupport", "HDF5"]),
-        .testTarget(name: "CheckpointsTests", dependencies: ["TestSupport", "Checkpoints"]),
+        .testTarget(name: "CheckpointsTests", dependencies: ["TestSupport", "Checkpoints", "Models"]),
         .testTarget(name: "TokenizersTests", dependencies: ["TestSupport", "Tokenizers", "Checkpoints", "Corpus"],
                     exclude: ["CrossCheck"]),
         .testTarget(name: "ModelsTests", dependencies: ["TestSupport", "Models", "Checkpoints", "Tokenizers", "LinearAlgebra"]),

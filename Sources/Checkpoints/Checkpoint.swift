@@ -1,10 +1,11 @@
 // One checkpoint abstraction over a Hugging Face folder, a safetensors file or a GGUF file.
 import Foundation
 
-/// A model checkpoint opened for reading: configuration, tokenizer sources and tensors by canonical name.
-/// Weights stay memory-mapped in their stored dtype; `decode` converts a tensor (or some of its rows)
-/// to Float into the caller's buffer.
-///
+/// A model checkpoint opened for reading, family-agnostic: the raw configuration (a Hugging Face folder's
+/// config.json, a GGUF file's metadata), the tokenizer source and the tensors under their stored names.
+/// Which family a checkpoint is, and what its keys and tensors mean, is the Models module's business
+/// (`ModelCheckpoint`, the family files). Weights stay memory-mapped in their stored dtype; `decode`
+/// converts a tensor (or some of its rows) to Float into the caller's buffer.
 public final class Checkpoint: @unchecked Sendable {
     public enum Format: String, Sendable {
         case huggingFaceFolder = "hf-folder", safetensors, gguf
@@ -26,92 +27,86 @@ public final class Checkpoint: @unchecked Sendable {
 
     public let url: URL
     public let format: Format
-    /// nil when the architecture is not one Interlingua runs (inspect still lists tensors).
-    public let config: ModelConfig?
+    /// A Hugging Face folder's config.json (nil for other formats).
+    public let huggingFaceConfig: HuggingFaceConfig?
     /// GGUF metadata (empty for other formats).
     public let metadata: [String: MetadataValue]
     public let tokenizerSource: TokenizerSource
-    /// Canonical name → (store, name in that store).
-    let entries: [String: (store: any TensorStore, name: String)]
+    /// Stored name → the store holding it.
+    let entries: [String: any TensorStore]
 
-    init(url: URL, format: Format, config: ModelConfig?, metadata: [String: MetadataValue],
-         tokenizerSource: TokenizerSource, entries: [String: (store: any TensorStore, name: String)]) {
+    init(url: URL, format: Format, huggingFaceConfig: HuggingFaceConfig?, metadata: [String: MetadataValue],
+         tokenizerSource: TokenizerSource, entries: [String: any TensorStore]) {
         self.url = url
         self.format = format
-        self.config = config
+        self.huggingFaceConfig = huggingFaceConfig
         self.metadata = metadata
         self.tokenizerSource = tokenizerSource
         self.entries = entries
     }
 
     /// Opens a `.gguf` file, a `.safetensors` file, a PyTorch `.bin` (torch.save zip) or a Hugging Face
-    /// folder. Files are recognised by their magic (`GGUF`, `PK\3\4`), else by extension. When the
-    /// architecture is known the checkpoint is validated: every tensor a forward pass needs is present with
-    /// the shape the configuration implies (`tensorNotFound` / `shapeMismatch`), and tied embeddings serve
-    /// `lm_head.weight` from `model.embed_tokens.weight`.
+    /// folder. Files are recognised by their magic (`GGUF`, `PK\3\4`), else by extension.
     public static func open(_ url: URL) throws -> Checkpoint {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
             throw CheckpointError.unreadable(file: url.path, reason: "no such file or folder")
         }
-        let opened: Checkpoint
         if isDirectory.boolValue {
-            opened = try openHuggingFaceFolder(url)
+            return try openHuggingFaceFolder(url)
         } else {
             let file = try MappedFile(url)
             let magic = file.count >= 4 ? Array(try file.bytes(at: 0, count: 4)) : []
             let ext = url.pathExtension.lowercased()
             if magic == Array("GGUF".utf8) || ext == "gguf" {
-                opened = try openGGUF(url)
+                return try openGGUF(url)
             } else if magic == [0x50, 0x4B, 0x03, 0x04] || ext == "bin" || ext == "pt" || ext == "pth" {
-                opened = try single(url, format: .pytorch, store: TorchStore.open(url))
+                return single(url, format: .pytorch, store: try TorchStore.open(url))
             } else if ext == "safetensors" {
-                opened = try single(url, format: .safetensors, store: SafetensorsStore.open(url))
+                return single(url, format: .safetensors, store: try SafetensorsStore.open(url))
             } else {
                 throw CheckpointError.unsupported(file: url.path, reason: "not a GGUF, safetensors or PyTorch zip file, nor a folder")
             }
         }
-        return try opened.validated()
     }
 
-    /// A lone weights file: tensors under their own (canonicalised) names, no configuration.
-    private static func single(_ url: URL, format: Format, store: any TensorStore) throws -> Checkpoint {
-        var entries: [String: (store: any TensorStore, name: String)] = [:]
-        for (canonical, source) in try canonicalNames(store) { entries[canonical] = (store, source) }
-        return Checkpoint(url: url, format: format, config: nil, metadata: [:], tokenizerSource: .none, entries: entries)
+    /// A lone weights file: tensors under their own names, no configuration.
+    private static func single(_ url: URL, format: Format, store: any TensorStore) -> Checkpoint {
+        Checkpoint(url: url, format: format, huggingFaceConfig: nil, metadata: [:], tokenizerSource: .none,
+                   entries: store.tensors.mapValues { _ in store })
     }
 
-    /// The canonical name for `name`, given either canonically or as the container's own name.
-    public func canonicalName(for name: String) -> String? {
-        if entries[name] != nil { return name }
-        return entries.first { $0.value.name == name }?.key
-    }
-
-    /// The name a canonical tensor has in its container (e.g. `blk.0.attn_q.weight` in GGUF).
-    public func sourceName(of name: String) -> String? { entries[name]?.name }
-
-    /// Canonical names of all tensors, sorted.
+    /// Stored names of all tensors, sorted.
     public var tensorNames: [String] { entries.keys.sorted() }
 
-    /// The tensor's description (shape in canonical layout).
+    /// Whether the checkpoint stores a tensor named `name`.
+    public func contains(_ name: String) -> Bool { entries[name] != nil }
+
+    /// The stored tensor's description.
     public func info(_ name: String) throws -> TensorInfo {
-        guard let e = entries[name], let info = e.store.tensors[e.name] else {
+        guard let store = entries[name], let info = store.tensors[name] else {
             throw CheckpointError.tensorNotFound(file: url.path, tensor: name)
         }
         return info
     }
 
-    /// Decodes rows `rows` (outermost dimension; all when nil) of the canonical tensor `name` to Float into
-    /// `output`, applying the canonical conventions (see `CanonicalName`).
+    /// The stored bytes of rows `rows` of `name`, in place in the memory map.
+    public func rawBytes(_ name: String, rows: Range<Int>? = nil) throws -> UnsafeRawBufferPointer {
+        guard let store = entries[name] else { throw CheckpointError.tensorNotFound(file: url.path, tensor: name) }
+        return try store.rawBytes(name, rows: rows)
+    }
+
+    /// Decodes rows `rows` (outermost dimension; all when nil) of the stored tensor `name` to Float into
+    /// `output`. A large tensor's mapped pages are given back afterwards.
     public func decode(_ name: String, rows: Range<Int>? = nil, into output: UnsafeMutableBufferPointer<Float>) throws {
-        guard let e = entries[name] else { throw CheckpointError.tensorNotFound(file: url.path, tensor: name) }
-        try e.store.decode(e.name, rows: rows, into: output)
-        if let raw = try? e.store.rawBytes(e.name, rows: rows), raw.count >= MappedFile.releaseThreshold {
+        guard let store = entries[name] else { throw CheckpointError.tensorNotFound(file: url.path, tensor: name) }
+        try store.decode(name, rows: rows, into: output)
+        if let raw = try? store.rawBytes(name, rows: rows), raw.count >= MappedFile.releaseThreshold {
             MappedFile.release(raw)
         }
     }
 
-    /// Decodes the whole canonical tensor `name` into a new array (for inspection and tests; forward
+    /// Decodes the whole stored tensor `name` into a new array (for inspection and tests; forward
     /// passes decode into reusable buffers with `decode(_:rows:into:)`).
     public func decodeAll(_ name: String) throws -> [Float] {
         let info = try self.info(name)

@@ -1,156 +1,129 @@
-// ModelConfig from a Hugging Face config.json (LlamaConfig, Gemma3TextConfig / Gemma3Config.text_config).
+// A Hugging Face config.json as read, with typed access whose errors name the file and the key.
 //
-// Names and defaults follow transformers' `configuration_llama.py` and `configuration_gemma3.py`;
-// transformers ≥ 5 may put RoPE settings under `rope_parameters` (per layer type for Gemma 3), read too.
+// Family-agnostic: which keys exist and what they mean is each family file's knowledge (Models).
 import Foundation
 
-extension ModelConfig {
-    /// The configuration of a LLaMA-family or Gemma 3 text model described by `json` (the contents of
-    /// `file`), or nil when the architecture is not one Interlingua runs. Required sizes that are missing,
-    /// non-positive or inconsistent → `CheckpointError.badConfig` naming `file`.
-    public static func fromHuggingFace(_ json: [String: Any], file: String) throws -> ModelConfig? {
-        let modelType = json["model_type"] as? String ?? ""
-        let architectures = json["architectures"] as? [String] ?? []
-        if modelType == "gemma3", let text = json["text_config"] as? [String: Any] {
-            return try gemma3(text, file: file, outer: json)
-        }
-        if modelType == "gemma3_text" || architectures.contains("Gemma3ForCausalLM") {
-            return try gemma3(json, file: file, outer: nil)
-        }
-        let llamaShaped = modelType == "llama" || architectures.contains("LlamaForCausalLM")
-            || (modelType == "mistral" && json["sliding_window"] is NSNull)
-        return llamaShaped ? try llama(json, file: file) : nil
+/// The JSON object of a config.json (or a nested object of it, e.g. `text_config`) and the file it came
+/// from. Accessors treat an absent key and JSON `null` alike ("not set").
+public struct HuggingFaceConfig: @unchecked Sendable {
+    /// The config.json path, for error messages.
+    public let path: String
+    public let json: [String: Any]
+    /// The key path of this object inside the file (`text_config` …), empty at the top.
+    public let keyPrefix: String
+
+    public init(json: [String: Any], path: String, keyPrefix: String = "") {
+        self.json = json
+        self.path = path
+        self.keyPrefix = keyPrefix
     }
 
-    private static func llama(_ j: [String: Any], file: String) throws -> ModelConfig {
-        let r = Reader(json: j, file: file)
-        let d = try r.positive("hidden_size"), heads = try r.positive("num_attention_heads")
-        let layers = try r.positive("num_hidden_layers")
-        let kvHeads = try r.positive("num_key_value_heads", default: heads)
-        let headDim = try r.headDim(d: d, heads: heads, default: nil)
-        try r.check(heads % kvHeads == 0, "num_attention_heads \(heads) is not a multiple of num_key_value_heads \(kvHeads)")
-        let act = j["hidden_act"] as? String ?? "silu"
-        try r.check(act == "silu", "hidden_act \(act) is not silu")
-        let rope = r.object("rope_parameters")
-        return ModelConfig(
-            architecture: .llama, nLayers: layers, dModel: d, nHeads: heads, nKVHeads: kvHeads, headDim: headDim,
-            dFFN: try r.positive("intermediate_size"), vocabSize: try r.positive("vocab_size"),
-            ropeTheta: try r.positiveDouble("rope_theta", in: rope, default: 10_000),
-            ropeScaling: try r.ropeScaling(r.object("rope_scaling") ?? rope),
-            normEps: try r.positiveDouble("rms_norm_eps", default: 1e-6),
-            contextLength: try r.positive("max_position_embeddings", default: 2048),
-            tieWordEmbeddings: HuggingFaceJSON.bool(j["tie_word_embeddings"]) ?? false, activation: .silu)
+    /// `model_type`, "" when absent.
+    public var modelType: String { json["model_type"] as? String ?? "" }
+    /// `architectures`, empty when absent.
+    public var architectures: [String] { json["architectures"] as? [String] ?? [] }
+
+    /// The nested object `key` (e.g. `text_config`) as a config of its own.
+    public func nested(_ key: String) -> HuggingFaceConfig? {
+        guard let object = json[key] as? [String: Any] else { return nil }
+        return HuggingFaceConfig(json: object, path: path, keyPrefix: keyPrefix + key + ".")
     }
 
-    private static func gemma3(_ j: [String: Any], file: String, outer: [String: Any]?) throws -> ModelConfig {
-        let r = Reader(json: j, file: file)
-        let d = try r.positive("hidden_size"), heads = try r.positive("num_attention_heads")
-        let layers = try r.positive("num_hidden_layers")
-        let kvHeads = try r.positive("num_key_value_heads", default: heads)
-        let headDim = try r.headDim(d: d, heads: heads, default: 256)
-        try r.check(heads % kvHeads == 0, "num_attention_heads \(heads) is not a multiple of num_key_value_heads \(kvHeads)")
-        let act = j["hidden_activation"] as? String ?? j["hidden_act"] as? String ?? "gelu_pytorch_tanh"
-        try r.check(act == "gelu_pytorch_tanh" || act == "gelu_tanh", "hidden_activation \(act) is not gelu_pytorch_tanh")
-
-        // Layer kinds: an explicit `layer_types`, else every `sliding_window_pattern`-th layer is global.
-        var kinds: [AttentionKind] = []
-        if let types = j["layer_types"] as? [String] {
-            for t in types {
-                switch t {
-                case "sliding_attention": kinds.append(.sliding)
-                case "full_attention": kinds.append(.full)
-                default: throw CheckpointError.badConfig(file: file, reason: "unknown layer type \(t)")
-                }
-            }
-            try r.check(kinds.count == layers, "layer_types lists \(kinds.count) layers, num_hidden_layers is \(layers)")
-        } else {
-            let pattern = try r.positive("sliding_window_pattern", default: 6)
-            kinds = (0..<layers).map { ($0 + 1) % pattern == 0 ? .full : .sliding }
-        }
-        let rope = r.object("rope_parameters")
-        let fullRope = rope?["full_attention"] as? [String: Any] ?? rope
-        let localRope = rope?["sliding_attention"] as? [String: Any]
-        let scale = Double(Float(Double(d).squareRoot()))
-        let tie = HuggingFaceJSON.bool(j["tie_word_embeddings"]) ?? outer.flatMap { HuggingFaceJSON.bool($0["tie_word_embeddings"]) } ?? true
-        return ModelConfig(
-            architecture: .gemma3, nLayers: layers, dModel: d, nHeads: heads, nKVHeads: kvHeads, headDim: headDim,
-            dFFN: try r.positive("intermediate_size"), vocabSize: try r.positive("vocab_size", default: 262_208),
-            ropeTheta: try r.positiveDouble("rope_theta", in: fullRope, default: 1_000_000),
-            ropeScaling: try r.ropeScaling(r.object("rope_scaling") ?? fullRope),
-            normEps: try r.positiveDouble("rms_norm_eps", default: 1e-6),
-            contextLength: try r.positive("max_position_embeddings", default: 131_072),
-            tieWordEmbeddings: tie, activation: .geluTanh,
-            ropeLocalTheta: try localRope.map { try r.positiveDouble("rope_theta", in: $0, default: 10_000) }
-                ?? r.positiveDouble("rope_local_base_freq", default: 10_000),
-            slidingWindow: try r.positive("sliding_window", default: 4096), layerKinds: kinds,
-            queryPreAttnScalar: try r.positiveDouble("query_pre_attn_scalar", default: Double(headDim)),
-            embeddingMultiplier: scale,
-            attnLogitSoftcap: try r.optionalPositiveDouble("attn_logit_softcapping"),
-            finalLogitSoftcap: try r.optionalPositiveDouble("final_logit_softcapping"))
+    /// Whether `key` is present and not null.
+    public func isSet(_ key: String) -> Bool {
+        guard let v = json[key] else { return false }
+        return !(v is NSNull)
     }
 
-    /// Typed access to config.json values with `badConfig` errors naming the key.
-    private struct Reader {
-        let json: [String: Any]
-        let file: String
+    /// The raw value of `key` (nil when absent or null).
+    public func value(_ key: String) -> Any? { isSet(key) ? json[key] : nil }
 
-        func object(_ key: String) -> [String: Any]? { json[key] as? [String: Any] }
-
-        func check(_ condition: Bool, _ reason: @autoclosure () -> String) throws {
-            if !condition { throw CheckpointError.badConfig(file: file, reason: reason()) }
+    /// The value as it appears in JSON (`5`, `true`, `"yarn"`, `null`), for messages that name a value.
+    public func describe(_ key: String) -> String {
+        guard let v = json[key] else { return "absent" }
+        if v is NSNull { return "null" }
+        if let s = v as? String { return "\"\(s)\"" }
+        if let b = HuggingFaceJSON.bool(v) { return b ? "true" : "false" }
+        if let data = try? JSONSerialization.data(withJSONObject: v, options: [.sortedKeys, .fragmentsAllowed]) {
+            return String(decoding: data, as: UTF8.self)
         }
+        return "\(v)"
+    }
 
-        func positive(_ key: String, default fallback: Int? = nil) throws -> Int {
-            let raw = json[key]
-            if raw == nil || raw is NSNull, let fallback { return fallback }
-            guard raw != nil, !(raw is NSNull) else { throw CheckpointError.badConfig(file: file, reason: "\(key) is missing") }
-            guard let v = HuggingFaceJSON.int(raw), v > 0, v < 1 << 40 else {
-                throw CheckpointError.badConfig(file: file, reason: "\(key) is not a positive integer")
-            }
-            return v
-        }
+    public func error(_ reason: String) -> CheckpointError { .badConfig(file: path, reason: reason) }
 
-        func positiveDouble(_ key: String, in dict: [String: Any]? = nil, default fallback: Double) throws -> Double {
-            let raw = dict?[key] ?? json[key]
-            if raw == nil || raw is NSNull { return fallback }
-            guard let v = HuggingFaceJSON.double(raw), v > 0, v.isFinite else {
-                throw CheckpointError.badConfig(file: file, reason: "\(key) is not a positive number")
-            }
-            return v
-        }
+    public func check(_ condition: Bool, _ reason: @autoclosure () -> String) throws {
+        if !condition { throw error(reason()) }
+    }
 
-        func optionalPositiveDouble(_ key: String) throws -> Double? {
-            let raw = json[key]
-            if raw == nil || raw is NSNull { return nil }
-            return try positiveDouble(key, default: 0)
-        }
-
-        func headDim(d: Int, heads: Int, default fallback: Int?) throws -> Int {
-            if json["head_dim"] != nil, !(json["head_dim"] is NSNull) { return try positive("head_dim") }
+    /// A positive integer; `fallback` when not set (missing without a fallback is an error).
+    public func positive(_ key: String, default fallback: Int? = nil) throws -> Int {
+        guard isSet(key) else {
             if let fallback { return fallback }
-            try check(d % heads == 0, "hidden_size \(d) is not divisible by num_attention_heads \(heads)")
-            return d / heads
+            throw error("\(keyPrefix)\(key) is missing")
         }
-
-        /// `rope_scaling` (or transformers 5's `rope_parameters`): `linear` and `llama3`; `default` → nil.
-        func ropeScaling(_ r: [String: Any]?) throws -> RopeScaling? {
-            guard let r else { return nil }
-            let kind = r["rope_type"] as? String ?? r["type"] as? String ?? "default"
-            let factor = HuggingFaceJSON.double(r["factor"])
-            switch kind {
-            case "default": return nil
-            case "linear":
-                guard let factor, factor > 0 else { throw CheckpointError.badConfig(file: file, reason: "rope_scaling linear without a positive factor") }
-                return RopeScaling(kind: .linear, factor: factor)
-            case "llama3":
-                guard let factor, factor > 0 else { throw CheckpointError.badConfig(file: file, reason: "rope_scaling llama3 without a positive factor") }
-                return RopeScaling(kind: .llama3, factor: factor,
-                                   lowFreqFactor: HuggingFaceJSON.double(r["low_freq_factor"]) ?? 1,
-                                   highFreqFactor: HuggingFaceJSON.double(r["high_freq_factor"]) ?? 4,
-                                   originalContextLength: HuggingFaceJSON.int(r["original_max_position_embeddings"]) ?? 8192)
-            default:
-                throw CheckpointError.badConfig(file: file, reason: "rope_scaling type \(kind) is not supported (linear, llama3)")
-            }
+        guard let v = HuggingFaceJSON.int(json[key]), v > 0, v < 1 << 40 else {
+            throw error("\(keyPrefix)\(key) is not a positive integer")
         }
+        return v
     }
+
+    /// A positive integer, or nil when not set.
+    public func optionalPositive(_ key: String) throws -> Int? {
+        isSet(key) ? try positive(key) : nil
+    }
+
+    /// A positive finite number from `dict` (when it has the key) or this object; `fallback` when not set.
+    public func positiveDouble(_ key: String, in dict: [String: Any]? = nil, default fallback: Double) throws -> Double {
+        let raw = dict?[key] ?? json[key]
+        if raw == nil || raw is NSNull { return fallback }
+        guard let v = HuggingFaceJSON.double(raw), v > 0, v.isFinite else {
+            throw error("\(keyPrefix)\(key) is not a positive number")
+        }
+        return v
+    }
+
+    /// A positive finite number, or nil when not set.
+    public func optionalPositiveDouble(_ key: String) throws -> Double? {
+        isSet(key) ? try positiveDouble(key, default: 0) : nil
+    }
+
+    /// A number of any sign, or nil when not set.
+    public func optionalDouble(_ key: String) throws -> Double? {
+        guard isSet(key) else { return nil }
+        guard let v = HuggingFaceJSON.double(json[key]), v.isFinite else { throw error("\(keyPrefix)\(key) is not a number") }
+        return v
+    }
+
+    /// A Bool; `fallback` when not set.
+    public func bool(_ key: String, default fallback: Bool) throws -> Bool {
+        guard isSet(key) else { return fallback }
+        guard let b = HuggingFaceJSON.bool(json[key]) else { throw error("\(keyPrefix)\(key) is not true or false") }
+        return b
+    }
+
+    /// A string, or nil when not set.
+    public func string(_ key: String) throws -> String? {
+        guard isSet(key) else { return nil }
+        guard let s = json[key] as? String else { throw error("\(keyPrefix)\(key) is not a string") }
+        return s
+    }
+
+    /// An object, or nil when not set or not an object.
+    public func object(_ key: String) -> [String: Any]? { json[key] as? [String: Any] }
+
+    /// `head_dim` when set, else `fallback`, else hidden_size / num_attention_heads (which must divide).
+    public func headDim(d: Int, heads: Int, default fallback: Int?) throws -> Int {
+        if isSet("head_dim") { return try positive("head_dim") }
+        if let fallback { return fallback }
+        try check(d % heads == 0, "hidden_size \(d) is not divisible by num_attention_heads \(heads)")
+        return d / heads
+    }
+
+    /// A JSON integer (shared parsing rules with the index files).
+    public static func int(_ value: Any?) -> Int? { HuggingFaceJSON.int(value) }
+    /// A JSON number.
+    public static func double(_ value: Any?) -> Double? { HuggingFaceJSON.double(value) }
+    /// A JSON bool.
+    public static func bool(_ value: Any?) -> Bool? { HuggingFaceJSON.bool(value) }
 }

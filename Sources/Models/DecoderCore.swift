@@ -1,74 +1,113 @@
 // The machinery every decoder family shares: weight validation, per-layer weight decoding into reusable
-// scratch, the block's sgemm projections over all packed tokens, embeddings, final norm and logits.
-// Family files (Llama.swift, Gemma3.swift) compose these steps into their block.
+// scratch, the block's steps (norms, projections with one sgemm over all packed tokens, biases, RoPE,
+// attention, MLP), embeddings, final norm and logits. Family files (Families/*.swift) compose these steps
+// into their block.
 import Checkpoints
 import Dispatch
 import Foundation
 import LinearAlgebra
 
+/// Which canonical tensors of a layer fill which weight scratch (stacked in the order given), so one
+/// sgemm projects q, k and v together and one projects gate and up together.
+public struct LayerLayout: Sendable {
+    /// Stacked into [qDim + 2·kvDim, d]: `[.qProj, .kProj, .vProj]` or a fused `[.qkvProj]`.
+    public var qkv: [CanonicalName.LayerTensor] = [.qProj, .kProj, .vProj]
+    /// Stacked into [qDim + 2·kvDim] (empty: no q/k/v biases).
+    public var qkvBias: [CanonicalName.LayerTensor] = []
+    public var outputBias: CanonicalName.LayerTensor? = nil
+    /// Whether the MLP is gated (act(gate·x) ⊙ up·x) or plain (act(up·x)).
+    public var gatedMLP = true
+    /// Stacked into [2·ffn, d] (gate first) for a gated MLP, [ffn, d] for a plain one.
+    public var up: [CanonicalName.LayerTensor] = [.gateProj, .upProj]
+    /// Stacked like `up` (empty: no biases).
+    public var upBias: [CanonicalName.LayerTensor] = []
+    public var downBias: CanonicalName.LayerTensor? = nil
+
+    public init() {}
+
+    /// LLaMA's layout with the biases `config` switches on.
+    public static func standard(_ config: ModelConfig) -> LayerLayout {
+        var l = LayerLayout()
+        if config.hasQKVBias { l.qkvBias = [.qBias, .kBias, .vBias] }
+        if config.hasOutputBias { l.outputBias = .oBias }
+        if config.hasMLPBias {
+            l.upBias = [.gateBias, .upBias]
+            l.downBias = .downBias
+        }
+        return l
+    }
+}
+
+/// A norm's kind and its per-layer weights, decoded once per layer and batch.
+struct NormWeights {
+    enum Kind { case rms, layerNorm }
+    var kind: Kind
+    var weight: [Float]
+    /// LayerNorm's bias (nil: none).
+    var bias: [Float]?
+}
+
 /// Shared state and steps of a layer-major decoder. Buffers (all row-major):
 /// - layer weights: `qkvWeight` [qDim + 2·kvDim, d] (q, k, v stacked so one sgemm projects all three),
-///   `outputWeight` [d, qDim], `gateUpWeight` [2·ffn, d] (gate then up), `downWeight` [d, ffn];
+///   `outputWeight` [d, qDim], `upWeight` [2·ffn, d] (gate then up; [ffn, d] when not gated),
+///   `downWeight` [d, ffn], and the biases the layout names;
 /// - activations for T tokens: `normed` [T, d], `qkv` [T, qDim + 2·kvDim], `attended` [T, qDim],
-///   `projected` [T, d], `gateUp` [T, 2·ffn], `scores` [L, L] for the longest sentence L.
+///   `projected` [T, d], `gateUp` [T, upRows], `scores` [L, L] for the longest sentence L.
 final class DecoderCore {
     let weights: any WeightSource
     let config: ModelConfig
+    let layout: LayerLayout
     let qDim: Int, kvDim: Int, qkvDim: Int
+    /// Rows of the up projection: 2·ffn gated, ffn plain.
+    let upRows: Int
     let vocabulary: Int
     let outputName: String
     let epsilon: Float
     var timings = ForwardTimings()
+    var mlpActivationHook: (any MLPActivationHook)?
 
     let qkvWeight = ScratchBuffer(), outputWeight = ScratchBuffer()
     let gateUpWeight = ScratchBuffer(), downWeight = ScratchBuffer()
+    let qkvBias = ScratchBuffer(), outputBias = ScratchBuffer(), upBias = ScratchBuffer(), downBias = ScratchBuffer()
     let normed = ScratchBuffer(), qkv = ScratchBuffer(), attended = ScratchBuffer()
     let projected = ScratchBuffer(), gateUp = ScratchBuffer(), scores = ScratchBuffer()
     let logitWeights = ScratchBuffer(), logitInputs = ScratchBuffer()
     private var decodedLayer: Int?
 
-    /// Validates the configuration and every tensor the family needs (`layerTensors` per layer).
-    init(weights: any WeightSource, config: ModelConfig, layerTensors: [CanonicalName.LayerTensor]) throws {
+    /// Validates the configuration and every tensor of `tensors` (the family's specs: all but the
+    /// optional ones must exist with their shapes).
+    init(weights: any WeightSource, config: ModelConfig, tensors: [TensorSpec], layout: LayerLayout) throws {
         let file = weights.sourcePath
         try DecoderCore.validate(config, file: file)
         self.weights = weights
         self.config = config
+        self.layout = layout
         qDim = config.nHeads * config.headDim
         kvDim = config.nKVHeads * config.headDim
         qkvDim = qDim + 2 * kvDim
+        upRows = layout.gatedMLP ? 2 * config.dFFN : config.dFFN
         vocabulary = config.vocabSize
         epsilon = Float(config.normEps)
-        let d = config.dModel, ffn = config.dFFN, hd = config.headDim
 
-        func expect(_ name: String, _ shape: [Int]) throws {
-            let found = try weights.info(name).shape
+        func present(_ name: String) -> TensorInfo? { try? weights.info(name) }
+        for spec in tensors {
+            guard let found = present(spec.canonical)?.shape else {
+                if spec.optional { continue }
+                throw CheckpointError.tensorNotFound(file: file, tensor: spec.canonical)
+            }
             // A [n] vector may be stored as [1, n] or [n, 1] by some writers; only the element order matters.
+            let shape = spec.shape
             let same = found == shape || (shape.count == 1 && found.reduce(1, *) == shape[0] && found.count == 2
                                          && found.contains(1))
-            guard same else { throw ModelError.shapeMismatch(file: file, tensor: name, expected: shape, found: found) }
+            guard same else { throw ModelError.shapeMismatch(file: file, tensor: spec.canonical, expected: shape, found: found) }
         }
-        try expect(CanonicalName.embedTokens, [vocabulary, d])
-        try expect(CanonicalName.finalNorm, [d])
-        let tied = config.tieWordEmbeddings || (try? weights.info(CanonicalName.lmHead)) == nil
+        let tied = config.tieWordEmbeddings || present(CanonicalName.lmHead) == nil
         if tied && !config.tieWordEmbeddings {
-            throw ModelError.shapeMismatch(file: file, tensor: CanonicalName.lmHead, expected: [vocabulary, d], found: [])
+            throw ModelError.shapeMismatch(file: file, tensor: CanonicalName.lmHead, expected: [vocabulary, config.dModel], found: [])
         }
         outputName = tied ? CanonicalName.embedTokens : CanonicalName.lmHead
-        if !tied { try expect(CanonicalName.lmHead, [vocabulary, d]) }
-        for layer in 0..<config.nLayers {
-            for tensor in layerTensors {
-                let shape: [Int]
-                switch tensor {
-                case .inputNorm, .postAttentionNorm, .preFeedforwardNorm, .postFeedforwardNorm: shape = [d]
-                case .qNorm, .kNorm: shape = [hd]
-                case .qProj: shape = [qDim, d]
-                case .kProj, .vProj: shape = [kvDim, d]
-                case .oProj: shape = [d, qDim]
-                case .gateProj, .upProj: shape = [ffn, d]
-                case .downProj: shape = [d, ffn]
-                }
-                try expect(CanonicalName.layer(layer, tensor), shape)
-            }
+        if !tied, let found = present(CanonicalName.lmHead)?.shape, found != [vocabulary, config.dModel] {
+            throw ModelError.shapeMismatch(file: file, tensor: CanonicalName.lmHead, expected: [vocabulary, config.dModel], found: found)
         }
     }
 
@@ -93,7 +132,7 @@ final class DecoderCore {
         }
         guard c.normEps >= 0, c.normEps.isFinite, c.ropeTheta > 0 else { throw fail("norm_eps or rope_theta out of range") }
         if let s = c.ropeScaling, !(s.factor > 0) { throw fail("rope_scaling factor \(s.factor) is not positive") }
-        let largest = max((c.nHeads + 2 * c.nKVHeads) * c.headDim, 2 * c.dFFN, c.dModel)
+        let largest = max((c.nHeads + 2 * c.nKVHeads) * c.headDim, 2 * c.dFFN, c.dModel, c.vocabSize)
         guard largest.multipliedReportingOverflow(by: c.dModel).partialValue < 1 << 36 else {
             throw fail("one projection would exceed 2^36 elements")
         }
@@ -126,7 +165,7 @@ final class DecoderCore {
 
     // MARK: - Weights
 
-    /// Decodes the seven projections of `layer` into the weight scratch (once per layer and batch).
+    /// Decodes the projections of `layer` (and their biases) into the weight scratch (once per layer and batch).
     func decodeProjections(_ layer: Int) throws {
         guard layer >= 0, layer < config.nLayers else {
             throw ModelError.layerOutOfRange(layer: layer, layers: config.nLayers)
@@ -135,18 +174,30 @@ final class DecoderCore {
         let start = DispatchTime.now().uptimeNanoseconds
         let d = config.dModel, ffn = config.dFFN
         decodedLayer = nil
-        _ = qkvWeight.reserve(qkvDim * d)
-        _ = outputWeight.reserve(d * qDim)
-        _ = gateUpWeight.reserve(2 * ffn * d)
-        _ = downWeight.reserve(d * ffn)
-        func name(_ t: CanonicalName.LayerTensor) -> String { CanonicalName.layer(layer, t) }
-        try weights.decode(name(.qProj), rows: nil, into: qkvWeight.slice(0, qDim * d))
-        try weights.decode(name(.kProj), rows: nil, into: qkvWeight.slice(qDim * d, kvDim * d))
-        try weights.decode(name(.vProj), rows: nil, into: qkvWeight.slice((qDim + kvDim) * d, kvDim * d))
-        try weights.decode(name(.oProj), rows: nil, into: outputWeight.slice(0, d * qDim))
-        try weights.decode(name(.gateProj), rows: nil, into: gateUpWeight.slice(0, ffn * d))
-        try weights.decode(name(.upProj), rows: nil, into: gateUpWeight.slice(ffn * d, ffn * d))
-        try weights.decode(name(.downProj), rows: nil, into: downWeight.slice(0, d * ffn))
+        func stack(_ tensors: [CanonicalName.LayerTensor], into buffer: ScratchBuffer, count: Int) throws {
+            _ = buffer.reserve(count)
+            var offset = 0
+            for t in tensors {
+                let name = CanonicalName.layer(layer, t)
+                let n = try weights.info(name).elementCount
+                guard offset + n <= count else {
+                    throw ModelError.shapeMismatch(file: weights.sourcePath, tensor: name, expected: [count - offset], found: [n])
+                }
+                try weights.decode(name, rows: nil, into: buffer.slice(offset, n))
+                offset += n
+            }
+            guard offset == count else {
+                throw ModelError.badConfig(file: weights.sourcePath, reason: "layer \(layer): \(tensors.map(\.rawValue)) hold \(offset) values, \(count) expected")
+            }
+        }
+        try stack(layout.qkv, into: qkvWeight, count: qkvDim * d)
+        try stack([.oProj], into: outputWeight, count: d * qDim)
+        try stack(layout.up, into: gateUpWeight, count: upRows * d)
+        try stack([.downProj], into: downWeight, count: d * ffn)
+        if !layout.qkvBias.isEmpty { try stack(layout.qkvBias, into: qkvBias, count: qkvDim) }
+        if let b = layout.outputBias { try stack([b], into: outputBias, count: d) }
+        if !layout.upBias.isEmpty { try stack(layout.upBias, into: upBias, count: upRows) }
+        if let b = layout.downBias { try stack([b], into: downBias, count: d) }
         decodedLayer = layer
         timings.decodeSeconds += seconds(since: start)
     }
@@ -162,6 +213,19 @@ final class DecoderCore {
         return v
     }
 
+    /// RMSNorm weights of `tensor` in `layer` (d elements unless `count` says otherwise).
+    func rmsNorm(_ layer: Int, _ tensor: CanonicalName.LayerTensor, count: Int? = nil) throws -> NormWeights {
+        NormWeights(kind: .rms, weight: try decodeVector(layer, tensor, count: count ?? config.dModel), bias: nil)
+    }
+
+    /// LayerNorm weights (and bias when `bias` is given) of `layer`.
+    func layerNorm(_ layer: Int, _ tensor: CanonicalName.LayerTensor, bias: CanonicalName.LayerTensor?,
+                   count: Int? = nil) throws -> NormWeights {
+        let n = count ?? config.dModel
+        return NormWeights(kind: .layerNorm, weight: try decodeVector(layer, tensor, count: n),
+                           bias: try bias.map { try decodeVector(layer, $0, count: n) })
+    }
+
     // MARK: - Steps of a block
 
     /// Sizes the activation scratch for `tokens` tokens and sentences up to `longest`.
@@ -171,57 +235,67 @@ final class DecoderCore {
         _ = qkv.reserve(tokens * qkvDim)
         _ = attended.reserve(tokens * qDim)
         _ = projected.reserve(tokens * d)
-        _ = gateUp.reserve(tokens * 2 * config.dFFN)
+        _ = gateUp.reserve(tokens * upRows)
         _ = scores.reserve(longest * longest)
     }
 
-    /// `output` rows ← RMSNorm(`input` rows) with `weight` (both [tokens, d]).
-    func normalize(_ input: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>, tokens: Int, weight: [Float]) {
+    /// `output` rows ← norm(`input` rows) (both [tokens, d], they may alias).
+    func normalize(_ input: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>, tokens: Int, _ norm: NormWeights) {
+        normalizeRows(input, stride: config.dModel, into: output, stride: config.dModel, rows: tokens,
+                      count: config.dModel, norm)
+    }
+
+    /// `rows` vectors of `count` elements each, normalized with `norm` (in place when the pointers alias).
+    func normalizeRows(_ input: UnsafePointer<Float>, stride inputStride: Int, into output: UnsafeMutablePointer<Float>,
+                       stride outputStride: Int, rows: Int, count: Int, _ norm: NormWeights) {
         let start = DispatchTime.now().uptimeNanoseconds
-        let d = config.dModel
-        weight.withUnsafeBufferPointer { w in
+        norm.weight.withUnsafeBufferPointer { w in
             guard let wb = w.baseAddress else { return }
-            RMSNorm.normalizeRows(input, inputStride: d, rows: tokens, count: d, weight: wb, epsilon: epsilon,
-                                  into: output, outputStride: d)
-        }
-        timings.elementwiseSeconds += seconds(since: start)
-    }
-
-    /// C[tokens, out] ← A[tokens, in] · W[out, in]ᵀ, one sgemm for all packed tokens.
-    func project(_ a: UnsafePointer<Float>, lda: Int, weight: UnsafePointer<Float>, inputs: Int, outputs: Int,
-                 into c: UnsafeMutablePointer<Float>, tokens: Int) {
-        let start = DispatchTime.now().uptimeNanoseconds
-        BLAS.gemm(.none, .transposed, m: tokens, n: outputs, k: inputs, a: a, lda: lda, b: weight, ldb: inputs,
-                  c: c, ldc: outputs)
-        timings.matmulSeconds += seconds(since: start)
-    }
-
-    /// qkv ← normed · [Wq; Wk; Wv]ᵀ.
-    func projectQKV(tokens: Int) {
-        project(normed.pointer, lda: config.dModel, weight: qkvWeight.pointer, inputs: config.dModel,
-                outputs: qkvDim, into: qkv.pointer, tokens: tokens)
-    }
-
-    /// Per-head RMSNorm of the queries and keys in `qkv` (Gemma 3's q_norm / k_norm).
-    func normalizeHeads(queryWeight: [Float], keyWeight: [Float], tokens: Int) {
-        let start = DispatchTime.now().uptimeNanoseconds
-        let hd = config.headDim
-        queryWeight.withUnsafeBufferPointer { qw in
-            keyWeight.withUnsafeBufferPointer { kw in
-                guard let q = qw.baseAddress, let k = kw.baseAddress else { return }
-                for t in 0..<tokens {
-                    let row = qkv.pointer + t * qkvDim
-                    for h in 0..<config.nHeads {
-                        RMSNorm.normalize(row + h * hd, count: hd, weight: q, epsilon: epsilon, into: row + h * hd)
-                    }
-                    for g in 0..<config.nKVHeads {
-                        let head = row + qDim + g * hd
-                        RMSNorm.normalize(head, count: hd, weight: k, epsilon: epsilon, into: head)
-                    }
+            switch norm.kind {
+            case .rms:
+                RMSNorm.normalizeRows(input, inputStride: inputStride, rows: rows, count: count, weight: wb,
+                                      epsilon: epsilon, into: output, outputStride: outputStride)
+            case .layerNorm:
+                let bias = norm.bias ?? []
+                bias.withUnsafeBufferPointer { b in
+                    LayerNorm.normalizeRows(input, inputStride: inputStride, rows: rows, count: count, weight: wb,
+                                            bias: b.baseAddress, epsilon: epsilon, into: output, outputStride: outputStride)
                 }
             }
         }
         timings.elementwiseSeconds += seconds(since: start)
+    }
+
+    /// C[tokens, out] ← A[tokens, in] · W[out, in]ᵀ (+ bias per row), one sgemm for all packed tokens.
+    func project(_ a: UnsafePointer<Float>, lda: Int, weight: UnsafePointer<Float>, inputs: Int, outputs: Int,
+                 into c: UnsafeMutablePointer<Float>, tokens: Int, bias: UnsafePointer<Float>? = nil) {
+        let start = DispatchTime.now().uptimeNanoseconds
+        BLAS.gemm(.none, .transposed, m: tokens, n: outputs, k: inputs, a: a, lda: lda, b: weight, ldb: inputs,
+                  c: c, ldc: outputs)
+        timings.matmulSeconds += seconds(since: start)
+        if let bias {
+            let start = DispatchTime.now().uptimeNanoseconds
+            for t in 0..<tokens { Elementwise.add(bias, to: c + t * outputs, count: outputs) }
+            timings.elementwiseSeconds += seconds(since: start)
+        }
+    }
+
+    /// qkv ← normed · [Wq; Wk; Wv]ᵀ (+ [bq; bk; bv]).
+    func projectQKV(tokens: Int) {
+        project(normed.pointer, lda: config.dModel, weight: qkvWeight.pointer, inputs: config.dModel,
+                outputs: qkvDim, into: qkv.pointer, tokens: tokens,
+                bias: layout.qkvBias.isEmpty ? nil : UnsafePointer(qkvBias.pointer))
+    }
+
+    /// Per-head norm of the queries and keys in `qkv` (Gemma 3's and Qwen3's q_norm / k_norm: each head
+    /// vector normalized with one [headDim] weight shared by the heads).
+    func normalizeHeads(query: NormWeights, key: NormWeights, tokens: Int) {
+        let hd = config.headDim
+        for t in 0..<tokens {
+            let row = qkv.pointer + t * qkvDim
+            normalizeRows(row, stride: hd, into: row, stride: hd, rows: config.nHeads, count: hd, query)
+            normalizeRows(row + qDim, stride: hd, into: row + qDim, stride: hd, rows: config.nKVHeads, count: hd, key)
+        }
     }
 
     /// Rotates every query and key head by its token's position within its sentence.
@@ -230,16 +304,18 @@ final class DecoderCore {
         rope.reserve(positions: longest)
         let hd = config.headDim
         for sequence in batch.sequences {
+            let table = rope.table(forSentenceOf: sequence.count)
             for t in sequence {
                 let row = qkv.pointer + t * qkvDim
                 let position = t - sequence.lowerBound
-                for h in 0..<(config.nHeads + config.nKVHeads) { rope.rotate(row + h * hd, position: position) }
+                for h in 0..<(config.nHeads + config.nKVHeads) { table.rotate(row + h * hd, position: position) }
             }
         }
         timings.elementwiseSeconds += seconds(since: start)
     }
 
-    /// attended ← causal attention of every sentence; then projected ← attended · Woᵀ.
+    /// attended ← causal attention of every sentence; then projected ← attended · Woᵀ (+ bo). The one
+    /// attention step every family calls (with its scale, soft-cap and window in `attention`).
     func attendAndProject(_ attention: CausalSelfAttention, batch: PackedBatch, tokens: Int) {
         let start = DispatchTime.now().uptimeNanoseconds
         let q = UnsafePointer(qkv.pointer)
@@ -251,20 +327,43 @@ final class DecoderCore {
         }
         timings.attentionSeconds += seconds(since: start)
         project(attended.pointer, lda: qDim, weight: outputWeight.pointer, inputs: qDim, outputs: config.dModel,
-                into: projected.pointer, tokens: tokens)
+                into: projected.pointer, tokens: tokens,
+                bias: layout.outputBias == nil ? nil : UnsafePointer(outputBias.pointer))
     }
 
-    /// projected ← (act(normed·Wgᵀ) ⊙ normed·Wuᵀ) · Wdᵀ.
-    func feedForward(tokens: Int) {
+    /// projected ← (act(normed·Wgᵀ) ⊙ normed·Wuᵀ) · Wdᵀ for a gated MLP, act(normed·Wuᵀ) · Wdᵀ for a plain
+    /// one (biases where the layout has them). The activation hook sees act(…) before the product with up
+    /// (before the down projection when plain); without a hook activation and product are one pass.
+    func feedForward(layer: Int, activation: ModelConfig.Activation, batch: PackedBatch, tokens: Int) {
         let d = config.dModel, ffn = config.dFFN
-        project(normed.pointer, lda: d, weight: gateUpWeight.pointer, inputs: d, outputs: 2 * ffn,
-                into: gateUp.pointer, tokens: tokens)
-        let start = DispatchTime.now().uptimeNanoseconds
-        GatedActivation.apply(config.activation, gate: gateUp.pointer, up: gateUp.pointer + ffn, rows: tokens,
-                              count: ffn, stride: 2 * ffn)
+        project(normed.pointer, lda: d, weight: gateUpWeight.pointer, inputs: d, outputs: upRows,
+                into: gateUp.pointer, tokens: tokens, bias: layout.upBias.isEmpty ? nil : UnsafePointer(upBias.pointer))
+        var start = DispatchTime.now().uptimeNanoseconds
+        let values = gateUp.pointer
+        if layout.gatedMLP {
+            if let hook = mlpActivationHook {
+                GatedActivation.activate(activation, values, rows: tokens, count: ffn, stride: upRows)
+                timings.elementwiseSeconds += seconds(since: start)
+                hook.mlpActivation(layer: layer, values: values, rowStride: upRows, tokens: tokens, width: ffn, batch: batch)
+                start = DispatchTime.now().uptimeNanoseconds
+                for r in 0..<tokens {
+                    let g = values + r * upRows
+                    Elementwise.multiply(g, by: g + ffn, count: ffn)
+                }
+            } else {
+                GatedActivation.apply(activation, gate: values, up: values + ffn, rows: tokens, count: ffn, stride: upRows)
+            }
+        } else {
+            GatedActivation.activate(activation, values, rows: tokens, count: ffn, stride: upRows)
+            if let hook = mlpActivationHook {
+                timings.elementwiseSeconds += seconds(since: start)
+                hook.mlpActivation(layer: layer, values: values, rowStride: upRows, tokens: tokens, width: ffn, batch: batch)
+                start = DispatchTime.now().uptimeNanoseconds
+            }
+        }
         timings.elementwiseSeconds += seconds(since: start)
-        project(gateUp.pointer, lda: 2 * ffn, weight: downWeight.pointer, inputs: ffn, outputs: d,
-                into: projected.pointer, tokens: tokens)
+        project(gateUp.pointer, lda: upRows, weight: downWeight.pointer, inputs: ffn, outputs: d,
+                into: projected.pointer, tokens: tokens, bias: layout.downBias == nil ? nil : UnsafePointer(downBias.pointer))
     }
 
     /// hidden += projected; returns a copy of projected when the caller captures sub-layers.
@@ -305,25 +404,25 @@ final class DecoderCore {
         return hidden
     }
 
-    func finalNorm(_ hidden: Matrix<Float>) throws -> Matrix<Float> {
+    /// `norm` applied to every row of `hidden`, as a new matrix.
+    func finalNorm(_ hidden: Matrix<Float>, _ norm: NormWeights) throws -> Matrix<Float> {
         guard hidden.cols == config.dModel else {
             throw ModelError.invalidBatch(reason: "hidden states have \(hidden.cols) columns, the model has d = \(config.dModel)")
         }
-        let weight = try decodeVector(CanonicalName.finalNorm, count: config.dModel)
         var out = Matrix<Float>(rows: hidden.rows, cols: hidden.cols)
         hidden.storage.withUnsafeBufferPointer { src in
             out.storage.withUnsafeMutableBufferPointer { dst in
                 guard let s = src.baseAddress, let o = dst.baseAddress else { return }
-                normalize(s, into: o, tokens: hidden.rows, weight: weight)
+                normalize(s, into: o, tokens: hidden.rows, norm)
             }
         }
         return out
     }
 
     /// Logits of the chosen rows: the output embedding decoded a chunk of vocabulary rows at a time (the
-    /// whole [vocab, d] matrix in Float would be the largest tensor of the model), then `cap·tanh(z/cap)`
-    /// when a final soft-cap is set.
-    func logits(_ normed: Matrix<Float>, rows: [Int], softcap: Double?) throws -> Matrix<Float> {
+    /// whole [vocab, d] matrix in Float would be the largest tensor of the model), times `scale` when set
+    /// (Cohere's `logit_scale`), then `cap·tanh(z/cap)` when a final soft-cap is set (Gemma 2).
+    func logits(_ normed: Matrix<Float>, rows: [Int], scale: Double?, softcap: Double?) throws -> Matrix<Float> {
         let d = config.dModel
         guard normed.cols == d else {
             throw ModelError.invalidBatch(reason: "normed states have \(normed.cols) columns, the model has d = \(d)")
@@ -350,6 +449,9 @@ final class DecoderCore {
                           c: o + first, ldc: vocabulary)
                 first += n
             }
+            if let scale = scale.map(Float.init) {
+                for i in 0..<dst.count { o[i] *= scale }
+            }
             if let cap = softcap.map(Float.init) {
                 for i in 0..<dst.count { o[i] = cap * tanhf(o[i] / cap) }
             }
@@ -360,7 +462,7 @@ final class DecoderCore {
     /// 2·T·(in·out) summed over the block's projections.
     func matmulFLOPs(tokens: Int) -> Double {
         let d = Double(config.dModel), ffn = Double(config.dFFN)
-        let perToken = d * Double(qkvDim) + Double(qDim) * d + d * 2 * ffn + ffn * d
+        let perToken = d * Double(qkvDim) + Double(qDim) * d + d * Double(upRows) + ffn * d
         return 2 * Double(tokens) * perToken
     }
 }

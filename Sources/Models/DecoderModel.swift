@@ -30,6 +30,18 @@ public struct SubLayerOutputs: Sendable {
     }
 }
 
+/// Sees, and may modify in place, one layer's MLP activation a = act(gate·x) ([tokens × width], row
+/// stride `rowStride`) before it multiplies up·x (for a non-gated MLP: before the down projection).
+///
+/// Installed with `DecoderModel.mlpActivationHook`; every family's MLP step calls it (nil = no hook and
+/// no overhead: activation and product stay one fused pass). Rows are the batch's packed tokens in
+/// order (`batch.sequences` says which sentence each row belongs to); `width` is the MLP's intermediate
+/// size. Language-specific-neuron counts read the values; deactivation writes zeros into them.
+public protocol MLPActivationHook: AnyObject {
+    func mlpActivation(layer: Int, values: UnsafeMutablePointer<Float>, rowStride: Int, tokens: Int,
+                       width: Int, batch: PackedBatch)
+}
+
 /// A decoder-only transformer run one layer at a time over a packed batch.
 ///
 /// Layer-major: the tracer calls `embed`, then `applyBlock(0…n−1)` over the whole batch, then
@@ -52,8 +64,14 @@ public protocol DecoderModel: AnyObject {
     /// The final norm applied to `hidden` ([T, d]) as a new matrix.
     func applyFinalNorm(_ hidden: Matrix<Float>) throws -> Matrix<Float>
 
-    /// Logits ([rows.count, vocab]) for the given rows of a final-normed hidden matrix.
+    /// The output head: logits ([rows.count, vocab]) for the given rows of a final-normed hidden matrix
+    /// (`applyFinalNorm`'s output), with the family's output conventions applied — Cohere's
+    /// `logit_scale` multiplier, Gemma 2's final soft-cap c·tanh(z/c) — so the logit lens, perplexity and
+    /// generation see the logits transformers returns for every family.
     func logits(_ normed: Matrix<Float>, rows: [Int]) throws -> Matrix<Float>
+
+    /// The MLP activation hook (see `MLPActivationHook`); nil by default.
+    var mlpActivationHook: (any MLPActivationHook)? { get set }
 
     /// Floating-point operations (2 per multiply-add) of one block's weight projections over `tokens`
     /// packed tokens — the sgemm work the tracer divides by time to report GFLOP/s.
@@ -100,4 +118,10 @@ extension DecoderModel {
     public var timings: ForwardTimings { ForwardTimings() }
 
     public func resetTimings() {}
+
+    /// Models without MLP steps of their own (test doubles) ignore hooks.
+    public var mlpActivationHook: (any MLPActivationHook)? {
+        get { nil }
+        set {}
+    }
 }

@@ -7,6 +7,12 @@ enum Elementwise {
         for i in 0..<count { dst[i] += src[i] }
     }
 
+    /// dst[i] *= src[i].
+    @inline(__always)
+    static func multiply(_ dst: UnsafeMutablePointer<Float>, by src: UnsafePointer<Float>, count: Int) {
+        for i in 0..<count { dst[i] *= src[i] }
+    }
+
     /// Σ x[i]² with eight independent partial sums (a plain loop would not vectorize: Float addition
     /// is not reassociated without fast-math).
     @inline(__always)

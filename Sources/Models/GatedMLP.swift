@@ -25,9 +25,36 @@ public enum GatedActivation {
                     let x = g[i]
                     g[i] = x / (1 + expf(-twoC * (x + 0.044715 * x * x * x))) * u[i]
                 }
+            case .gelu:
+                for i in 0..<count { g[i] = gelu(g[i]) * u[i] }
             }
         }
     }
+
+    /// In place: values[i] ← act(values[i]) for `rows` rows of `count` elements at row stride `stride`
+    /// (the activation alone: before a hook sees it, or a non-gated MLP).
+    public static func activate(_ activation: ModelConfig.Activation, _ values: UnsafeMutablePointer<Float>,
+                                rows: Int, count: Int, stride: Int) {
+        for r in 0..<rows {
+            let g = values + r * stride
+            switch activation {
+            case .silu:
+                for i in 0..<count { g[i] = g[i] / (1 + expf(-g[i])) }
+            case .geluTanh:
+                let twoC = Float(2 * (2 / Double.pi).squareRoot())
+                for i in 0..<count {
+                    let x = g[i]
+                    g[i] = x / (1 + expf(-twoC * (x + 0.044715 * x * x * x)))
+                }
+            case .gelu:
+                for i in 0..<count { g[i] = gelu(g[i]) }
+            }
+        }
+    }
+
+    /// GELU with the exact erf: ½x(1 + erf(x/√2)).
+    @inline(__always)
+    static func gelu(_ x: Float) -> Float { 0.5 * x * (1 + erff(x * Float(0.5.squareRoot()))) }
 
     /// Array convenience (tests): act(gate) ⊙ up.
     public static func apply(_ activation: ModelConfig.Activation, gate: [Float], up: [Float]) -> [Float] {

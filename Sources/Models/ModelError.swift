@@ -13,6 +13,10 @@ public enum ModelError: Error, LocalizedError, Equatable {
     case tokenOutOfRange(file: String, token: Int32, vocabulary: Int)
     /// A batch or hidden-state matrix that does not fit the model.
     case invalidBatch(reason: String)
+    /// A configuration key whose value changes the math in a way the family does not implement.
+    case unsupportedFeature(file: String, key: String, value: String, family: String)
+    /// A stored tensor the forward pass would not read and the family does not list as skippable.
+    case unusedTensor(file: String, tensor: String, family: String)
     /// A layer index outside 0..<nLayers.
     case layerOutOfRange(layer: Int, layers: Int)
 
@@ -24,6 +28,10 @@ public enum ModelError: Error, LocalizedError, Equatable {
             return "\(file): tensor \(tensor) has shape \(found), the configuration implies \(expected)"
         case let .tokenOutOfRange(file, token, vocabulary):
             return "\(file): token id \(token) is outside the embedding table (vocabulary \(vocabulary))"
+        case let .unsupportedFeature(file, key, value, family):
+            return "\(file): \(key) = \(value) is not supported by the \(family) forward pass"
+        case let .unusedTensor(file, tensor, family):
+            return "\(file): tensor \(tensor) is not used by the \(family) forward pass (refusing to ignore it)"
         case let .invalidBatch(reason): return "invalid batch: \(reason)"
         case let .layerOutOfRange(layer, layers): return "layer \(layer) is outside 0..<\(layers)"
         }

@@ -1,5 +1,5 @@
-// Rotary position embeddings (Su et al. 2021) in Hugging Face's rotate-half layout, with LLaMA 3 and
-// linear frequency scaling.
+// Rotary position embeddings (Su et al. 2021) in Hugging Face's rotate-half layout, with linear,
+// LLaMA 3, YaRN and dynamic-NTK frequency scaling as transformers' `modeling_rope_utils.py` computes them.
 import Checkpoints
 import Foundation
 
@@ -15,17 +15,31 @@ public final class RotaryEmbedding {
     public let headDim: Int
     /// θ_i after scaling, i < headDim/2.
     public let inverseFrequencies: [Float]
+    /// cos and sin are multiplied by this (YaRN's attention factor; 1 otherwise), so q·k scales by its square.
+    public let attentionScaling: Float
+    private let base: Double
+    private let scaling: ModelConfig.RopeScaling?
     private var cosTable: [Float] = []
     private var sinTable: [Float] = []
     private var positions = 0
+    /// Dynamic NTK: tables of sentences longer than the original context, by length.
+    private var dynamicTables: [Int: RotaryEmbedding] = [:]
 
     /// `scaling`: `linear` divides every frequency by the factor; `llama3` (Meta's LLaMA 3.1 rule,
     /// transformers' `_compute_llama3_parameters`) divides low frequencies by the factor, keeps high
-    /// ones and interpolates smoothly between the two wavelength bounds.
+    /// ones and interpolates smoothly between the two wavelength bounds; `yarn` (Peng et al. 2023,
+    /// `_compute_yarn_parameters`) blends interpolated and extrapolated frequencies over a linear ramp
+    /// between the correction dimensions of β_fast and β_slow and scales cos/sin by the attention factor;
+    /// `dynamic` (`_compute_dynamic_ntk_parameters`) is plain RoPE for sentences up to the original
+    /// context and raises the base for a longer sentence of length L to
+    /// base·(factor·L/original − (factor − 1))^(dim/(dim−2)).
     public init(headDim: Int, base: Double, scaling: ModelConfig.RopeScaling? = nil) {
         self.headDim = headDim
+        self.base = base
+        self.scaling = scaling
         let half = headDim / 2
         var frequencies = (0..<half).map { i in Float(1 / pow(base, Double(2 * i) / Double(headDim))) }
+        var attention: Float = 1
         if let scaling {
             let factor = Float(scaling.factor)
             switch scaling.kind {
@@ -44,9 +58,50 @@ public final class RotaryEmbedding {
                     let smooth = (original / wavelength - low) / (high - low)
                     return (1 - smooth) * f / factor + smooth * f
                 }
+            case .yarn:
+                let dim = Double(headDim), original = Double(scaling.originalContextLength ?? 4096)
+                let factor = scaling.factor
+                func correctionDimension(_ rotations: Double) -> Double {
+                    dim * log(original / (rotations * 2 * Double.pi)) / (2 * log(base))
+                }
+                var low = correctionDimension(scaling.betaFast ?? 32)
+                var high = correctionDimension(scaling.betaSlow ?? 1)
+                if scaling.truncate ?? true {
+                    low = low.rounded(.down)
+                    high = high.rounded(.up)
+                }
+                low = max(low, 0)
+                high = min(high, dim - 1)
+                if low == high { high += 0.001 }
+                let positionFrequencies = (0..<half).map { i in Float(pow(base, Double(2 * i) / dim)) }
+                frequencies = (0..<half).map { i in
+                    let extrapolation = 1 / positionFrequencies[i]
+                    let interpolation = 1 / (Float(factor) * positionFrequencies[i])
+                    let ramp = min(max((Float(i) - Float(low)) / (Float(high) - Float(low)), 0), 1)
+                    let extrapolationFactor = 1 - ramp
+                    return interpolation * (1 - extrapolationFactor) + extrapolation * extrapolationFactor
+                }
+                attention = Float(scaling.attentionFactor ?? (factor <= 1 ? 1 : 0.1 * log(factor) + 1))
+            case .dynamic:
+                break
             }
         }
         inverseFrequencies = frequencies
+        attentionScaling = attention
+    }
+
+    /// The rotation of a sentence of `length` tokens: this one, except under dynamic scaling past the
+    /// original context.
+    public func table(forSentenceOf length: Int) -> RotaryEmbedding {
+        guard let scaling, scaling.kind == .dynamic, let original = scaling.originalContextLength, length > original
+        else { return self }
+        if let cached = dynamicTables[length] { return cached }
+        let factor = scaling.factor, dim = Double(headDim)
+        let scaledBase = base * pow(factor * Double(length) / Double(original) - (factor - 1), dim / (dim - 2))
+        let table = RotaryEmbedding(headDim: headDim, base: scaledBase)
+        table.reserve(positions: length)
+        dynamicTables[length] = table
+        return table
     }
 
     /// Makes the cos/sin tables cover positions 0..<count.
@@ -58,8 +113,8 @@ public final class RotaryEmbedding {
         for p in 0..<count {
             for i in 0..<half {
                 let angle = Float(p) * inverseFrequencies[i]
-                cosines[p * half + i] = Float(cos(Double(angle)))
-                sines[p * half + i] = Float(sin(Double(angle)))
+                cosines[p * half + i] = Float(cos(Double(angle))) * attentionScaling
+                sines[p * half + i] = Float(sin(Double(angle))) * attentionScaling
             }
         }
         cosTable = cosines

@@ -3,7 +3,7 @@ import Checkpoints
 
 /// Tensors by canonical name (see `CanonicalName`), decoded to Float on demand.
 /// `Checkpoint` is the production source; the protocol lets tools and tests run hand-built weights.
-public protocol WeightSource: AnyObject {
+public protocol WeightSource: DecodableTensors {
     /// The file the weights come from, for error messages (the checkpoint's path).
     var sourcePath: String { get }
     /// The tensor's shape in canonical layout.

@@ -1,6 +1,7 @@
 // A short identity of a trace run: model, corpus, tokens and settings, checked by `--resume`.
 import Foundation
 import Checkpoints
+import Models
 
 /// FNV-1a 64-bit over a canonical byte serialization of everything that determines the output file
 /// (not a cryptographic hash: it guards against resuming with different inputs by mistake).

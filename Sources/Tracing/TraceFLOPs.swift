@@ -1,5 +1,6 @@
 // Floating-point operation counts of a forward pass, for GFLOP/s figures.
 import Checkpoints
+import Models
 
 /// Multiply-add counts (2 FLOPs each) of attention, from the architecture's shapes (the projections'
 /// count is the model's own `matmulFLOPs`).

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Checkpoints
 import Foundation
+import Models
 
 /// `interlingua inspect MODEL`: what a checkpoint holds — architecture facts, tensors, tokenizer — and,
 /// with `--tensor`, one tensor's statistics or its values as a NumPy file.
@@ -8,8 +9,9 @@ struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Describe a checkpoint (GGUF, safetensors, PyTorch .bin or Hugging Face folder).",
         discussion: """
-        Prints architecture, layers, hidden size, heads, FFN size, vocabulary, RoPE, norm epsilon, context \
-        length, tensor count and dtypes, tokenizer kind and total bytes. With --tensor NAME (canonical or the \
+        Prints the model family, layers, hidden size, heads, FFN size, vocabulary, RoPE, norm epsilon, context \
+        length, tensor count and dtypes, tokenizer kind, total bytes and every stored tensor the forward pass \
+        would not use (with the family's reason), or why no family runs the checkpoint. With --tensor NAME (canonical or the \
         file's own name) prints that tensor's dtype, shape and value statistics; --dump FILE.npy writes it \
         decoded to float32.
         """
@@ -39,8 +41,9 @@ struct Inspect: ParsableCommand {
 
     func run() throws {
         let checkpoint = try Checkpoint.open(URL(fileURLWithPath: model))
+        let resolved = try? ModelCheckpoint(checkpoint)
         if let tensor {
-            try describe(tensor, in: checkpoint)
+            try describe(tensor, in: checkpoint, resolved: resolved)
             return
         }
         let summary = CheckpointSummary(checkpoint)
@@ -50,26 +53,48 @@ struct Inspect: ParsableCommand {
         }
         print(summary.text)
         if list {
-            for name in checkpoint.tensorNames {
-                let info = try checkpoint.info(name)
-                let source = checkpoint.sourceName(of: name).flatMap { $0 == name ? nil : "  (\($0))" } ?? ""
-                print("  \(name)  \(info.dtype.rawValue) \(info.shape)\(source)")
+            if let resolved {
+                for name in resolved.tensorNames {
+                    let info = try resolved.info(name)
+                    let source = resolved.sourceName(of: name).flatMap { $0 == name ? nil : "  (\($0))" } ?? ""
+                    print("  \(name)  \(info.dtype.rawValue) \(info.shape)\(source)")
+                }
+                for skipped in resolved.skipped {
+                    let info = try checkpoint.info(skipped.name)
+                    print("  \(skipped.name)  \(info.dtype.rawValue) \(info.shape)  (not used: \(skipped.reason))")
+                }
+            } else {
+                for name in checkpoint.tensorNames {
+                    let info = try checkpoint.info(name)
+                    print("  \(name)  \(info.dtype.rawValue) \(info.shape)")
+                }
             }
         }
     }
 
-    private func describe(_ name: String, in checkpoint: Checkpoint) throws {
-        guard let canonical = checkpoint.canonicalName(for: name) else {
+    /// The tensor by canonical name (with the family's conventions applied) or by stored name.
+    private func describe(_ name: String, in checkpoint: Checkpoint, resolved: ModelCheckpoint?) throws {
+        let source: any DecodableTensors
+        let shown: String, stored: String
+        if let resolved, let canonical = resolved.canonicalName(for: name) {
+            source = resolved
+            shown = canonical
+            stored = resolved.sourceName(of: canonical) ?? canonical
+        } else if checkpoint.contains(name) {
+            source = checkpoint
+            shown = name
+            stored = name
+        } else {
             throw CheckpointError.tensorNotFound(file: checkpoint.url.path, tensor: name)
         }
-        let info = try checkpoint.info(canonical)
+        let info = try source.info(shown)
         if let dump, !force, FileManager.default.fileExists(atPath: dump) {
             throw CheckpointError.unsupported(file: dump, reason: "file exists (pass --force to replace it)")
         }
-        let stats = try checkpoint.statistics(of: canonical)
+        let stats = try source.statistics(of: shown)
         if json {
             let object: [String: Any] = [
-                "name": canonical, "source_name": checkpoint.sourceName(of: canonical) ?? canonical,
+                "name": shown, "source_name": stored,
                 "dtype": info.dtype.rawValue, "shape": info.shape, "count": stats.count,
                 "min": Double(stats.min), "max": Double(stats.max), "mean": stats.mean, "std": stats.std,
             ]
@@ -77,7 +102,7 @@ struct Inspect: ParsableCommand {
             print(String(decoding: data, as: UTF8.self))
         } else {
             print("""
-            tensor  \(canonical)\(checkpoint.sourceName(of: canonical).flatMap { $0 == canonical ? nil : " (\($0))" } ?? "")
+            tensor  \(shown)\(stored == shown ? "" : " (\(stored))")
             dtype   \(info.dtype.rawValue)
             shape   \(info.shape)
             min     \(stats.min)
@@ -87,8 +112,17 @@ struct Inspect: ParsableCommand {
             """)
         }
         if let dump {
-            try NumPyFile.write(try checkpoint.decodeAll(canonical), shape: info.shape, to: URL(fileURLWithPath: dump), overwrite: force)
+            try NumPyFile.write(try decodeAll(shown, from: source, info: info), shape: info.shape, to: URL(fileURLWithPath: dump), overwrite: force)
             FileHandle.standardError.write(Data("wrote \(dump)\n".utf8))
         }
+    }
+
+    private func decodeAll(_ name: String, from source: any DecodableTensors, info: TensorInfo) throws -> [Float] {
+        guard info.byteCount <= 16 << 30 else {
+            throw CheckpointError.unsupported(file: model, reason: "tensor \(name) is too large to decode at once")
+        }
+        var out = [Float](repeating: 0, count: info.elementCount)
+        try out.withUnsafeMutableBufferPointer { try source.decode(name, rows: nil, into: $0) }
+        return out
     }
 }

@@ -1,11 +1,12 @@
 // A GGUF opened as a Checkpoint: configuration from metadata, canonical names, canonical conventions.
 import Checkpoints
+import Models
 import Foundation
 import Testing
 import TestSupport
 
 /// Decodes a canonical tensor (rows `rows`, all when nil) to an array.
-func decodedCanonical(_ c: Checkpoint, _ name: String, rows: Range<Int>? = nil) throws -> [Float] {
+func decodedCanonical(_ c: any DecodableTensors, _ name: String, rows: Range<Int>? = nil) throws -> [Float] {
     let info = try c.info(name)
     var out = [Float](repeating: .nan, count: (rows?.count ?? info.rows) * info.rowLength)
     try out.withUnsafeMutableBufferPointer { try c.decode(name, rows: rows, into: $0) }
@@ -16,8 +17,8 @@ func decodedCanonical(_ c: Checkpoint, _ name: String, rows: Range<Int>? = nil) 
 struct GGUFLlamaCheckpointTests {
     @Test("configuration comes from llama.* metadata")
     func configuration() throws {
-        let c = try Checkpoint.openGGUF(try SyntheticGGUF.tinyLlama().write())
-        let config = try #require(c.config)
+        let c = try ModelCheckpoint(Checkpoint.openGGUF(try SyntheticGGUF.tinyLlama().write()))
+        let config = c.config
         #expect(c.format == .gguf)
         #expect(config.architecture == .llama)
         #expect(config.nLayers == 1 && config.dModel == 8 && config.dFFN == 16)
@@ -35,7 +36,7 @@ struct GGUFLlamaCheckpointTests {
 
     @Test("Q and K rows are un-permuted per head: canonical row k of a 4-row head is stored row 0, 2, 1, 3")
     func rotateHalfRows() throws {
-        let c = try Checkpoint.openGGUF(try SyntheticGGUF.tinyLlama().write())
+        let c = try ModelCheckpoint(Checkpoint.openGGUF(try SyntheticGGUF.tinyLlama().write()))
         // Every element of stored row r equals r; the expected orders are worked out by hand from
         // stored = W.reshape(heads, 2, head_dim/2).swapaxes(1, 2).
         let q = try decodedCanonical(c, CanonicalName.layer(0, .qProj))
@@ -52,7 +53,7 @@ struct GGUFLlamaCheckpointTests {
 
     @Test("names map onto canonical names; without output.weight the LM head is the embedding")
     func canonicalNames() throws {
-        let c = try Checkpoint.openGGUF(try SyntheticGGUF.tinyLlama().write())
+        let c = try ModelCheckpoint(Checkpoint.openGGUF(try SyntheticGGUF.tinyLlama().write()))
         let expected = Set([CanonicalName.embedTokens, CanonicalName.finalNorm, CanonicalName.lmHead])
             .union([CanonicalName.LayerTensor.inputNorm, .qProj, .kProj, .vProj, .oProj, .postAttentionNorm,
                     .gateProj, .upProj, .downProj].map { CanonicalName.layer(0, $0) })
@@ -62,8 +63,8 @@ struct GGUFLlamaCheckpointTests {
         #expect(try decodedCanonical(c, CanonicalName.lmHead) == decodedCanonical(c, CanonicalName.embedTokens))
         #expect(try c.info(CanonicalName.layer(0, .downProj)).shape == [8, 16])
 
-        let untied = try Checkpoint.openGGUF(try SyntheticGGUF.tinyLlama(withOutput: true).write())
-        #expect(untied.config?.tieWordEmbeddings == false)
+        let untied = try ModelCheckpoint(Checkpoint.openGGUF(try SyntheticGGUF.tinyLlama(withOutput: true).write()))
+        #expect(untied.config.tieWordEmbeddings == false)
         #expect(try untied.info(CanonicalName.lmHead).name == "output.weight")
     }
 
@@ -93,17 +94,18 @@ struct GGUFLlamaCheckpointTests {
     func llama3RopeScaling() throws {
         let factors = Self.llama31Factors()
         #expect(factors.first == 1 && factors.last == 8 && factors.contains { $0 > 1 && $0 < 8 })
-        let c = try Checkpoint.openGGUF(try Self.withRopeFreqs(factors).write())
-        let scaling = try #require(c.config?.ropeScaling)
+        let c = try ModelCheckpoint(Checkpoint.openGGUF(try Self.withRopeFreqs(factors).write()))
+        let scaling = try #require(c.config.ropeScaling)
         #expect(scaling == ModelConfig.RopeScaling(kind: .llama3, factor: 8, lowFreqFactor: 1, highFreqFactor: 4,
                                                    originalContextLength: 8192))
-        #expect(c.tensorNames.contains("rope_freqs.weight"))
+        #expect(c.checkpoint.tensorNames.contains("rope_freqs.weight"))
+        #expect(c.skipped.map(\.name) == ["rope_freqs.weight"])
 
-        let ones = try Checkpoint.openGGUF(try Self.withRopeFreqs([Float](repeating: 1, count: 64)).write())
-        #expect(ones.config != nil && ones.config?.ropeScaling == nil)
+        let ones = try ModelCheckpoint(Checkpoint.openGGUF(try Self.withRopeFreqs([Float](repeating: 1, count: 64)).write()))
+        #expect(ones.config.ropeScaling == nil)
 
         let url = try Self.withRopeFreqs([Float](repeating: 2, count: 64)).write()
-        #expect(throws: CheckpointError.self) { try Checkpoint.openGGUF(url) }
+        #expect(throws: CheckpointError.self) { try ModelCheckpoint(Checkpoint.openGGUF(url)) }
     }
 
     @Test("an unknown architecture opens with no configuration and GGUF tensor names")
@@ -111,7 +113,7 @@ struct GGUFLlamaCheckpointTests {
         var g = SyntheticGGUF.tinyLlama()
         g.metadata[0] = ("general.architecture", .string("mamba"))
         let c = try Checkpoint.openGGUF(try g.write())
-        #expect(c.config == nil)
+        #expect(throws: ModelError.self) { try ModelCheckpoint(c) }
         #expect(c.tensorNames.contains("blk.0.attn_q.weight"))
         #expect(c.tensorNames.count == g.tensors.count)
         let q = try decodedCanonical(c, "blk.0.attn_q.weight")
@@ -124,7 +126,7 @@ struct GGUFLlamaCheckpointTests {
         missing.metadata.removeAll { $0.0 == "llama.block_count" }
         let url = try missing.write()
         #expect(throws: CheckpointError.badConfig(file: url.path, reason: "metadata llama.block_count is missing")) {
-            try Checkpoint.openGGUF(url)
+            try ModelCheckpoint(Checkpoint.openGGUF(url))
         }
 
         var heads = SyntheticGGUF.tinyLlama()
@@ -132,24 +134,23 @@ struct GGUFLlamaCheckpointTests {
         heads.metadata.append(("llama.attention.head_count", .u32(4)))
         heads.metadata.append(("llama.attention.key_length", .u32(4)))
         let url2 = try heads.write()
-        #expect(throws: CheckpointError.shapeMismatch(file: url2.path, tensor: "blk.0.attn_q.weight",
-                                                      expected: [16, 8], found: [8, 8])) {
-            try Checkpoint.openGGUF(url2)
+        #expect(throws: ModelError.shapeMismatch(file: url2.path, tensor: "blk.0.attn_q.weight",
+                                                 expected: [16, 8], found: [8, 8])) {
+            try ModelCheckpoint(Checkpoint.openGGUF(url2))
         }
 
         var extraLayer = SyntheticGGUF.tinyLlama()
         extraLayer.tensors.append(.init(name: "blk.1.attn_norm.weight", ne: [8], type: 0,
                                         data: SyntheticGGUF.f32Data([Float](repeating: 1, count: 8))))
         let url4 = try extraLayer.write()
-        #expect(throws: CheckpointError.badConfig(
-            file: url4.path, reason: "tensor blk.1.attn_norm.weight is in layer 1 but block_count is 1")) {
-            try Checkpoint.openGGUF(url4)
+        #expect(throws: ModelError.unusedTensor(file: url4.path, tensor: "blk.1.attn_norm.weight", family: "llama")) {
+            try ModelCheckpoint(Checkpoint.openGGUF(url4))
         }
 
         var absurd = SyntheticGGUF.tinyLlama()
         absurd.metadata.removeAll { $0.0 == "llama.block_count" }
         absurd.metadata.append(("llama.block_count", .u64(1 << 40)))
         let url3 = try absurd.write()
-        #expect(throws: CheckpointError.self) { try Checkpoint.openGGUF(url3) }
+        #expect(throws: CheckpointError.self) { try ModelCheckpoint(Checkpoint.openGGUF(url3)) }
     }
 }

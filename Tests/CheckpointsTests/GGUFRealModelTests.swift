@@ -1,5 +1,6 @@
 // The two real GGUF models (SmolLM2-135M Q4_1, Gemma 3 270M Q4_K_M) open, configure and decode.
 import Checkpoints
+import Models
 import Foundation
 import Testing
 import TestSupport
@@ -16,8 +17,8 @@ func decodedStored(_ file: GGUFFile, _ name: String, rows: Range<Int>? = nil) th
 struct GGUFRealModelConfigTests {
     @Test("SmolLM2-135M: LLaMA, 30 layers, d 576, 9 heads / 3 KV heads of 64, FFN 1536, vocab 49152")
     func smolLM2() throws {
-        let c = try Checkpoint.openGGUF(TestPaths.smolLM2)
-        let config = try #require(c.config)
+        let c = try ModelCheckpoint(Checkpoint.openGGUF(TestPaths.smolLM2))
+        let config = c.config
         let m = c.metadata
         #expect(config.architecture == .llama)
         #expect(config.nLayers == 30 && config.nLayers == m["llama.block_count"]?.int)
@@ -38,8 +39,8 @@ struct GGUFRealModelConfigTests {
 
     @Test("Gemma 3 270M: 18 layers, d 640, 4 heads / 1 KV head of 256, FFN 2048, vocab 262144, 5:1 local:global")
     func gemma3() throws {
-        let c = try Checkpoint.openGGUF(TestPaths.gemma3)
-        let config = try #require(c.config)
+        let c = try ModelCheckpoint(Checkpoint.openGGUF(TestPaths.gemma3))
+        let config = c.config
         let m = c.metadata
         #expect(config.architecture == .gemma3)
         #expect(config.nLayers == 18 && config.nLayers == m["gemma3.block_count"]?.int)
@@ -65,8 +66,8 @@ struct GGUFRealModelTensorTests {
 
     @Test("every layer has every canonical tensor of its family with the configured shape", arguments: models)
     func canonicalTensors(url: URL) throws {
-        let c = try Checkpoint.openGGUF(url)
-        let config = try #require(c.config)
+        let c = try ModelCheckpoint(Checkpoint.openGGUF(url))
+        let config = c.config
         let (d, q, kv, f) = (config.dModel, config.nHeads * config.headDim, config.nKVHeads * config.headDim, config.dFFN)
         var shapes: [CanonicalName.LayerTensor: [Int]] = [
             .inputNorm: [d], .qProj: [q, d], .kProj: [kv, d], .vProj: [kv, d], .oProj: [d, q],
@@ -90,7 +91,7 @@ struct GGUFRealModelTensorTests {
 
     @Test("first, middle and last rows of every tensor decode to finite values", arguments: models)
     func everyTensorDecodes(url: URL) throws {
-        let c = try Checkpoint.openGGUF(url)
+        let c = try ModelCheckpoint(Checkpoint.openGGUF(url))
         for name in c.tensorNames {
             let info = try c.info(name)
             let rows = info.shape.count == 1 ? [0..<info.rows] : [0..<1, (info.rows / 2)..<(info.rows / 2 + 1), (info.rows - 1)..<info.rows]
@@ -104,8 +105,8 @@ struct GGUFRealModelTensorTests {
 
     @Test("one whole layer decodes, and row ranges equal the matching slice of the whole tensor", arguments: models)
     func wholeLayerAndRowRanges(url: URL) throws {
-        let c = try Checkpoint.openGGUF(url)
-        let config = try #require(c.config)
+        let c = try ModelCheckpoint(Checkpoint.openGGUF(url))
+        let config = c.config
         for name in c.tensorNames where name.hasPrefix("model.layers.\(config.nLayers - 1).") {
             let info = try c.info(name)
             let all = try decodedCanonical(c, name)
@@ -138,7 +139,7 @@ struct GGUFRealModelTensorTests {
 
     @Test("SmolLM2's canonical Q/K row (h, j·32 + i) is stored row h·64 + 2i + j")
     func smolQKPermutation() throws {
-        let c = try Checkpoint.openGGUF(TestPaths.smolLM2)
+        let c = try ModelCheckpoint(Checkpoint.openGGUF(TestPaths.smolLM2))
         let file = try GGUFFile(url: TestPaths.smolLM2)
         for (suffix, stored, heads) in [(CanonicalName.LayerTensor.qProj, "attn_q", 9), (.kProj, "attn_k", 3)] {
             let canonical = try decodedCanonical(c, CanonicalName.layer(4, suffix))

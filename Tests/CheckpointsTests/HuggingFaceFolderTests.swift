@@ -3,6 +3,7 @@ import Foundation
 import Testing
 import TestSupport
 import Checkpoints
+import Models
 
 /// A copy of tiny-mllama in a temporary folder, with `edit` applied to its config.json.
 private func tinyMLlamaCopy(editConfig edit: ((inout [String: Any]) -> Void)? = nil) throws -> URL {
@@ -19,10 +20,19 @@ private func tinyMLlamaCopy(editConfig edit: ((inout [String: Any]) -> Void)? = 
 
 private func openError(_ url: URL) -> CheckpointError? {
     do {
-        _ = try Checkpoint.open(url)
+        _ = try ModelCheckpoint.open(url)
         return nil
     } catch {
         return error as? CheckpointError
+    }
+}
+
+private func modelError(_ url: URL) -> ModelError? {
+    do {
+        _ = try ModelCheckpoint.open(url)
+        return nil
+    } catch {
+        return error as? ModelError
     }
 }
 
@@ -48,8 +58,8 @@ struct ShardedFolderRefusalTests {
     @Test func hiddenSizeInconsistentWithTheTensors() throws {
         let folder = try tinyMLlamaCopy { $0["hidden_size"] = 32 }
         defer { try? FileManager.default.removeItem(at: folder.deletingLastPathComponent()) }
-        guard case let .shapeMismatch(_, tensor, expected, found) = openError(folder) else { Issue.record("no shape mismatch"); return }
-        #expect(tensor == "lm_head.weight")
+        guard case let .shapeMismatch(_, tensor, expected, found) = modelError(folder) else { Issue.record("no shape mismatch"); return }
+        #expect(tensor == "model.embed_tokens.weight")
         #expect(expected == [3001, 32])
         #expect(found == [3001, 64])
     }
@@ -130,8 +140,8 @@ struct TiedLlamaFolderTests {
     @Test func tiedEmbeddingsAndGQA() throws {
         let url = try folder(config: config, tensors: tinyTensors(prefix: "model.", gemma: false), tokenizerFile: "tokenizer.json")
         defer { try? FileManager.default.removeItem(at: url) }
-        let checkpoint = try Checkpoint.open(url)
-        let c = try #require(checkpoint.config)
+        let checkpoint = try ModelCheckpoint.open(url)
+        let c = checkpoint.config
         #expect(c.nKVHeads == 1)
         #expect(c.headDim == 2)
         #expect(c.ropeTheta == 500_000)
@@ -139,7 +149,7 @@ struct TiedLlamaFolderTests {
         #expect(c.tieWordEmbeddings)
         #expect(try checkpoint.decodeAll(CanonicalName.lmHead) == checkpoint.decodeAll(CanonicalName.embedTokens))
         guard case .huggingFaceJSON = checkpoint.tokenizerSource else { Issue.record("tokenizer.json not found"); return }
-        let summary = CheckpointSummary(checkpoint)
+        let summary = CheckpointSummary(checkpoint.checkpoint)
         #expect(summary.nTensors == 2 + 2 * 9)  // lm_head is the embeddings, not counted again
         #expect(checkpoint.tensorNames.count == 2 + 2 * 9 + 1)
     }
@@ -170,8 +180,8 @@ struct GemmaFolderTests {
             + [("model.vision_tower.patch.weight", [2], [7, 8])]
         let url = try folder(config: config, tensors: tensors, tokenizerFile: "tokenizer.model")
         defer { try? FileManager.default.removeItem(at: url) }
-        let checkpoint = try Checkpoint.open(url)
-        let c = try #require(checkpoint.config)
+        let checkpoint = try ModelCheckpoint.open(url)
+        let c = checkpoint.config
         #expect(c.architecture == .gemma3)
         #expect(c.activation == .geluTanh)
         #expect(c.layerKinds == [.sliding, .full])
@@ -188,7 +198,8 @@ struct GemmaFolderTests {
         #expect(try checkpoint.decodeAll(CanonicalName.finalNorm) == [1, 1.01, 1.02, 1.03].map { $0 + 1 })
         let q = try #require(tensors.first { $0.name == "model.language_model.layers.0.self_attn.q_proj.weight" })
         #expect(try checkpoint.decodeAll(CanonicalName.layer(0, .qProj)) == q.values)
-        #expect(try checkpoint.decodeAll("model.vision_tower.patch.weight") == [7, 8])
+        #expect(try checkpoint.checkpoint.decodeAll("model.vision_tower.patch.weight") == [7, 8])
+        #expect(checkpoint.skipped.map(\.name) == ["model.vision_tower.patch.weight"])
         #expect(checkpoint.sourceName(of: CanonicalName.embedTokens) == "model.language_model.embed_tokens.weight")
         #expect(checkpoint.canonicalName(for: "model.language_model.norm.weight") == CanonicalName.finalNorm)
         guard case .sentencePiece = checkpoint.tokenizerSource else { Issue.record("tokenizer.model not found"); return }
@@ -198,14 +209,18 @@ struct GemmaFolderTests {
         let json: [String: Any] = ["model_type": "gemma3_text", "hidden_size": 8, "num_hidden_layers": 3,
                                    "num_attention_heads": 2, "intermediate_size": 16, "vocab_size": 10,
                                    "layer_types": ["full_attention", "sliding_attention", "full_attention"]]
-        let c = try #require(try ModelConfig.fromHuggingFace(json, file: "config.json"))
+        let c = try Gemma3Family.configuration(huggingFace: HuggingFaceConfig(json: json, path: "config.json"))
         #expect(c.layerKinds == [.full, .sliding, .full])
         #expect(c.headDim == 256)
         #expect(c.nKVHeads == 2)
         #expect(abs((c.embeddingMultiplier ?? 0) - 8.0.squareRoot()) < 1e-6)
     }
 
-    @Test func unknownArchitectureHasNoConfig() throws {
-        #expect(try ModelConfig.fromHuggingFace(["model_type": "bert", "hidden_size": 8], file: "config.json") == nil)
+    @Test func unknownArchitectureIsRefusedByName() throws {
+        let url = try folder(config: #"{"architectures":["BertModel"],"model_type":"bert","hidden_size":8}"#,
+                             tensors: tinyTensors(prefix: "model.", gemma: false))
+        defer { try? FileManager.default.removeItem(at: url) }
+        guard case let .unsupportedArchitecture(_, reason) = modelError(url) else { Issue.record("not refused"); return }
+        #expect(reason.hasPrefix("BertModel (model_type bert) is not supported; supported: LlamaForCausalLM"))
     }
 }

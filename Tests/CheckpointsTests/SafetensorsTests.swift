@@ -3,6 +3,7 @@ import Foundation
 import Testing
 import TestSupport
 import Checkpoints
+import Models
 
 @Suite("A safetensors file decodes float and integer dtypes")
 struct SafetensorsValueTests {

@@ -3,6 +3,7 @@ import Foundation
 import Testing
 import TestSupport
 import Checkpoints
+import Models
 
 @Suite("inspect --json reports the facts of config.json")
 struct SummaryFactsTests {

@@ -3,13 +3,14 @@ import Foundation
 import Testing
 import TestSupport
 import Checkpoints
+import Models
 
 @Suite("tiny-mllama opens as a LLaMA with the facts of its config.json")
 struct TinyMLlamaConfigTests {
     @Test func configFacts() throws {
-        let checkpoint = try Checkpoint.open(TestPaths.fixture("tiny-mllama"))
+        let checkpoint = try ModelCheckpoint.open(TestPaths.fixture("tiny-mllama"))
         #expect(checkpoint.format == .huggingFaceFolder)
-        let config = try #require(checkpoint.config)
+        let config = checkpoint.config
         #expect(config.architecture == .llama)
         #expect(config.nLayers == 4)
         #expect(config.dModel == 64)
@@ -36,11 +37,11 @@ struct TinyMLlamaConfigTests {
 @Suite("Every tensor of tiny-mllama loads with the shape its config implies")
 struct TinyMLlamaTensorTests {
     @Test func allTensorsLoad() throws {
-        let checkpoint = try Checkpoint.open(TestPaths.fixture("tiny-mllama"))
+        let checkpoint = try ModelCheckpoint.open(TestPaths.fixture("tiny-mllama"))
         // 4 layers × 9 tensors + embeddings, final norm, lm_head.
         #expect(checkpoint.tensorNames.count == 39)
-        let config = try #require(checkpoint.config)
-        let expected = Checkpoint.expectedShapes(config)
+        let config = checkpoint.config
+        let expected = Dictionary(uniqueKeysWithValues: LlamaFamily.tensors(config).map { ($0.canonical, $0.shape) })
         for name in checkpoint.tensorNames {
             let info = try checkpoint.info(name)
             #expect(info.dtype == .f32)
@@ -55,7 +56,7 @@ struct TinyMLlamaTensorTests {
     }
 
     @Test func embeddingRowsMatchTheReferenceEmbedding() throws {
-        let checkpoint = try Checkpoint.open(TestPaths.fixture("tiny-mllama"))
+        let checkpoint = try ModelCheckpoint.open(TestPaths.fixture("tiny-mllama"))
         let states = try Checkpoint.open(TestPaths.fixture("tiny-mllama/reference/states.safetensors"))
         #expect(states.format == .safetensors)
         #expect(try states.info("s0.ids").dtype == .i32)
@@ -74,7 +75,7 @@ struct TinyMLlamaTensorTests {
     }
 
     @Test func rowRangesDecodeTheSameValuesAsWholeTensors() throws {
-        let checkpoint = try Checkpoint.open(TestPaths.fixture("tiny-mllama"))
+        let checkpoint = try ModelCheckpoint.open(TestPaths.fixture("tiny-mllama"))
         let name = CanonicalName.layer(1, .gateProj)
         let all = try checkpoint.decodeAll(name)
         var part = [Float](repeating: 0, count: 5 * 64)

@@ -18,7 +18,7 @@ struct TorchBinValueTests {
         let bytes = torchBin(pickle: stateDictPickle(twoViews()), storages: [("0", floatBytes(storage0))], zip64: zip64)
         let checkpoint = try Checkpoint.open(try temporaryFile("pytorch_model.bin", bytes))
         #expect(checkpoint.format == .pytorch)
-        #expect(checkpoint.config == nil)
+        #expect(checkpoint.huggingFaceConfig == nil)
         #expect(checkpoint.tensorNames == ["a", "b"])
         #expect(try checkpoint.info("a").shape == [2, 3])
         #expect(try checkpoint.decodeAll("a") == [-1, -0.5, 0, 0.5, 1, 1.5])

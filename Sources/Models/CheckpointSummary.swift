@@ -1,13 +1,19 @@
 // What `interlingua inspect` reports about a checkpoint, as one value both the CLI and tests use.
+import Checkpoints
 import Foundation
 
-/// Model facts (when the architecture is known) and container facts of an opened checkpoint.
+/// Model facts (when a family runs the checkpoint) and container facts of an opened checkpoint.
 /// JSON keys are the ones the activation files use (`n_layers`, `d_model`, …); unknown facts are null.
 public struct CheckpointSummary: Codable, Sendable, Equatable {
     public var path: String
     public var format: String
-    /// `llama` / `gemma3`, else GGUF's `general.architecture` (facts below are then null).
+    /// The family (`llama`, `gemma3`, …), else GGUF's `general.architecture` or config.json's
+    /// `model_type` (facts below are then null).
     public var architecture: String?
+    /// Why no family runs the checkpoint (nil when one does).
+    public var notRunnable: String?
+    /// Stored tensors the forward pass does not read, with the family's reason.
+    public var skippedTensors: [SkippedTensor]
     public var nLayers: Int?
     public var dModel: Int?
     public var nHeads: Int?
@@ -37,13 +43,37 @@ public struct CheckpointSummary: Codable, Sendable, Equatable {
         case ropeTheta = "rope_theta", ropeScaling = "rope_scaling", normEps = "norm_eps"
         case contextLength = "context_length", slidingWindow = "sliding_window", slidingLayers = "sliding_layers"
         case nTensors = "n_tensors", dtypes, tokenizer, bytes
+        case notRunnable = "not_runnable", skippedTensors = "skipped_tensors"
     }
 
+    public struct SkippedTensor: Codable, Sendable, Equatable {
+        public var name: String
+        public var reason: String
+    }
+
+    /// The summary of `checkpoint`, resolving its family (a checkpoint no family runs is summarized with
+    /// the reason in `notRunnable`).
     public init(_ checkpoint: Checkpoint) {
+        let resolved: ModelCheckpoint?
+        let reason: String?
+        do {
+            resolved = try ModelCheckpoint(checkpoint)
+            reason = nil
+        } catch {
+            resolved = nil
+            reason = error.localizedDescription
+        }
+        self.init(checkpoint, resolved: resolved, notRunnable: reason)
+    }
+
+    private init(_ checkpoint: Checkpoint, resolved: ModelCheckpoint?, notRunnable: String?) {
+        self.notRunnable = notRunnable
         path = checkpoint.url.path
         format = checkpoint.format.rawValue
-        let c = checkpoint.config
-        architecture = c?.architecture.rawValue ?? checkpoint.metadata["general.architecture"]?.string
+        let c = resolved?.config
+        architecture = c?.architecture.rawValue ?? checkpoint.ggufArchitecture
+            ?? checkpoint.huggingFaceConfig.flatMap { $0.modelType.isEmpty ? nil : $0.modelType }
+        skippedTensors = resolved?.skipped.map { SkippedTensor(name: $0.name, reason: $0.reason) } ?? []
         nLayers = c?.nLayers
         dModel = c?.dModel
         nHeads = c?.nHeads
@@ -92,6 +122,8 @@ public struct CheckpointSummary: Codable, Sendable, Equatable {
         try c.encode(dtypes, forKey: .dtypes)
         try c.encode(tokenizer, forKey: .tokenizer)
         try c.encode(bytes, forKey: .bytes)
+        try c.encode(notRunnable, forKey: .notRunnable)
+        try c.encode(skippedTensors, forKey: .skippedTensors)
     }
 
     /// One JSON object, keys sorted.
@@ -109,6 +141,7 @@ public struct CheckpointSummary: Codable, Sendable, Equatable {
             "format          \(format)",
             "architecture    \(architecture ?? "unknown")\(nLayers == nil ? " (not one Interlingua runs)" : "")",
         ]
+        if let notRunnable { lines.append("not runnable    \(notRunnable)") }
         if nLayers != nil {
             let scaling = ropeScaling.map { s in
                 "\(s.kind.rawValue) ×\(s.factor)" + (s.kind == .llama3
@@ -134,93 +167,16 @@ public struct CheckpointSummary: Codable, Sendable, Equatable {
             "tokenizer       \(tokenizer)",
             "bytes           \(bytes) (\(String(format: "%.1f", Double(bytes) / 1_048_576)) MiB)",
         ]
+        if nLayers != nil {
+            lines.append("unused tensors  \(skippedTensors.isEmpty ? "none" : "\(skippedTensors.count), each skipped for a reason:")")
+            var reasons: [String: [String]] = [:]
+            for t in skippedTensors { reasons[t.reason, default: []].append(t.name) }
+            for (reason, names) in reasons.sorted(by: { $0.key < $1.key }) {
+                let shown = names.count <= 3 ? names.joined(separator: ", ") : "\(names[0]), … (\(names.count) tensors)"
+                lines.append("  \(shown): \(reason)")
+            }
+        }
         return lines.joined(separator: "\n")
     }
 }
 
-extension Checkpoint {
-    /// Descriptions of the stored tensors, each once even when several canonical names alias it.
-    public var storedTensors: [TensorInfo] {
-        struct Stored: Hashable { var store: ObjectIdentifier, name: String }
-        var seen = Set<Stored>()
-        var out: [TensorInfo] = []
-        for (_, e) in entries.sorted(by: { $0.key < $1.key }) {
-            guard seen.insert(Stored(store: ObjectIdentifier(e.store), name: e.name)).inserted, let info = e.store.tensors[e.name] else { continue }
-            out.append(info)
-        }
-        return out
-    }
-}
-
-/// Summary statistics of decoded tensor values, accumulated in Double.
-public struct TensorStatistics: Sendable, Equatable {
-    public var count: Int
-    public var min: Float
-    public var max: Float
-    public var mean: Double
-    /// Population standard deviation √(Σ(x − mean)² / n).
-    public var std: Double
-    /// Σ(x − mean)², kept so chunks combine exactly (Chan, Golub & LeVeque 1979).
-    private var squaredDeviations: Double
-
-    public init(_ values: UnsafeBufferPointer<Float>) {
-        count = values.count
-        var lo = Float.infinity, hi = -Float.infinity, sum = 0.0
-        for v in values {
-            lo = Swift.min(lo, v)
-            hi = Swift.max(hi, v)
-            sum += Double(v)
-        }
-        let mean = values.isEmpty ? 0 : sum / Double(values.count)
-        var squares = 0.0
-        for v in values { let d = Double(v) - mean; squares += d * d }
-        self.min = lo
-        self.max = hi
-        self.mean = mean
-        self.squaredDeviations = squares
-        self.std = values.isEmpty ? 0 : (squares / Double(values.count)).squareRoot()
-    }
-
-    public init(_ values: [Float]) {
-        self = values.withUnsafeBufferPointer { TensorStatistics($0) }
-    }
-
-    /// The statistics of both sets of values: n = n_a + n_b, δ = mean_b − mean_a,
-    /// mean = mean_a + δ·n_b/n, M2 = M2_a + M2_b + δ²·n_a·n_b/n.
-    public func combined(with other: TensorStatistics) -> TensorStatistics {
-        if other.count == 0 { return self }
-        if count == 0 { return other }
-        let n = Double(count + other.count), delta = other.mean - mean
-        var out = self
-        out.count = count + other.count
-        out.min = Swift.min(min, other.min)
-        out.max = Swift.max(max, other.max)
-        out.mean = mean + delta * Double(other.count) / n
-        out.squaredDeviations = squaredDeviations + other.squaredDeviations + delta * delta * Double(count) * Double(other.count) / n
-        out.std = (out.squaredDeviations / n).squareRoot()
-        return out
-    }
-}
-
-extension Checkpoint {
-    /// Statistics of the decoded canonical tensor `name`, decoding about `chunkElements` elements (whole
-    /// rows) at a time so a large embedding matrix is never held as Float whole.
-    public func statistics(of name: String, chunkElements: Int = 1 << 20) throws -> TensorStatistics {
-        let info = try self.info(name)
-        let rowsPerChunk = Swift.max(1, chunkElements / Swift.max(1, info.rowLength))
-        var buffer = [Float](repeating: 0, count: Swift.min(info.rows, rowsPerChunk) * info.rowLength)
-        var total = TensorStatistics([])
-        var row = 0
-        repeat {
-            let rows = row..<Swift.min(info.rows, row + rowsPerChunk)
-            let count = rows.count * info.rowLength
-            try buffer.withUnsafeMutableBufferPointer { buffer in
-                // A scalar has no rows to select: decode it whole.
-                try decode(name, rows: info.shape.isEmpty ? nil : rows, into: buffer)
-                total = total.combined(with: TensorStatistics(UnsafeBufferPointer(rebasing: buffer[0..<count])))
-            }
-            row = rows.upperBound
-        } while row < info.rows
-        return total
-    }
-}

@@ -8,6 +8,7 @@
 //   otherwise, with s = (L/λ_i − low) / (high − low): 1 / ((1 − s)/factor + s)
 // The converter takes L from `original_max_position_embeddings` at the top of config.json, which
 // Llama 3.x configs lack, so L is its default 8192; low and high are Meta's published 1 and 4.
+import Checkpoints
 import Foundation
 
 enum GGUFRopeFactors {

@@ -1,14 +1,26 @@
 // The architecture facts a forward pass needs, one typed struct whatever the checkpoint's source.
 
-/// Architecture configuration of a decoder-only model, filled from Hugging Face `config.json` or GGUF
-/// metadata. Swift names are readable; `CodingKeys` use the snake_case names that `inspect --json`
-/// and the activation files use.
+/// The shared configuration of a decoder-only model, filled by its family file (Families/*.swift) from
+/// Hugging Face `config.json` or GGUF metadata. Swift names are readable; `CodingKeys` use the snake_case
+/// names that `inspect --json` and the activation files use. Fields a family does not use keep their
+/// defaults (nil), which are left out of the JSON.
 public struct ModelConfig: Codable, Sendable, Equatable {
-    public enum Architecture: String, Codable, Sendable {
-        /// LLaMA 1/2/3 and LLaMA-shaped models (m-LLaMA, x-LLaMA, Alpaca, SmolLM2).
-        case llama
-        /// Gemma 3 text decoder.
-        case gemma3
+    /// The family's name (`llama`, `gemma3`, …): the activation file's `architecture` attribute. Each
+    /// family file declares its own constant (`extension ModelConfig.Architecture { static let … }`).
+    public struct Architecture: RawRepresentable, Codable, Sendable, Hashable, CustomStringConvertible {
+        public var rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public init(_ rawValue: String) { self.rawValue = rawValue }
+        public var description: String { rawValue }
+
+        public init(from decoder: any Decoder) throws {
+            rawValue = try decoder.singleValueContainer().decode(String.self)
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.singleValueContainer()
+            try c.encode(rawValue)
+        }
     }
 
     /// Whether a layer attends to every earlier token or to a sliding window of them.
@@ -16,36 +28,51 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         case full, sliding
     }
 
-    /// The gated MLP's activation.
+    /// The MLP's activation.
     public enum Activation: String, Codable, Sendable {
         /// SiLU (LLaMA).
         case silu
-        /// GELU with the tanh approximation (Gemma 3's `gelu_pytorch_tanh`).
+        /// GELU with the tanh approximation (Gemma's `gelu_pytorch_tanh`).
         case geluTanh = "gelu_tanh"
+        /// GELU with the exact erf (`gelu`).
+        case gelu
     }
 
     /// RoPE frequency scaling (`rope_scaling` in config.json).
     public struct RopeScaling: Codable, Sendable, Equatable {
-        public enum Kind: String, Codable, Sendable { case linear, llama3 }
+        public enum Kind: String, Codable, Sendable { case linear, llama3, yarn, dynamic }
         public var kind: Kind
         public var factor: Double
-        /// llama3 only (Meta's published defaults: 1, 4, 8192).
+        /// llama3 (Meta's published defaults: 1, 4, 8192).
         public var lowFreqFactor: Double?
         public var highFreqFactor: Double?
+        /// llama3, yarn, dynamic: the context the model was trained with before scaling.
         public var originalContextLength: Int?
+        /// yarn: β_fast, β_slow (defaults 32, 1), the attention factor (default 0.1·ln(factor) + 1) and
+        /// whether the correction range is truncated to integers (default true).
+        public var betaFast: Double?
+        public var betaSlow: Double?
+        public var attentionFactor: Double?
+        public var truncate: Bool?
 
         public init(kind: Kind, factor: Double, lowFreqFactor: Double? = nil, highFreqFactor: Double? = nil,
-                    originalContextLength: Int? = nil) {
+                    originalContextLength: Int? = nil, betaFast: Double? = nil, betaSlow: Double? = nil,
+                    attentionFactor: Double? = nil, truncate: Bool? = nil) {
             self.kind = kind
             self.factor = factor
             self.lowFreqFactor = lowFreqFactor
             self.highFreqFactor = highFreqFactor
             self.originalContextLength = originalContextLength
+            self.betaFast = betaFast
+            self.betaSlow = betaSlow
+            self.attentionFactor = attentionFactor
+            self.truncate = truncate
         }
 
         enum CodingKeys: String, CodingKey {
             case kind = "type", factor, lowFreqFactor = "low_freq_factor", highFreqFactor = "high_freq_factor"
             case originalContextLength = "original_max_position_embeddings"
+            case betaFast = "beta_fast", betaSlow = "beta_slow", attentionFactor = "attention_factor", truncate
         }
     }
 
@@ -64,7 +91,7 @@ public struct ModelConfig: Codable, Sendable, Equatable {
     public var tieWordEmbeddings: Bool
     public var activation: Activation
 
-    // MARK: Gemma 3 (nil / defaults for LLaMA)
+    // MARK: Attention variants (nil / defaults for LLaMA)
     /// RoPE base of sliding-window layers (`rope_local_base_freq`).
     public var ropeLocalTheta: Double?
     /// Sliding window in tokens (a token sees itself and the `slidingWindow − 1` before it).
@@ -78,12 +105,27 @@ public struct ModelConfig: Codable, Sendable, Equatable {
     public var attnLogitSoftcap: Double?
     public var finalLogitSoftcap: Double?
 
+    // MARK: Optional features (nil = off)
+    /// Biases on the q, k and v projections (Qwen2, LLaMA `attention_bias`).
+    public var qkvBias: Bool?
+    /// A bias on the attention output projection (LLaMA `attention_bias`).
+    public var outputBias: Bool?
+    /// Biases on the MLP projections (LLaMA `mlp_bias`).
+    public var mlpBias: Bool?
+    /// Logits are multiplied by this (Cohere's `logit_scale`).
+    public var logitScale: Double?
+
+    public var hasQKVBias: Bool { qkvBias ?? false }
+    public var hasOutputBias: Bool { outputBias ?? false }
+    public var hasMLPBias: Bool { mlpBias ?? false }
+
     public init(architecture: Architecture, nLayers: Int, dModel: Int, nHeads: Int, nKVHeads: Int, headDim: Int,
                 dFFN: Int, vocabSize: Int, ropeTheta: Double, ropeScaling: RopeScaling? = nil, normEps: Double,
                 contextLength: Int, tieWordEmbeddings: Bool, activation: Activation,
                 ropeLocalTheta: Double? = nil, slidingWindow: Int? = nil, layerKinds: [AttentionKind]? = nil,
                 queryPreAttnScalar: Double? = nil, embeddingMultiplier: Double? = nil,
-                attnLogitSoftcap: Double? = nil, finalLogitSoftcap: Double? = nil) {
+                attnLogitSoftcap: Double? = nil, finalLogitSoftcap: Double? = nil, qkvBias: Bool? = nil,
+                outputBias: Bool? = nil, mlpBias: Bool? = nil, logitScale: Double? = nil) {
         self.architecture = architecture
         self.nLayers = nLayers
         self.dModel = dModel
@@ -105,6 +147,10 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         self.embeddingMultiplier = embeddingMultiplier
         self.attnLogitSoftcap = attnLogitSoftcap
         self.finalLogitSoftcap = finalLogitSoftcap
+        self.qkvBias = qkvBias
+        self.outputBias = outputBias
+        self.mlpBias = mlpBias
+        self.logitScale = logitScale
     }
 
     enum CodingKeys: String, CodingKey {
@@ -115,5 +161,6 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         case ropeLocalTheta = "rope_local_theta", slidingWindow = "sliding_window", layerKinds = "layer_kinds"
         case queryPreAttnScalar = "query_pre_attn_scalar", embeddingMultiplier = "embedding_multiplier"
         case attnLogitSoftcap = "attn_logit_softcap", finalLogitSoftcap = "final_logit_softcap"
+        case qkvBias = "qkv_bias", outputBias = "output_bias", mlpBias = "mlp_bias", logitScale = "logit_scale"
     }
 }

@@ -1,0 +1,73 @@
+// The part of every family's model that is the same for all: embeddings, the block's scaffolding (batch
+// checks, decoding the layer once, scratch, sub-layer capture), final norm, output head, timings, hooks.
+import Checkpoints
+import Foundation
+import LinearAlgebra
+
+/// Base class of the family models. A family overrides `block(_:)` with its block composed from
+/// `core`'s shared steps, and `finalNormWeights()` / `embed(_:)` where it differs.
+public class FamilyDecoder: DecoderModel {
+    public var config: ModelConfig { core.config }
+    let core: DecoderCore
+
+    init(core: DecoderCore) {
+        self.core = core
+    }
+
+    /// One block applied in place to the residual stream `x` ([tokens, d]).
+    struct Block {
+        let layer: Int
+        let x: UnsafeMutablePointer<Float>
+        let batch: PackedBatch
+        let tokens: Int
+        let longest: Int
+        let capture: Bool
+    }
+
+    /// The family's block; returns the attention and MLP branches when `b.capture`.
+    func block(_ b: Block) throws -> (attention: Matrix<Float>?, mlp: Matrix<Float>?) {
+        throw ModelError.badConfig(file: core.weights.sourcePath, reason: "\(type(of: self)) has no block")
+    }
+
+    /// The final norm's weights (default: RMSNorm with `model.norm.weight`).
+    func finalNormWeights() throws -> NormWeights {
+        NormWeights(kind: .rms, weight: try core.decodeVector(CanonicalName.finalNorm, count: config.dModel), bias: nil)
+    }
+
+    public func embed(_ batch: PackedBatch) throws -> Matrix<Float> {
+        try core.embed(batch, multiplier: config.embeddingMultiplier.map(Float.init))
+    }
+
+    @discardableResult
+    public func applyBlock(_ layer: Int, to hidden: inout Matrix<Float>, batch: PackedBatch,
+                           captureSubLayers: Bool) throws -> SubLayerOutputs? {
+        let longest = try core.validate(batch, hidden: hidden)
+        try core.decodeProjections(layer)
+        let tokens = batch.tokenCount
+        core.reserveActivations(tokens: tokens, longest: longest)
+        let branches = try hidden.storage.withUnsafeMutableBufferPointer { h -> (attention: Matrix<Float>?, mlp: Matrix<Float>?) in
+            guard let x = h.baseAddress else { return (nil, nil) }
+            return try block(Block(layer: layer, x: x, batch: batch, tokens: tokens, longest: longest,
+                                   capture: captureSubLayers))
+        }
+        guard let attention = branches.attention, let mlp = branches.mlp else { return nil }
+        return SubLayerOutputs(attention: attention, mlp: mlp)
+    }
+
+    public func applyFinalNorm(_ hidden: Matrix<Float>) throws -> Matrix<Float> {
+        try core.finalNorm(hidden, try finalNormWeights())
+    }
+
+    public func logits(_ normed: Matrix<Float>, rows: [Int]) throws -> Matrix<Float> {
+        try core.logits(normed, rows: rows, scale: config.logitScale, softcap: config.finalLogitSoftcap)
+    }
+
+    public var mlpActivationHook: (any MLPActivationHook)? {
+        get { core.mlpActivationHook }
+        set { core.mlpActivationHook = newValue }
+    }
+
+    public func matmulFLOPs(tokens: Int) -> Double { core.matmulFLOPs(tokens: tokens) }
+    public var timings: ForwardTimings { core.timings }
+    public func resetTimings() { core.timings = ForwardTimings() }
+}
