@@ -47,23 +47,25 @@ let package = Package(
             "Tracing", "Alignment", "Figures",
         ]),
         .executableTarget(name: "Benchmarks", dependencies: [
-            "LinearAlgebra", "HDF5", "Checkpoints", "Tokenizers", "Models", "Activations", "Corpus",
+            "LinearAlgebra", "Checkpoints", "Tokenizers", "Models", "Activations", "Corpus",
             "Tracing", "Alignment",
         ], path: "Benchmarks"),
 
         // MARK: - Tests (one target per module)
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "LinearAlgebraTests", dependencies: ["TestSupport", "LinearAlgebra"]),
+        .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "HDF5Tests", dependencies: ["TestSupport", "HDF5"]),
         .testTarget(name: "CheckpointsTests", dependencies: ["TestSupport", "Checkpoints", "Models"]),
-        .testTarget(name: "TokenizersTests", dependencies: ["TestSupport", "Tokenizers", "Checkpoints", "Corpus"],
+        .testTarget(name: "TokenizersTests", dependencies: ["TestSupport", "Tokenizers", "Checkpoints"],
                     exclude: ["CrossCheck"]),
-        .testTarget(name: "ModelsTests", dependencies: ["TestSupport", "Models", "Checkpoints", "Tokenizers", "LinearAlgebra"]),
-        .testTarget(name: "TracingTests", dependencies: ["TestSupport", 
-            "Tracing", "Activations", "Corpus", "Models", "Checkpoints", "HDF5",
+        .testTarget(name: "ModelsTests", dependencies: ["TestSupport", "Models", "Checkpoints", "LinearAlgebra"]),
+        .testTarget(name: "ActivationsTests", dependencies: ["TestSupport", "Activations", "HDF5"]),
+        .testTarget(name: "CorpusTests", dependencies: ["TestSupport", "Corpus"]),
+        .testTarget(name: "TracingTests", dependencies: [
+            "TestSupport", "Tracing", "Activations", "Corpus", "Models", "Checkpoints", "Tokenizers", "LinearAlgebra", "HDF5",
         ]),
         .testTarget(name: "AlignmentTests", dependencies: ["TestSupport", "Alignment", "Activations", "HDF5", "LinearAlgebra"]),
-        .testTarget(name: "PlottingTests", dependencies: ["TestSupport", "Plotting"]),
+        .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
         .testTarget(name: "FiguresTests", dependencies: ["TestSupport", "Figures", "Alignment", "Activations"]),
         // Runs the built release binary (`swift build -c release` first; `--build-tests` builds it too).
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "HDF5"]),

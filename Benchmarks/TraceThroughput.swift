@@ -25,9 +25,12 @@ enum TraceThroughputBenchmark {
             ?? NSHomeDirectory() + "/.cache/interlingua"
         let models = [("SmolLM2-135M", cache + "/models/SmolLM2-135M-Instruct.Q4_1.gguf"),
                       ("Gemma 3 270M", cache + "/models/gemma-3-270m-q4_k_m.gguf")]
-        guard let corpusPath = ["notebooks-data/django-ui-12lang.tsv", "/work/shared/data/django-ui-12lang.tsv"]
+        // The corpus ships with the repository: found from the working folder or from this source file.
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        guard let corpusPath = ["notebooks-data/django-ui-12lang.tsv",
+                                repository.appendingPathComponent("notebooks-data/django-ui-12lang.tsv").path]
             .first(where: { FileManager.default.fileExists(atPath: $0) }) else {
-            print("trace throughput: django-ui-12lang.tsv not found (notebooks-data/ or /work/shared/data/)")
+            print("trace throughput: notebooks-data/django-ui-12lang.tsv not found (run from the repository)")
             return []
         }
         var rows: [Row] = []
@@ -58,10 +61,9 @@ enum TraceThroughputBenchmark {
     }
 
     /// The corpus as a trace input (all 12 languages, or 3 with --quick).
-    static func readCorpus(_ path: String, quick: Bool) throws -> TraceCorpus {
+    static func readCorpus(_ path: String, quick: Bool) throws -> ParallelCorpus {
         let full = try ParallelCorpus.load(URL(fileURLWithPath: path))
-        let c = quick ? try full.selecting(languages: Array(full.languages.prefix(3))) : full
-        return try TraceCorpus(source: path, languages: c.languages, ids: c.ids, texts: c.texts)
+        return try (quick ? try full.selecting(languages: Array(full.languages.prefix(3))) : full).checkedForTracing()
     }
 
     static func measure(name: String, model: URL, corpus: String, quick: Bool) throws -> Row {

@@ -1,8 +1,16 @@
 // Parallel corpora: the same sentences (rows, by id) in several languages.
 import Foundation
 
-/// A parallel corpus: `ids.count` rows, each with a text in every language of `languages`.
+/// A parallel corpus: `ids.count` rows, each with a text in every language of `languages`. The one corpus
+/// type of the project: the loaders produce it, `tokenize` prints it, the tracer runs it.
 public struct ParallelCorpus: Sendable, Equatable {
+    /// How the corpus was stored.
+    public enum Format: String, Sendable {
+        case tsv, jsonl, flores
+        /// Built in code (tests, benchmarks).
+        case memory
+    }
+
     /// One sentence: its row id, language and text.
     public struct Sentence: Sendable, Equatable {
         public let id: String
@@ -25,17 +33,26 @@ public struct ParallelCorpus: Sendable, Equatable {
     /// (language index, row) of every sentence in the order the file lists them (TSV: row by row, columns
     /// left to right; JSONL: line order; Flores: language by language).
     public let inputOrder: [(language: Int, row: Int)]
+    /// Where the corpus came from (the path given to `load`), named in errors.
+    public let source: String
+    public let format: Format
 
+    public var sentenceCount: Int { ids.count }
+
+    /// Equal texts in the same order (where they came from does not count).
     public static func == (a: ParallelCorpus, b: ParallelCorpus) -> Bool {
         a.languages == b.languages && a.ids == b.ids && a.texts == b.texts
             && a.inputOrder.map { [$0.language, $0.row] } == b.inputOrder.map { [$0.language, $0.row] }
     }
 
-    public init(languages: [String], ids: [String], texts: [[String]], inputOrder: [(language: Int, row: Int)]? = nil) {
+    public init(languages: [String], ids: [String], texts: [[String]], inputOrder: [(language: Int, row: Int)]? = nil,
+                source: String = "corpus", format: Format = .memory) {
         self.languages = languages
         self.ids = ids
         self.texts = texts
         self.inputOrder = inputOrder ?? ids.indices.flatMap { r in languages.indices.map { (language: $0, row: r) } }
+        self.source = source
+        self.format = format
     }
 
     /// The texts of `language` by row, or nil when the corpus does not have it.
@@ -67,6 +84,7 @@ public struct ParallelCorpus: Sendable, Equatable {
             return (l, entry.row)
         }
         return ParallelCorpus(languages: languageIndices.map { languages[$0] }, ids: Array(ids[..<rows]),
-                              texts: languageIndices.map { Array(texts[$0][..<rows]) }, inputOrder: order)
+                              texts: languageIndices.map { Array(texts[$0][..<rows]) }, inputOrder: order,
+                              source: self.source, format: format)
     }
 }

@@ -99,7 +99,7 @@ extension ParallelCorpus {
             for l in languages.indices { texts[l].append(String(fields[l + 1])) }
         }
         guard !ids.isEmpty else { throw CorpusError.empty(file: file) }
-        return ParallelCorpus(languages: languages, ids: ids, texts: texts)
+        return ParallelCorpus(languages: languages, ids: ids, texts: texts, source: file, format: .tsv)
     }
 
     // MARK: - JSONL
@@ -157,7 +157,7 @@ extension ParallelCorpus {
             }
         }
         return ParallelCorpus(languages: languages, ids: ids, texts: texts.map { $0.map { $0 ?? "" } },
-                              inputOrder: entries.map { ($0.language, $0.row) })
+                              inputOrder: entries.map { ($0.language, $0.row) }, source: file, format: .jsonl)
     }
 
     // MARK: - Flores
@@ -201,6 +201,7 @@ extension ParallelCorpus {
         let rows = reference?.lines ?? 0
         guard rows > 0 else { throw CorpusError.empty(file: directory.path) }
         let inputOrder = languages.indices.flatMap { l in (0..<rows).map { (language: l, row: $0) } }
-        return ParallelCorpus(languages: languages, ids: (1...rows).map(String.init), texts: texts, inputOrder: inputOrder)
+        return ParallelCorpus(languages: languages, ids: (1...rows).map(String.init), texts: texts, inputOrder: inputOrder,
+                              source: folder.path, format: .flores)
     }
 }

@@ -1,4 +1,5 @@
 // The tokenized corpus and its packing into batches: everything decided before any compute.
+import Corpus
 import Tokenizers
 
 /// One language's prompts, token ids concatenated in row order.
@@ -33,7 +34,7 @@ public struct TraceBatch: Sendable, Equatable {
 
 /// The tokenized corpus and its batches.
 public struct TracePlan: Sendable {
-    public let corpus: TraceCorpus
+    public let corpus: ParallelCorpus
     public let settings: TraceSettings
     public let languages: [TokenizedLanguage]
     public let batches: [TraceBatch]
@@ -42,7 +43,7 @@ public struct TracePlan: Sendable {
 
     /// Tokenizes every sentence with the template and the model's BOS rule, then packs.
     /// Throws before any compute when a sentence has nothing to pool.
-    public init(corpus: TraceCorpus, tokenizer: any Tokenizer, settings: TraceSettings) throws {
+    public init(corpus: ParallelCorpus, tokenizer: any Tokenizer, settings: TraceSettings) throws {
         var languages: [TokenizedLanguage] = []
         for (l, lang) in corpus.languages.enumerated() {
             var ids: [Int32] = []
@@ -67,7 +68,7 @@ public struct TracePlan: Sendable {
     }
 
     /// A plan from already tokenized languages (packing only).
-    public init(corpus: TraceCorpus, settings: TraceSettings, languages: [TokenizedLanguage]) {
+    public init(corpus: ParallelCorpus, settings: TraceSettings, languages: [TokenizedLanguage]) {
         self.corpus = corpus
         self.settings = settings
         self.languages = languages

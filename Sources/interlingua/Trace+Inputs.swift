@@ -6,11 +6,10 @@ import Tracing
 
 /// The trace command's inputs from paths: corpus, tokenizer, and the model's identity for `--resume`.
 enum TraceInputs {
-    /// The corpus at `path` restricted to `languages` (all when nil).
-    static func corpus(at path: String, selection: CorpusSelection) throws -> TraceCorpus {
-        let corpus = try ParallelCorpus.load(URL(fileURLWithPath: path), languages: selection.languages,
-                                             split: selection.split.rawValue, limit: selection.limit)
-        return try TraceCorpus(source: path, languages: corpus.languages, ids: corpus.ids, texts: corpus.texts)
+    /// The corpus at `path` with the selected languages and rows, checked for tracing.
+    static func corpus(at path: String, selection: CorpusSelection) throws -> ParallelCorpus {
+        try ParallelCorpus.load(URL(fileURLWithPath: path), languages: selection.languages,
+                                split: selection.split.rawValue, limit: selection.limit).checkedForTracing()
     }
 
     static func tokenizer(for checkpoint: Checkpoint) throws -> any Tokenizer {

@@ -1,3 +1,4 @@
+import Corpus
 import Activations
 import Foundation
 import HDF5
@@ -8,7 +9,7 @@ import Tracing
 /// A small run of the model double over a 3-language corpus.
 func doubleRun(output: URL, batchTokens: Int = 6, tokenStates: Bool = true, template: PromptTemplate = .raw,
                pools: [Pooling] = [.mean, .last, .weighted], texts: [[String]]? = nil) throws -> TraceRun {
-    let corpus = try TraceCorpus(source: "double.tsv", languages: ["en", "de", "el"], ids: ["a", "b", "c", "d"],
+    let corpus = try ParallelCorpus(source: "double.tsv", languages: ["en", "de", "el"], ids: ["a", "b", "c", "d"],
                                  texts: texts ?? [["one", "two", "three", "four"], ["eins", "zwei", "drei", "vier"],
                                                   ["ένα", "δύο", "τρία", "τέσσερα"]])
     let settings = try TraceSettings(template: template, pools: pools, tokenStates: tokenStates, subLayers: true,

@@ -1,3 +1,4 @@
+import Corpus
 import Testing
 import Tokenizers
 import Tracing
@@ -7,16 +8,16 @@ struct CorpusErrorTests {
     @Test("ragged columns, empty texts, empty corpora and duplicate languages")
     func shapes() {
         #expect(throws: TracingError.self) {
-            try TraceCorpus(source: "c.tsv", languages: ["en", "de"], ids: ["1", "2"], texts: [["a", "b"], ["c"]])
+            try ParallelCorpus(source: "c.tsv", languages: ["en", "de"], ids: ["1", "2"], texts: [["a", "b"], ["c"]])
         }
         #expect(throws: TracingError.badCorpus(source: "c.tsv", reason: "sentence 2 is empty in en")) {
-            try TraceCorpus(source: "c.tsv", languages: ["en"], ids: ["1", "2"], texts: [["a", ""]])
+            try ParallelCorpus(source: "c.tsv", languages: ["en"], ids: ["1", "2"], texts: [["a", ""]])
         }
         #expect(throws: TracingError.self) {
-            try TraceCorpus(source: "c.tsv", languages: ["en"], ids: [], texts: [[]])
+            try ParallelCorpus(source: "c.tsv", languages: ["en"], ids: [], texts: [[]])
         }
         #expect(throws: TracingError.self) {
-            try TraceCorpus(source: "c.tsv", languages: ["en", "en"], ids: ["1"], texts: [["a"], ["b"]])
+            try ParallelCorpus(source: "c.tsv", languages: ["en", "en"], ids: ["1"], texts: [["a"], ["b"]])
         }
     }
 
@@ -30,7 +31,7 @@ struct CorpusErrorTests {
             func encode(_ text: String, addBOS: Bool) -> [Int32] { addBOS ? [1] : [] }
             func decode(_ ids: [Int32]) -> String { "" }
         }
-        let corpus = try TraceCorpus(source: "c.tsv", languages: ["en"], ids: ["7"], texts: [["\u{200B}"]])
+        let corpus = try ParallelCorpus(source: "c.tsv", languages: ["en"], ids: ["7"], texts: [["\u{200B}"]])
         #expect(throws: TracingError.emptySentence(language: "en", id: "7")) {
             try TracePlan(corpus: corpus, tokenizer: EmptyTokenizer(), settings: TraceSettings())
         }

@@ -1,3 +1,4 @@
+import Corpus
 import Activations
 import Testing
 import Tracing
@@ -6,7 +7,7 @@ import Tracing
 struct ExecutorTests {
     func plan(batchTokens: Int, bosInPool: Bool = false, pools: [Pooling] = [.mean, .last, .weighted],
               template: PromptTemplate = .raw) throws -> TracePlan {
-        let corpus = try TraceCorpus(source: "t", languages: ["en", "fr"], ids: ["1", "2", "3"],
+        let corpus = try ParallelCorpus(source: "t", languages: ["en", "fr"], ids: ["1", "2", "3"],
                                      texts: [["abc", "de", "fghij"], ["u", "vw", "xyz"]])
         return try TracePlan(corpus: corpus, tokenizer: ScalarTokenizer(),
                              settings: TraceSettings(template: template, pools: pools, bosInPool: bosInPool,
@@ -40,7 +41,7 @@ struct ExecutorTests {
 
     @Test("hand-computed values: embeddings and one block on 'ab' with BOS excluded")
     func handComputed() throws {
-        let corpus = try TraceCorpus(source: "t", languages: ["en"], ids: ["1"], texts: [["ab"]])
+        let corpus = try ParallelCorpus(source: "t", languages: ["en"], ids: ["1"], texts: [["ab"]])
         let plan = try TracePlan(corpus: corpus, tokenizer: ScalarTokenizer(),
                                  settings: TraceSettings(pools: [.mean, .last], batchTokens: 100))
         let a = try LayerMajorExecutor(model: CausalMeanModel(layers: 1), plan: plan).run(plan.batches[0])

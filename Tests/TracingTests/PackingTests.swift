@@ -1,3 +1,4 @@
+import Corpus
 import Testing
 import Tracing
 
@@ -17,7 +18,7 @@ struct PackingTests {
 
     @Test("a plan packs each language separately, with token ranges that follow the offsets")
     func plan() throws {
-        let corpus = try TraceCorpus(source: "t", languages: ["en", "de"], ids: ["a", "b", "c"],
+        let corpus = try ParallelCorpus(source: "t", languages: ["en", "de"], ids: ["a", "b", "c"],
                                      texts: [["ab", "c", "defg"], ["x", "yz", "w"]])
         let plan = try TracePlan(corpus: corpus, tokenizer: ScalarTokenizer(), settings: TraceSettings(batchTokens: 5))
         // en prompts: BOS+2, BOS+1, BOS+4 → lengths 3, 2, 5; de: 2, 3, 2.

@@ -1,3 +1,4 @@
+import Corpus
 import Activations
 import Checkpoints
 import Foundation
@@ -50,7 +51,7 @@ struct ReferenceTraceTests {
         let model = try ModelLoader.load(checkpoint)
         let tokenizer = try Tokenizers.load(for: checkpoint)
         // One row ("0001") in eight languages.
-        let corpus = try TraceCorpus(source: "states.json", languages: languages, ids: ["0001"], texts: texts.map { [$0] })
+        let corpus = try ParallelCorpus(source: "states.json", languages: languages, ids: ["0001"], texts: texts.map { [$0] })
         let settings = try TraceSettings(pools: [.mean, .last, .weighted], tokenStates: true, batchTokens: 64)
         let plan = try TracePlan(corpus: corpus, tokenizer: tokenizer, settings: settings)
         let dir = try TestPaths.temporaryDirectory("reference")

@@ -1,18 +1,22 @@
-// The tracer's view of a parallel corpus: row ids shared by every language and one text per row and language.
+// What the tracer needs of a corpus: the shape checks (one text per row and language, none empty).
+import Corpus
 
-/// Sentences aligned across languages: row `n` of every language translates row `n` of the others.
-/// The CLI builds it from a `Corpus.ParallelCorpus`; the tracer needs nothing else from the corpus.
-public struct TraceCorpus: Sendable, Equatable {
-    /// Where the corpus came from (named in errors).
-    public var source: String
-    public var languages: [String]
-    public var ids: [String]
-    /// `texts[l][n]` is row `n` in `languages[l]`.
-    public var texts: [[String]]
+/// The name the corpus type had in the tracer before there was one corpus type.
+@available(*, deprecated, renamed: "ParallelCorpus")
+public typealias TraceCorpus = ParallelCorpus
 
-    /// Checks the shape: at least one language and one row, one text per row per language, no empty text,
-    /// no duplicate language.
+extension ParallelCorpus {
+    /// A corpus built in code (tests, benchmarks), checked as `checkedForTracing()` does; `source` names it
+    /// in errors.
     public init(source: String, languages: [String], ids: [String], texts: [[String]]) throws {
+        self.init(languages: languages, ids: ids, texts: texts, source: source)
+        _ = try checkedForTracing()
+    }
+
+    /// The corpus itself when the tracer can run it: at least one language and one row, one text per row per
+    /// language, no empty text, no language twice. Loaded corpora satisfy the shape by construction; an
+    /// empty text is the check that matters for them.
+    public func checkedForTracing() throws -> ParallelCorpus {
         guard !languages.isEmpty else { throw TracingError.badCorpus(source: source, reason: "no languages selected") }
         guard !ids.isEmpty else { throw TracingError.badCorpus(source: source, reason: "the corpus has no sentences") }
         guard Set(languages).count == languages.count else {
@@ -30,20 +34,13 @@ public struct TraceCorpus: Sendable, Equatable {
                 throw TracingError.badCorpus(source: source, reason: "sentence \(ids[n]) is empty in \(languages[l])")
             }
         }
-        self.source = source
-        self.languages = languages
-        self.ids = ids
-        self.texts = texts
+        return self
     }
 
-    public var sentenceCount: Int { ids.count }
-
-    /// The first `limit` rows.
-    public func prefix(_ limit: Int) -> TraceCorpus {
-        var copy = self
+    /// The first `limit` rows (at least one).
+    public func prefix(_ limit: Int) -> ParallelCorpus {
         let n = max(1, min(limit, ids.count))
-        copy.ids = Array(ids.prefix(n))
-        copy.texts = texts.map { Array($0.prefix(n)) }
-        return copy
+        return ParallelCorpus(languages: languages, ids: Array(ids.prefix(n)), texts: texts.map { Array($0.prefix(n)) },
+                              inputOrder: inputOrder.filter { $0.row < n }, source: source, format: format)
     }
 }

@@ -149,3 +149,18 @@ struct CorpusErrorTests {
         #expect(error { try ParallelCorpus.load(missing) } == .unreadable(file: missing.path, reason: "no such file or folder"))
     }
 }
+
+@Suite("A loaded corpus records where it came from and how it was stored")
+struct CorpusSourceTests {
+    @Test func sourcePathAndFormatOfEachKind() throws {
+        let tsv = try corpusFile("c.tsv", "id\ten\tde\n1\tHello\tHallo\n")
+        let loaded = try ParallelCorpus.load(tsv)
+        #expect(loaded.source == tsv.path && loaded.format == .tsv && loaded.sentenceCount == 1)
+        let jsonl = try corpusFile("c.jsonl", #"{"id": "1", "lang": "en", "text": "Hi"}"# + "\n")
+        #expect(try ParallelCorpus.load(jsonl).format == .jsonl)
+        let flores = try corpusFolder(["devtest/eng_Latn.devtest": Array("Hi\n".utf8)])
+        let f = try ParallelCorpus.load(flores, limit: 1)
+        #expect(f.format == .flores && f.source == flores.path)
+        #expect(ParallelCorpus(languages: ["en"], ids: ["1"], texts: [["a"]]).format == .memory)
+    }
+}
