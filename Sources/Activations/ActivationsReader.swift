@@ -25,7 +25,9 @@ public final class ActivationsReader: @unchecked Sendable {
     public init(url: URL, allowIncomplete: Bool = false) throws {
         self.url = url
         let path = url.path
-        let file = try H5File.open(url)
+        // No HDF5 file lock, like the writer (ActivationsWriter: locking policy): within one process HDF5
+        // refuses to open a file twice with different locking flags.
+        let file = try H5File.open(url, fileLocking: false)
         self.file = file
         let root = file.root
         var attributes: [String: H5AttributeValue] = [:]

@@ -66,6 +66,14 @@ public struct ActivationsHeader: Sendable {
 /// raw data at fixed offsets that never touch HDF5 metadata, so a `kill -9` mid-write cannot corrupt the
 /// file's structure: the interrupted batch is simply rewritten on resume. The only metadata write after
 /// creation is the final `complete = 1`.
+///
+/// Locking policy: the writer opens the file **without HDF5's file lock**, so h5py and `interlingua align`
+/// can open the file read-only while a trace runs (HDF5's exclusive lock made them fail with "unable to lock
+/// the file"). This is safe because of the layout above: every dataset exists and is flushed before the first
+/// batch, so a reader sees complete metadata, and the rows of finished batches (the progress journal says
+/// which) hold their final values. Only one writer may run per file; `trace` refuses an existing output
+/// without `--resume`, and the journal guards resumption. (HDF5's SWMR mode was not used: it needs the
+/// latest file format and readers that pass `swmr=True`.)
 public final class ActivationsWriter {
     public let url: URL
     private let file: H5File
@@ -85,7 +93,7 @@ public final class ActivationsWriter {
     /// Creates the file (replacing an existing one only when `overwrite`), writes the header and
     /// preallocates every float dataset, then flushes.
     public static func create(at url: URL, header h: ActivationsHeader, overwrite: Bool = false) throws -> ActivationsWriter {
-        let file = try H5File.create(url, overwrite: overwrite)
+        let file = try H5File.create(url, overwrite: overwrite, fileLocking: false)
         let root = file.root
         typealias A = ActivationsLayout.Attribute
         try root.setAttribute(A.format, .string(ActivationsLayout.format))
@@ -137,7 +145,7 @@ public final class ActivationsWriter {
 
     /// Reopens a file created by `create` for the run `runFingerprint`, checking that it is one.
     public static func reopen(at url: URL, runFingerprint: String) throws -> ActivationsWriter {
-        let file = try H5File.open(url, writable: true)
+        let file = try H5File.open(url, writable: true, fileLocking: false)
         let root = file.root
         typealias A = ActivationsLayout.Attribute
         guard case .string(ActivationsLayout.format)? = try? root.attribute(A.format) else {
@@ -156,14 +164,14 @@ public final class ActivationsWriter {
 
     /// Whether the file's `complete` attribute is 1.
     public static func isComplete(_ url: URL) -> Bool {
-        guard let file = try? H5File.open(url), case .int(1)? = try? file.root.attribute(ActivationsLayout.Attribute.complete)
+        guard let file = try? H5File.open(url, fileLocking: false), case .int(1)? = try? file.root.attribute(ActivationsLayout.Attribute.complete)
         else { return false }
         return true
     }
 
     /// The run fingerprint stored in a file (nil when unreadable).
     public static func runFingerprint(of url: URL) -> String? {
-        guard let file = try? H5File.open(url),
+        guard let file = try? H5File.open(url, fileLocking: false),
               case .string(let s)? = try? file.root.attribute(ActivationsLayout.Attribute.runFingerprint) else { return nil }
         return s
     }

@@ -90,12 +90,12 @@ public final class InputProbe: @unchecked Sendable {
     }()
 
     /// HDF5 signature at offset 0 (HDF5 spec §II.A: `\x89HDF\r\n\x1a\n`; files written by this project and by
-    /// h5py start with it — a user block moves it to 512, 1024, …, which `isHDF5` does not look for).
+    /// h5py start with it — a user block moves it to 512, 1024, …, which `isHDF5` does not look for). Opened without a file lock, as activation files are.
     public var isHDF5: Bool { head.starts(with: [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]) }
 
     /// The root `format` attribute of an HDF5 file, if it has a string one.
     public private(set) lazy var hdf5Format: String? = {
-        guard isHDF5, let file = try? H5File.open(url), case .string(let format)? = try? file.root.attribute("format")
+        guard isHDF5, let file = try? H5File.open(url, fileLocking: false), case .string(let format)? = try? file.root.attribute("format")
         else { return nil }
         return format
     }()

@@ -22,20 +22,23 @@ public final class H5File: @unchecked Sendable {
 
     /// Creates a new file. Refuses a file that already exists unless `overwrite`, in which case that file is
     /// truncated (`H5F_ACC_TRUNC`; `H5F_ACC_EXCL` otherwise, so a file appearing in between is not lost).
-    public static func create(_ url: URL, overwrite: Bool = false) throws -> H5File {
+    /// `fileLocking: false` skips HDF5's advisory file lock (see `accessProperties`).
+    public static func create(_ url: URL, overwrite: Bool = false, fileLocking: Bool = true) throws -> H5File {
         let site = H5Site(file: url.path, path: "/")
         if !overwrite && FileManager.default.fileExists(atPath: url.path) {
             throw HDF5Error.fileExists(file: url.path)
         }
         return try HDF5Library.locked {
             let flags = overwrite ? ih5_f_acc_trunc() : ih5_f_acc_excl()
-            let id = try site.check(H5Fcreate(url.path, flags, ih5_p_default(), ih5_p_default()), "H5Fcreate")
+            let access = try accessProperties(fileLocking: fileLocking, site: site)
+            defer { if access != ih5_p_default() { _ = H5Pclose(access) } }
+            let id = try site.check(H5Fcreate(url.path, flags, ih5_p_default(), access), "H5Fcreate")
             return H5File(id: id, url: url)
         }
     }
 
-    /// Opens an existing file, read-only unless `writable`.
-    public static func open(_ url: URL, writable: Bool = false) throws -> H5File {
+    /// Opens an existing file, read-only unless `writable`; `fileLocking` as for `create`.
+    public static func open(_ url: URL, writable: Bool = false, fileLocking: Bool = true) throws -> H5File {
         let site = H5Site(file: url.path, path: "/")
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
@@ -48,9 +51,27 @@ public final class H5File: @unchecked Sendable {
                 throw HDF5Error.notHDF5(file: url.path)
             }
             let flags = writable ? ih5_f_acc_rdwr() : ih5_f_acc_rdonly()
-            let id = try site.check(H5Fopen(url.path, flags, ih5_p_default()), "H5Fopen")
+            let access = try accessProperties(fileLocking: fileLocking, site: site)
+            defer { if access != ih5_p_default() { _ = H5Pclose(access) } }
+            let id = try site.check(H5Fopen(url.path, flags, access), "H5Fopen")
             return H5File(id: id, url: url)
         }
+    }
+
+    /// File-access properties: the default, or with HDF5's file locking off (`H5Pset_file_locking`, HDF5
+    /// ≥ 1.10.7). HDF5 takes an exclusive `flock` on a file opened for writing, so no other process — h5py,
+    /// `interlingua align` — can open it until the writer closes it. A writer whose every later write is raw
+    /// data at preallocated offsets (the activation file) can safely let readers in. Call under the lock.
+    private static func accessProperties(fileLocking: Bool, site: H5Site) throws -> hid_t {
+        if fileLocking { return ih5_p_default() }
+        let access = try site.check(H5Pcreate(ih5_p_file_access()), "H5Pcreate(file access)")
+        do {
+            _ = try site.check(H5Pset_file_locking(access, false, true), "H5Pset_file_locking")
+        } catch {
+            _ = H5Pclose(access)
+            throw error
+        }
+        return access
     }
 
     /// The root group `/`. It uses the file identifier as its location, which libhdf5 accepts wherever a
