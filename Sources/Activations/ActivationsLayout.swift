@@ -22,6 +22,8 @@
 /// /tokens/<lang>/pool_span int64[N, 2]        pooled tokens of sentence n: [start, end) relative to offsets[n]
 /// /sublayers/<attention|mlp>/<pool>/<lang> float32[n_layers, N, d]   with --sublayers: pooled branch outputs
 ///                                                     of block i+1 (as added to the residual stream)
+/// /                      provenance attributes (strings): model_path, model_name, model_sha256, corpus,
+///                        corpus_format, corpus_sha256, corpus_split
 /// ```
 public enum ActivationsLayout {
     public static let format = "interlingua.activations"
@@ -46,6 +48,23 @@ public enum ActivationsLayout {
         public static let runFingerprint = "run_fingerprint"
         /// The prompt template's instruction text ("" for `raw`).
         public static let instruction = "instruction"
+
+        // Provenance: what was traced, exactly enough to find and verify it again.
+        /// Absolute path of the checkpoint file or folder.
+        public static let modelPath = "model_path"
+        /// The model's own name (GGUF `general.name`, else the folder or file name).
+        public static let modelName = "model_name"
+        /// SHA-256 of the checkpoint file; of a folder, SHA-256 of its `sha256sum` listing (`<sha256>  <file>`
+        /// lines of the files defining the model, sorted by name).
+        public static let modelSHA256 = "model_sha256"
+        /// Absolute path of the corpus file or Flores folder.
+        public static let corpus = "corpus"
+        /// `tsv`, `jsonl` or `flores`.
+        public static let corpusFormat = "corpus_format"
+        /// SHA-256 of the corpus file; of a Flores folder, of the `sha256sum` listing of the split's files read.
+        public static let corpusSHA256 = "corpus_sha256"
+        /// The Flores split read (`dev` / `devtest`; Flores folders only).
+        public static let corpusSplit = "corpus_split"
     }
 
     public static let languages = "/languages"

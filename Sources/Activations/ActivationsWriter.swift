@@ -29,12 +29,14 @@ public struct ActivationsHeader: Sendable {
     public var poolSpans: [[Range<Int>]]
     public var tokenStates: Bool
     public var subLayers: Bool
+    /// Provenance attributes (`ActivationsLayout.Attribute.modelPath` …), written as root string attributes.
+    public var provenance: [String: String]
 
     public init(model: String, architecture: String, nLayers: Int, dModel: Int, template: String,
                 instruction: String, pools: [Pooling], bosInPool: Bool, poolSpan: String, toolVersion: String,
                 runFingerprint: String, languages: [String], ids: [String], texts: [[String]],
                 tokenIDs: [[Int32]], tokenOffsets: [[Int]], poolSpans: [[Range<Int>]],
-                tokenStates: Bool, subLayers: Bool) {
+                tokenStates: Bool, subLayers: Bool, provenance: [String: String] = [:]) {
         self.model = model
         self.architecture = architecture
         self.nLayers = nLayers
@@ -54,6 +56,7 @@ public struct ActivationsHeader: Sendable {
         self.poolSpans = poolSpans
         self.tokenStates = tokenStates
         self.subLayers = subLayers
+        self.provenance = provenance
     }
 }
 
@@ -110,6 +113,7 @@ public final class ActivationsWriter {
         try root.setAttribute(A.toolVersion, .string(h.toolVersion))
         try root.setAttribute(A.created, .string(ISO8601DateFormatter().string(from: Date())))
         try root.setAttribute(A.runFingerprint, .string(h.runFingerprint))
+        for (name, value) in h.provenance.sorted(by: { $0.key < $1.key }) { try root.setAttribute(name, .string(value)) }
         try root.setAttribute(A.complete, .int(0))
 
         let n = h.ids.count

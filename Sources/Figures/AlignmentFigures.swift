@@ -13,9 +13,27 @@ public struct AlignmentFigures: Sendable {
         self.joinTranslations = joinTranslations
     }
 
-    /// Every figure, in the order `plot` writes and `report` shows them.
+    /// Every figure, in the order `plot` writes and `report` shows them (a figure without data draws an
+    /// empty chart; `drawable()` leaves those out).
     public func all() -> [Figure] {
         [curves(), layerCKA(), projections(), separability()]
+    }
+
+    /// The figures this report has data for, and the others with the reason.
+    public func drawable() -> FigureSet {
+        var set = FigureSet(figures: [])
+        func add(_ figure: @autoclosure () -> Figure, if hasData: Bool, name: String, reason: String) {
+            if hasData { set.figures.append(figure()) } else { set.skipped.append(SkippedFigure(fileName: name, reason: reason)) }
+        }
+        let curveMetrics = ["retrieval_p1", "cosine_margin", "cka_debiased"]
+        let hasCurves = curveMetrics.contains { !report.series($0).isEmpty } || !(report.peak?.curve.isEmpty ?? true)
+        add(curves(), if: hasCurves, name: "alignment-curves.svg",
+            reason: "no retrieval_p1, cosine_margin or cka_debiased series and no peak in this alignment output")
+        add(layerCKA(), if: !report.layerCKA.isEmpty, name: "cka-layers.svg", reason: "no layer_cka in this alignment output")
+        add(projections(), if: !projectionLayers().isEmpty, name: "projections.svg", reason: "no projection in this alignment output")
+        add(separability(), if: ["language_separability", "centroid_accuracy"].contains { report.layerSeries($0) != nil },
+            name: "separability.svg", reason: "no language_separability or centroid_accuracy in this alignment output")
+        return set
     }
 
     // MARK: - Naming

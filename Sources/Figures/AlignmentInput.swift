@@ -67,7 +67,7 @@ public struct AlignmentInput: FigureInput {
     }
 
     public func figures(_ options: FigureOptions) -> FigureSet {
-        FigureSet(figures: AlignmentFigures(report: report, joinTranslations: options.joinTranslations).all())
+        AlignmentFigures(report: report, joinTranslations: options.joinTranslations).drawable()
     }
 
     public func reportHTML(_ options: FigureOptions) throws -> String {

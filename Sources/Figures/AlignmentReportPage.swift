@@ -50,7 +50,7 @@ public struct AlignmentReportPage: Sendable {
         let figures = AlignmentFigures(report: report, joinTranslations: joinTranslations)
         var sections: [ReportSection] = []
         if let table = peakTable() { sections.append(table) }
-        sections.append(ReportSection(heading: "Figures", blocks: figures.all().map { figure in
+        sections.append(ReportSection(heading: "Figures", blocks: figures.drawable().figures.map { figure in
             .figure(svg: figure.svg, caption: caption(for: figure.fileName))
         }))
         if let curve = curveTable() { sections.append(curve) }
@@ -153,12 +153,20 @@ public struct AlignmentReportPage: Sendable {
         let source = report.source, settings = report.settings
         var pairs: [(String, String)] = []
         func add(_ key: String, _ value: String?) { if let value, !value.isEmpty { pairs.append((key, value)) } }
-        add("model", source.model)
+        let attributes = source.attributes
+        // Provenance written by trace (model_name, model_path, model_sha256, corpus, corpus_sha256 …);
+        // files traced before it have only the model's file name.
+        let modelName = attributes["model_name"]
+        add("model", modelName.map { name in attributes["model_path"].map { "\(name) (\($0))" } ?? name }
+            ?? attributes["model_path"] ?? source.model)
+        add("model SHA-256", attributes["model_sha256"])
         add("architecture", source.architecture)
         add("layers × width", source.nLayers.map { n in "\(n) blocks" + (source.dModel.map { " × d \($0)" } ?? "") })
-        add("corpus", (source.attributes["corpus"] ?? corpus).map {
-            "\($0) (\(report.sentenceCount) sentences × \(report.languages.count) languages)"
+        let corpusKind = [attributes["corpus_format"], attributes["corpus_split"]].compactMap { $0 }.joined(separator: " ")
+        add("corpus", (attributes["corpus"] ?? corpus).map {
+            "\($0) (\(corpusKind.isEmpty ? "" : corpusKind + ", ")\(report.sentenceCount) sentences × \(report.languages.count) languages)"
         } ?? "\(report.sentenceCount) sentences × \(report.languages.count) languages (source not recorded)")
+        add("corpus SHA-256", attributes["corpus_sha256"])
         add("template", source.template)
         add("pooling", settings.pool + (source.bosInPool.map { $0 != 0 ? " (BOS included)" : " (BOS excluded)" } ?? ""))
         add("activations", source.path)
@@ -177,7 +185,8 @@ public struct AlignmentReportPage: Sendable {
         add("report: tool version", "interlingua \(toolVersion)")
         add("alignment.json format", "\(report.format) v\(report.formatVersion)")
         // Root attributes not already shown above (e.g. pool_span, instruction, complete, run_fingerprint).
-        let shown: Set<String> = ["corpus", "model", "architecture", "n_layers", "d_model", "template", "pooling",
+        let shown: Set<String> = ["corpus", "corpus_format", "corpus_split", "corpus_sha256", "model_name", "model_path",
+                                  "model_sha256", "model", "architecture", "n_layers", "d_model", "template", "pooling",
                                   "bos_in_pool", "tool_version", "created", "format", "format_version"]
         for key in source.attributes.keys.sorted() where !shown.contains(key) {
             add("activations attribute \(key)", source.attributes[key])

@@ -47,6 +47,8 @@ public final class TraceRun {
     public let modelName: String
     public let toolVersion: String
     public let fingerprint: String
+    /// Provenance attributes written into the file's header (model and corpus paths and digests).
+    public var provenance: [String: String] = [:]
 
     /// `modelIdentity` names the checkpoint exactly enough that a different model changes it (e.g. its
     /// path, size and modification time).
@@ -185,7 +187,7 @@ public final class TraceRun {
             toolVersion: toolVersion, runFingerprint: fingerprint, languages: plan.corpus.languages,
             ids: plan.corpus.ids, texts: plan.corpus.texts, tokenIDs: plan.languages.map(\.ids),
             tokenOffsets: plan.languages.map(\.offsets), poolSpans: plan.languages.map(\.poolSpans),
-            tokenStates: s.tokenStates, subLayers: s.subLayers)
+            tokenStates: s.tokenStates, subLayers: s.subLayers, provenance: provenance)
     }
 
     private func write(_ a: BatchActivations, with writer: ActivationsWriter) throws {

@@ -150,7 +150,7 @@ struct Align: ParsableCommand {
             }
         }
         return SourceInfo(
-            path: activations, model: reader.stringAttribute(A.model), architecture: reader.stringAttribute(A.architecture),
+            path: URL(fileURLWithPath: activations).standardizedFileURL.path, model: reader.stringAttribute(A.model), architecture: reader.stringAttribute(A.architecture),
             nLayers: reader.integerAttribute(A.nLayers), dModel: reader.integerAttribute(A.dModel),
             template: reader.stringAttribute(A.template), pooling: reader.stringAttribute(A.pooling),
             bosInPool: reader.integerAttribute(A.bosInPool), toolVersion: reader.stringAttribute(A.toolVersion),

@@ -22,7 +22,7 @@ struct Report: ParsableCommand {
     @Flag(help: "Join each pivot sentence to its translations in the projection panels.")
     var joinTranslations = false
 
-    @Option(help: "The corpus to name in the settings, when the activation file does not record one.")
+    @Option(help: "The corpus to name in the settings when the activation file does not record one (traced before provenance was recorded).")
     var corpus: String?
 
     func run() throws {

@@ -1,3 +1,4 @@
+import Activations
 import Checkpoints
 import Corpus
 import Foundation
@@ -37,5 +38,70 @@ enum TraceInputs {
             let modified = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
             return "\(file.standardizedFileURL.path)|\(size)|\(modified)"
         }.joined(separator: ";")
+    }
+}
+
+// MARK: - Provenance
+
+extension TraceInputs {
+    /// Where digests are cached: `$INTERLINGUA_CACHE/sha256.json` (default `~/.cache/interlingua`).
+    static var digestCache: FileDigestCache {
+        let base = ProcessInfo.processInfo.environment["INTERLINGUA_CACHE"].map { URL(fileURLWithPath: $0) }
+            ?? URL(fileURLWithPath: NSHomeDirectory()).appendingPathComponent(".cache/interlingua")
+        return FileDigestCache(url: base.appendingPathComponent("sha256.json"))
+    }
+
+    /// The model's own name: GGUF `general.name`, a Hugging Face config's `_name_or_path`, else the file or
+    /// folder name.
+    static func modelName(_ checkpoint: Checkpoint) -> String {
+        if let name = checkpoint.metadata["general.name"]?.string, !name.isEmpty { return name }
+        let config = checkpoint.url.appendingPathComponent("config.json")
+        if let data = try? Data(contentsOf: config),
+           let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+           let name = object["_name_or_path"] as? String, !name.isEmpty {
+            return name
+        }
+        return checkpoint.url.standardizedFileURL.lastPathComponent
+    }
+
+    /// The files whose bytes define the model: the checkpoint file, or the model files of a folder by name.
+    static func modelFiles(_ url: URL) -> [(name: String, url: URL)] {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir), isDir.boolValue else {
+            return [(url.lastPathComponent, url)]
+        }
+        return ((try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []).sorted()
+            .filter { name in modelFileSuffixes.contains { name.hasSuffix($0) } }
+            .map { ($0, url.appendingPathComponent($0)) }
+    }
+
+    /// Provenance attributes of a trace (names: `ActivationsLayout.Attribute`): absolute paths, the model's
+    /// name, SHA-256 of the model and corpus bytes (streamed; cached by size and modification time), the
+    /// corpus format and Flores split. `progress` hears of each file hashed in full.
+    static func provenance(model url: URL, checkpoint: Checkpoint, corpus: ParallelCorpus, split: FloresSplit,
+                           cache: FileDigestCache = digestCache,
+                           progress: ((URL, Int) -> Void)? = nil) throws -> [String: String] {
+        typealias A = ActivationsLayout.Attribute
+        let modelURL = url.standardizedFileURL
+        let corpusURL = URL(fileURLWithPath: corpus.source).standardizedFileURL
+        var attributes = [A.modelPath: modelURL.path, A.modelName: modelName(checkpoint),
+                          A.corpus: corpusURL.path, A.corpusFormat: corpus.format.rawValue]
+        let modelFiles = modelFiles(modelURL)
+        attributes[A.modelSHA256] = modelFiles.count == 1 && modelFiles[0].url == modelURL
+            ? try cache.sha256(of: modelURL, progress: progress)
+            : try cache.sha256(ofFiles: modelFiles, progress: progress)
+        if corpus.format == .flores {
+            // The files read: `<split>/<lang>.<split>` (or `<lang>.<split>` directly in the folder).
+            let nested = corpusURL.appendingPathComponent(split.rawValue)
+            let folder = FileManager.default.fileExists(atPath: nested.path) ? nested : corpusURL
+            let prefix = folder == nested ? "\(split.rawValue)/" : ""
+            attributes[A.corpusSHA256] = try cache.sha256(ofFiles: corpus.languages.map {
+                (prefix + "\($0).\(split.rawValue)", folder.appendingPathComponent("\($0).\(split.rawValue)"))
+            }, progress: progress)
+            attributes[A.corpusSplit] = split.rawValue
+        } else {
+            attributes[A.corpusSHA256] = try cache.sha256(of: corpusURL, progress: progress)
+        }
+        return attributes
     }
 }

@@ -98,6 +98,12 @@ struct Trace: ParsableCommand {
 
         let run = TraceRun(model: decoder, plan: plan, output: outputURL, modelName: modelURL.lastPathComponent,
                            modelIdentity: TraceInputs.identity(of: modelURL), toolVersion: Interlingua.version)
+        run.provenance = try TraceInputs.provenance(
+            model: modelURL, checkpoint: checkpoint, corpus: traceCorpus, split: selection.split,
+            progress: { file, bytes in
+                FileHandle.standardError.write(Data(
+                    "trace: SHA-256 of \(file.lastPathComponent) (\(String(format: "%.1f", Double(bytes) / 1e6)) MB; cached for next time)\n".utf8))
+            })
         let reporter = ProgressReporter()
         // Sampled after every batch: the batch's scratch and activations are still allocated then.
         var peakAnonymous = ResourceUsage.residentAnonymousBytes ?? 0

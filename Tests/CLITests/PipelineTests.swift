@@ -7,7 +7,8 @@ import TestSupport
 enum TracedFixture {
     static let folder: URL = {
         let dir = (try? TestPaths.temporaryDirectory("cli-traced")) ?? URL(fileURLWithPath: NSTemporaryDirectory())
-        _ = try? CLI.run(["trace", CLI.model, CLI.corpus, "--output", "acts.h5", "--stats", "stats.json"], in: dir)
+        _ = try? CLI.run(["trace", CLI.model, CLI.corpus, "--output", "acts.h5", "--stats", "stats.json"], in: dir,
+                         environment: ["INTERLINGUA_CACHE": dir.appendingPathComponent("cache").path])
         return dir
     }()
     static var activations: URL { folder.appendingPathComponent("acts.h5") }
@@ -89,5 +90,25 @@ struct AnalysisErrorTests {
         #expect((json["peak"] as? [String: Any])?["metric"] as? String == "cosine")
         expectUsageError(try CLI.run(["align", CLI.activations, "--output", "b", "--metrics", "cosine",
                                       "--primary", "cka_linear"], in: dir), "must be among --metrics")
+    }
+}
+
+@Suite("plot draws only the figures it has data for and names the others (#16.5)")
+struct SkippedFigureTests {
+    @Test("an align output with cosine alone: the curves are drawn, the other three skipped and named")
+    func cosineOnly() throws {
+        let dir = try TestPaths.temporaryDirectory("cli-skip")
+        let align = try CLI.run(["align", CLI.activations, "--output", "a", "--metrics", "cosine", "--bootstrap", "0",
+                                 "--quiet"], in: dir)
+        #expect(align.status == 0, "\(align.stderr)")
+        let plot = try CLI.run(["plot", "a", "--output", "f"], in: dir)
+        #expect(plot.status == 0, "\(plot.stderr)")
+        let written = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("f").path)
+        #expect(written == ["alignment-curves.svg"])
+        for name in ["cka-layers.svg", "projections.svg", "separability.svg"] {
+            #expect(plot.stdout.contains("skipped \(name): no "), "\(plot.stdout)")
+        }
+        let svg = try String(contentsOf: dir.appendingPathComponent("f/alignment-curves.svg"), encoding: .utf8)
+        #expect(!svg.contains("No data"))
     }
 }
