@@ -37,6 +37,8 @@ public final class LayerMajorExecutor {
     public let model: any DecoderModel
     public let plan: TracePlan
     public private(set) var timing = ExecutorTiming()
+    /// Called after each block of a batch with (blocks done, blocks in all): progress within a batch.
+    public var afterLayer: ((Int, Int) -> Void)?
     private let clock = ContinuousClock()
 
     public init(model: any DecoderModel, plan: TracePlan) {
@@ -125,6 +127,7 @@ public final class LayerMajorExecutor {
                 sink(sub.mlp, into: &out.mlp, layer: layer)
             }
             timing.sinks += seconds(since: start)
+            afterLayer?(layer + 1, nLayers)
         }
 
         start = clock.now

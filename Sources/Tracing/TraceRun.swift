@@ -4,7 +4,7 @@ import Checkpoints
 import Foundation
 import Models
 
-/// Progress after a batch, for the CLI's bar or log lines.
+/// Progress after a batch (and, within a batch, after each layer), for the CLI's bar or log lines.
 public struct TraceProgress: Sendable {
     public var batchesDone: Int
     public var batchesTotal: Int
@@ -16,6 +16,12 @@ public struct TraceProgress: Sendable {
     public var elapsed: Double
     /// Tokens computed in this process so far.
     public var tokensThisRun: Int
+    /// The language of the batch running (or just finished).
+    public var language: String = ""
+    /// Within a running batch: layers done of `layersTotal` (both 0 once the batch is written). `tokensDone`
+    /// then counts the batch's tokens in proportion.
+    public var layersDone: Int = 0
+    public var layersTotal: Int = 0
 }
 
 /// What a finished run did and where its time went.
@@ -105,6 +111,19 @@ public final class TraceRun {
             for index in startBatch..<total {
                 let batch = plan.batches[index]
                 let computeStart = clock.now
+                let language = plan.languages[batch.language].language
+                if let progress {
+                    // Large models take minutes per batch: report every layer within it too.
+                    let (done, doneTokens, spent, computed) = (sentencesDone, tokensDone, outcome.computeSeconds + outcome.writeSeconds, outcome.tokensComputed)
+                    executor.afterLayer = { layer, layers in
+                        let partial = batch.tokens.count * layer / max(1, layers)
+                        try? progress(TraceProgress(batchesDone: index, batchesTotal: total, sentencesDone: done,
+                                                    sentencesTotal: outcome.sentences, tokensDone: doneTokens + partial,
+                                                    tokensTotal: outcome.tokens, elapsed: spent + seconds(clock.now - computeStart),
+                                                    tokensThisRun: computed + partial, language: language,
+                                                    layersDone: layer, layersTotal: layers))
+                    }
+                }
                 let activations = try executor.run(batch)
                 outcome.computeSeconds += seconds(clock.now - computeStart)
                 writeStart = clock.now
@@ -127,7 +146,7 @@ public final class TraceRun {
                                         sentencesTotal: outcome.sentences, tokensDone: tokensDone,
                                         tokensTotal: outcome.tokens,
                                         elapsed: outcome.computeSeconds + outcome.writeSeconds,
-                                        tokensThisRun: outcome.tokensComputed))
+                                        tokensThisRun: outcome.tokensComputed, language: language))
             }
         }
         writeStart = clock.now

@@ -10,7 +10,8 @@ struct Inspect: ParsableCommand {
         abstract: "Describe a checkpoint (GGUF, safetensors, PyTorch .bin or Hugging Face folder).",
         discussion: """
         Prints the model family, layers, hidden size, heads, FFN size, vocabulary, RoPE, norm epsilon, context \
-        length, tensor count and dtypes, tokenizer kind, total bytes and every stored tensor the forward pass \
+        length, tensor count and dtypes, tokenizer kind, total bytes, the model's name, whether BOS is \
+        prepended and whether a chat template is present, and every stored tensor the forward pass \
         would not use (with the family's reason), or why no family runs the checkpoint. With --tensor NAME (canonical or the \
         file's own name) prints that tensor's dtype, shape and value statistics; --dump FILE.npy writes it \
         decoded to float32.
@@ -40,6 +41,9 @@ struct Inspect: ParsableCommand {
     }
 
     func run() throws {
+        if let dump, !force, FileManager.default.fileExists(atPath: dump) {
+            throw CLIError.outputExists(path: dump, hint: "pass --force to replace it")
+        }
         let checkpoint = try Checkpoint.open(URL(fileURLWithPath: model))
         let resolved = try? ModelCheckpoint(checkpoint)
         if let tensor {
@@ -47,11 +51,16 @@ struct Inspect: ParsableCommand {
             return
         }
         let summary = CheckpointSummary(checkpoint)
+        let facts = ModelFacts(checkpoint)
         if json {
-            print(try summary.json())
+            var object = (try? JSONSerialization.jsonObject(with: Data(try summary.json().utf8)) as? [String: Any]) ?? [:]
+            for (key, value) in facts.json { object[key] = value }
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+            print(String(decoding: data, as: UTF8.self))
             return
         }
         print(summary.text)
+        print(facts.lines.joined(separator: "\n"))
         if list {
             if let resolved {
                 for name in resolved.tensorNames {
@@ -85,12 +94,11 @@ struct Inspect: ParsableCommand {
             shown = name
             stored = name
         } else {
-            throw CheckpointError.tensorNotFound(file: checkpoint.url.path, tensor: name)
+            let names = (resolved?.tensorNames ?? []) + checkpoint.tensorNames
+            throw CLIError.tensorNotFound(file: checkpoint.url.path, tensor: name,
+                                          suggestions: Self.suggestions(for: name, among: Array(Set(names)).sorted()))
         }
         let info = try source.info(shown)
-        if let dump, !force, FileManager.default.fileExists(atPath: dump) {
-            throw CheckpointError.unsupported(file: dump, reason: "file exists (pass --force to replace it)")
-        }
         let stats = try source.statistics(of: shown)
         if json {
             let object: [String: Any] = [

@@ -2,6 +2,7 @@ import Activations
 import Checkpoints
 import Corpus
 import Foundation
+import Models
 import Tokenizers
 import Tracing
 
@@ -103,5 +104,65 @@ extension TraceInputs {
             attributes[A.corpusSHA256] = try cache.sha256(of: corpusURL, progress: progress)
         }
         return attributes
+    }
+}
+
+// MARK: - Early checks and notices
+
+extension TraceInputs {
+    /// What a path holds, judged by its first bytes (and a folder by its files): "a model (GGUF file)",
+    /// "a corpus (TSV file)", … or nil when it is neither recognisably.
+    static func kind(of path: String) -> (isModel: Bool, description: String)? {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else { return nil }
+        let url = URL(fileURLWithPath: path)
+        if isDir.boolValue {
+            let names = Set((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [])
+            if names.contains("config.json") { return (true, "a model (Hugging Face folder with config.json)") }
+            if names.contains("dev") || names.contains("devtest") { return (false, "a corpus (Flores folder)") }
+            return nil
+        }
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        let head = [UInt8]((try? handle.read(upToCount: 16)) ?? Data())
+        if head.starts(with: Array("GGUF".utf8)) { return (true, "a model (GGUF file)") }
+        if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) { return (true, "a model (PyTorch .bin zip)") }
+        if head.count >= 9, head[8] == UInt8(ascii: "{"), url.pathExtension == "safetensors" {
+            return (true, "a model (safetensors file)")
+        }
+        if head.starts(with: Array("id\t".utf8)) { return (false, "a corpus (TSV file)") }
+        if head.first == UInt8(ascii: "{"), url.pathExtension == "jsonl" { return (false, "a corpus (JSONL file)") }
+        return nil
+    }
+
+    /// Refuses a model given where the corpus goes and a corpus given where the model goes (#16.5: swapped
+    /// arguments were reported as `model.gguf:1: invalid UTF-8`).
+    static func checkKinds(model: String, corpus: String) throws {
+        let usage = "trace takes the model first: interlingua trace MODEL CORPUS --output FILE.h5"
+        if let found = kind(of: corpus), found.isModel {
+            throw CLIError.wrongKind(path: corpus, expected: "a corpus (TSV, JSONL or a Flores folder)",
+                                     found: found.description, hint: usage)
+        }
+        if let found = kind(of: model), !found.isModel {
+            throw CLIError.wrongKind(path: model, expected: "a model (GGUF, safetensors, .bin or a Hugging Face folder)",
+                                     found: found.description, hint: usage)
+        }
+    }
+
+    /// What `--token-states` will write: (n_layers + 1) × tokens × d float32 values, and the free space.
+    static func tokenStatesNotice(plan: TracePlan, config: ModelConfig, output: URL) -> String {
+        let bytes = Double(config.nLayers + 1) * Double(plan.tokenCount) * Double(config.dModel) * 4
+        var text = "--token-states will write \(gigabytes(bytes)) to \(output.lastPathComponent) "
+            + "(\(config.nLayers + 1) layers × \(plan.tokenCount) tokens × d \(config.dModel) float32)"
+        var stats = statvfs()
+        if statvfs(output.deletingLastPathComponent().path, &stats) == 0 {
+            let free = Double(stats.f_bavail) * Double(stats.f_frsize)
+            text += "; \(gigabytes(free)) free there" + (free < bytes ? " — NOT ENOUGH" : "")
+        }
+        return text
+    }
+
+    static func gigabytes(_ bytes: Double) -> String {
+        bytes >= 1e9 ? String(format: "%.1f GB", bytes / 1e9) : String(format: "%.1f MB", bytes / 1e6)
     }
 }

@@ -76,13 +76,23 @@ struct Trace: ParsableCommand {
         if let threads = threads.threads { BLASThreads.set(threads) }
         let outputURL = URL(fileURLWithPath: output)
         try TraceRun.checkOutput(outputURL, resume: resume)
+        // From here on an interrupted run is resumable: say how (the journal records every flushed batch).
+        InterruptNotice.install("""
+
+            trace: interrupted; every finished batch is kept in \(output). Continue with:
+              \(InterruptNotice.resumeCommand())
+
+            """)
+
         let settings = try TraceSettings(
             template: template, instruction: instruction,
             pools: pool ?? [.mean],
             bosInPool: bosInPool, poolWholePrompt: poolPrompt, tokenStates: tokenStates, subLayers: sublayers,
             batchTokens: batchTokens)
 
-        // Corpus errors surface before the model is even opened.
+        // Arguments of the wrong kind (model and corpus swapped) and corpus errors surface before the model
+        // is even opened.
+        try TraceInputs.checkKinds(model: model, corpus: corpus)
         let traceCorpus = try TraceInputs.corpus(at: corpus, selection: selection)
 
         var mark = clock.now
@@ -104,7 +114,10 @@ struct Trace: ParsableCommand {
                 FileHandle.standardError.write(Data(
                     "trace: SHA-256 of \(file.lastPathComponent) (\(String(format: "%.1f", Double(bytes) / 1e6)) MB; cached for next time)\n".utf8))
             })
-        let reporter = ProgressReporter()
+        if tokenStates {
+            FileHandle.standardError.write(Data("trace: \(TraceInputs.tokenStatesNotice(plan: plan, config: decoder.config, output: outputURL))\n".utf8))
+        }
+        let reporter = ProgressReporter(languages: plan.corpus.languages)
         // Sampled after every batch: the batch's scratch and activations are still allocated then.
         var peakAnonymous = ResourceUsage.residentAnonymousBytes ?? 0
         let outcome = try run.run(resume: resume) {
@@ -191,24 +204,37 @@ struct TraceSummary: Encodable {
     }
 }
 
-/// Progress on stderr: a live bar on a terminal, a plain line every few seconds otherwise.
+/// Progress on stderr, prefixed `trace:`: a live bar on a terminal (redrawn after every layer), a plain line
+/// every few seconds otherwise. Both name the language running and, within a batch, the layer.
 final class ProgressReporter {
     private let isTerminal = isatty(STDERR_FILENO) != 0
     private var lastLine = ContinuousClock.now
     private var drewBar = false
+    private let languages: [String]
+
+    init(languages: [String]) {
+        self.languages = languages
+    }
 
     func report(_ p: TraceProgress) {
         let rate = p.elapsed > 0 ? Double(p.tokensThisRun) / p.elapsed : 0
         let remaining = rate > 0 ? Double(p.tokensTotal - p.tokensDone) / rate : 0
         let fraction = p.tokensTotal > 0 ? Double(p.tokensDone) / Double(p.tokensTotal) : 1
-        let counts = "\(p.sentencesDone)/\(p.sentencesTotal) sentences, \(String(format: "%.0f", rate)) tokens/s, ETA \(Self.duration(remaining))"
+        var place = ""
+        if !p.language.isEmpty {
+            let index = languages.firstIndex(of: p.language).map { " (\($0 + 1)/\(languages.count))" } ?? ""
+            place = "\(p.language)\(index)"
+            if p.layersTotal > 0 { place += " layer \(p.layersDone)/\(p.layersTotal)" }
+            place += ", "
+        }
+        let counts = "\(place)\(p.sentencesDone)/\(p.sentencesTotal) sentences, \(String(format: "%.0f", rate)) tokens/s, ETA \(Self.duration(remaining))"
         if isTerminal {
             let width = 30
-            let filled = Int(fraction * Double(width))
+            let filled = min(width, Int(fraction * Double(width)))
             let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-            FileHandle.standardError.write(Data("\r\(bar) \(String(format: "%3.0f", fraction * 100))% \(counts)\u{1B}[K".utf8))
+            FileHandle.standardError.write(Data("\rtrace: \(bar) \(String(format: "%3.0f", fraction * 100))% \(counts)\u{1B}[K".utf8))
             drewBar = true
-        } else if ContinuousClock.now - lastLine >= .seconds(5) || p.batchesDone == p.batchesTotal {
+        } else if ContinuousClock.now - lastLine >= .seconds(5) || (p.batchesDone == p.batchesTotal && p.layersTotal == 0) {
             lastLine = ContinuousClock.now
             FileHandle.standardError.write(Data("trace: \(String(format: "%.0f", fraction * 100))% \(counts)\n".utf8))
         }

@@ -112,3 +112,67 @@ struct SkippedFigureTests {
         #expect(!svg.contains("No data"))
     }
 }
+
+@Suite("trace explains swapped arguments, big outputs and interruptions")
+struct TraceMessageTests {
+    @Test("a model given as the corpus and a corpus given as the model are named as such (#16.5)")
+    func swapped() throws {
+        let swapped = try CLI.run(["trace", CLI.corpus, CLI.model, "--output", "t.h5"])
+        expectRuntimeError(swapped, "tiny-mllama", "found a model (Hugging Face folder", "interlingua trace MODEL CORPUS")
+        let gguf = try TestPaths.temporaryDirectory("cli-swap").appendingPathComponent("m.gguf")
+        try Data("GGUF\u{3}\u{0}\u{0}\u{0}".utf8).write(to: gguf)
+        expectRuntimeError(try CLI.run(["trace", CLI.model, gguf.path, "--output", "t.h5"]), "found a model (GGUF file)")
+        expectRuntimeError(try CLI.run(["trace", CLI.corpus, CLI.corpus, "--output", "t.h5"]),
+                           "expected a model", "found a corpus (TSV file)")
+    }
+
+    @Test("--token-states says how much it will write before starting (#16.9)")
+    func tokenStatesSize() throws {
+        let dir = try TestPaths.temporaryDirectory("cli-states")
+        let result = try CLI.run(["trace", CLI.model, CLI.corpus, "--token-states", "--output", "s.h5"], in: dir)
+        #expect(result.status == 0, "\(result.stderr)")
+        // 5 layers × 568 tokens × 64 floats × 4 bytes = 727,040 bytes.
+        #expect(result.stderr.contains("trace: --token-states will write 0.7 MB to s.h5 (5 layers × 568 tokens × d 64 float32)"),
+                "\(result.stderr)")
+        let progress = result.stderr.split(separator: "\n").filter { $0.hasPrefix("trace: 100% ") }
+        #expect(progress.count == 1 && progress[0].contains("zh (3/3)"), "\(result.stderr)")
+    }
+
+    @Test("Ctrl-C prints the command that resumes the trace, and --resume then finishes it (#16.8)")
+    func interrupt() throws {
+        let dir = try TestPaths.temporaryDirectory("cli-interrupt")
+        let corpus = TestPaths.repository.appendingPathComponent("notebooks-data/django-ui-12lang.tsv").path
+        let binary = try #require(CLI.binary)
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = ["trace", CLI.model, corpus, "--batch-tokens", "64", "--output", "i.h5"]
+        process.currentDirectoryURL = dir
+        var env = ProcessInfo.processInfo.environment
+        env["INTERLINGUA_CACHE"] = dir.appendingPathComponent("cache").path
+        env["OPENBLAS_NUM_THREADS"] = "1"
+        process.environment = env
+        let errURL = dir.appendingPathComponent("stderr")
+        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        let errors = try FileHandle(forWritingTo: errURL)
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        // The digest notice comes after the handlers are installed and before the first batch.
+        let deadline = Date().addingTimeInterval(60)
+        while process.isRunning, Date() < deadline,
+              !(String(data: (try? Data(contentsOf: errURL)) ?? Data(), encoding: .utf8) ?? "").contains("SHA-256 of") {
+            usleep(2000)
+        }
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        try errors.close()
+        let text = try String(contentsOf: errURL, encoding: .utf8)
+        #expect(process.terminationStatus == 130, "\(text)")
+        #expect(text.contains("trace: interrupted; every finished batch is kept in i.h5. Continue with:"))
+        let command = try #require(text.split(separator: "\n").first { $0.hasPrefix("  interlingua trace ") })
+        #expect(command.hasSuffix("--output i.h5 --resume"))
+        let resumed = try CLI.run(["trace", CLI.model, corpus, "--batch-tokens", "64", "--output", "i.h5", "--resume"],
+                                  in: dir, environment: ["INTERLINGUA_CACHE": dir.appendingPathComponent("cache").path])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+    }
+}
