@@ -54,7 +54,7 @@ let package = Package(
         // MARK: - Tests (one target per module)
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
-        .testTarget(name: "HDF5Tests", dependencies: ["TestSupport", "HDF5"]),
+        .testTarget(name: "HDF5Tests", dependencies: ["TestSupport", "Activations", "HDF5"]),
         .testTarget(name: "CheckpointsTests", dependencies: ["TestSupport", "Checkpoints", "Models"]),
         .testTarget(name: "TokenizersTests", dependencies: ["TestSupport", "Tokenizers", "Checkpoints"],
                     exclude: ["CrossCheck"]),
@@ -68,7 +68,7 @@ let package = Package(
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
         .testTarget(name: "FiguresTests", dependencies: ["TestSupport", "Figures", "Alignment", "Activations"]),
         // Runs the built release binary (`swift build -c release` first; `--build-tests` builds it too).
-        .testTarget(name: "CLITests", dependencies: ["TestSupport", "HDF5"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "Activations", "HDF5"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -22,6 +22,9 @@
 /// /tokens/<lang>/pool_span int64[N, 2]        pooled tokens of sentence n: [start, end) relative to offsets[n]
 /// /sublayers/<attention|mlp>/<pool>/<lang> float32[n_layers, N, d]   with --sublayers: pooled branch outputs
 ///                                                     of block i+1 (as added to the residual stream)
+/// /batches               int64[B, 3]          the packed batches in trace order: (language index, first row,
+///                                             end row); the journal's batches_done = k means batches 0..<k
+///                                             are written, so a reader of an unfinished file knows its rows
 /// /                      provenance attributes (strings): model_path, model_name, model_sha256, corpus,
 ///                        corpus_format, corpus_sha256, corpus_split
 /// ```
@@ -68,6 +71,7 @@ public enum ActivationsLayout {
     }
 
     public static let languages = "/languages"
+    public static let batches = "/batches"
     public static let ids = "/ids"
     public static func text(_ lang: String) -> String { "/text/\(lang)" }
     public static func tokenIDs(_ lang: String) -> String { "/tokens/\(lang)/ids" }

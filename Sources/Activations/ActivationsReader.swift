@@ -60,6 +60,40 @@ public final class ActivationsReader: @unchecked Sendable {
         }
     }
 
+    /// Rows written per language: every row of a complete file; of an unfinished one, the rows of the batches
+    /// its progress journal (`FILE.progress`) counts as flushed, mapped through `/batches`. Each language's
+    /// rows are a prefix `0..<n` (batches run in row order). Throws when an unfinished file has no journal or
+    /// no `/batches` (traced before it was recorded): then nothing proves which rows hold data.
+    public func writtenRows() throws -> (rows: [String: Int], batchesDone: Int, batchesTotal: Int) {
+        if isComplete { return (Dictionary(uniqueKeysWithValues: languages.map { ($0, ids.count) }), 0, 0) }
+        guard let journal = try TraceJournal.read(for: url) else {
+            throw ActivationsError.notActivations(file: url.path, reason: "complete = 0 and no progress journal (\(TraceJournal.url(for: url).lastPathComponent)) says which rows were written")
+        }
+        guard file.root.contains(ActivationsLayout.batches) else {
+            throw ActivationsError.notActivations(file: url.path, reason: "complete = 0 and no /batches: traced by a version that did not record which rows each batch writes")
+        }
+        let dataset = try file.root.dataset(ActivationsLayout.batches)
+        guard dataset.shape.count == 2, dataset.shape[1] == 3 else {
+            throw ActivationsError.notActivations(file: url.path, reason: "/batches has shape \(dataset.shape), expected [B, 3]")
+        }
+        let values = try dataset.read(Int64.self)
+        let total = dataset.shape[0]
+        guard journal.batchesTotal == total else {
+            throw ActivationsError.notActivations(file: url.path, reason: "the journal counts \(journal.batchesTotal) batches, /batches has \(total)")
+        }
+        var rows = Dictionary(uniqueKeysWithValues: languages.map { ($0, 0) })
+        let done = journal.state == .creating ? 0 : min(journal.batchesDone, total)
+        for b in 0..<done {
+            let (l, start, end) = (Int(values[3 * b]), Int(values[3 * b + 1]), Int(values[3 * b + 2]))
+            guard languages.indices.contains(l), start >= 0, start <= end, end <= ids.count else {
+                throw ActivationsError.notActivations(file: url.path, reason: "/batches row \(b) = (\(l), \(start), \(end)) is outside the file's languages and rows")
+            }
+            // Only a contiguous prefix counts as written.
+            if rows[languages[l]] == start { rows[languages[l]] = end }
+        }
+        return (rows, done, total)
+    }
+
     /// The value of an integer attribute, if present.
     public func integerAttribute(_ name: String) -> Int? { Self.integer(attributes[name]) }
 

@@ -31,12 +31,15 @@ public struct ActivationsHeader: Sendable {
     public var subLayers: Bool
     /// Provenance attributes (`ActivationsLayout.Attribute.modelPath` …), written as root string attributes.
     public var provenance: [String: String]
+    /// The batches in trace order: language index and rows (`/batches`).
+    public var batches: [(language: Int, rows: Range<Int>)]
 
     public init(model: String, architecture: String, nLayers: Int, dModel: Int, template: String,
                 instruction: String, pools: [Pooling], bosInPool: Bool, poolSpan: String, toolVersion: String,
                 runFingerprint: String, languages: [String], ids: [String], texts: [[String]],
                 tokenIDs: [[Int32]], tokenOffsets: [[Int]], poolSpans: [[Range<Int>]],
-                tokenStates: Bool, subLayers: Bool, provenance: [String: String] = [:]) {
+                tokenStates: Bool, subLayers: Bool, provenance: [String: String] = [:],
+                batches: [(language: Int, rows: Range<Int>)] = []) {
         self.model = model
         self.architecture = architecture
         self.nLayers = nLayers
@@ -57,6 +60,7 @@ public struct ActivationsHeader: Sendable {
         self.tokenStates = tokenStates
         self.subLayers = subLayers
         self.provenance = provenance
+        self.batches = batches
     }
 }
 
@@ -121,6 +125,11 @@ public final class ActivationsWriter {
         let layers = h.nLayers + 1
         _ = try root.writeStrings(ActivationsLayout.languages, h.languages)
         _ = try root.writeStrings(ActivationsLayout.ids, h.ids)
+        if !h.batches.isEmpty {
+            _ = try root.writeDataset(ActivationsLayout.batches,
+                                      h.batches.flatMap { [Int64($0.language), Int64($0.rows.lowerBound), Int64($0.rows.upperBound)] },
+                                      shape: [h.batches.count, 3])
+        }
         let writer = ActivationsWriter(url: url, file: file, nLayers: h.nLayers, dModel: d, sentenceCount: n)
         for (l, lang) in h.languages.enumerated() {
             _ = try root.writeStrings(ActivationsLayout.text(lang), h.texts[l])

@@ -206,7 +206,8 @@ public final class TraceRun {
             toolVersion: toolVersion, runFingerprint: fingerprint, languages: plan.corpus.languages,
             ids: plan.corpus.ids, texts: plan.corpus.texts, tokenIDs: plan.languages.map(\.ids),
             tokenOffsets: plan.languages.map(\.offsets), poolSpans: plan.languages.map(\.poolSpans),
-            tokenStates: s.tokenStates, subLayers: s.subLayers, provenance: provenance)
+            tokenStates: s.tokenStates, subLayers: s.subLayers, provenance: provenance,
+            batches: plan.batches.map { ($0.language, $0.sentences) })
     }
 
     private func write(_ a: BatchActivations, with writer: ActivationsWriter) throws {

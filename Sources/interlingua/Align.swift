@@ -66,7 +66,12 @@ struct Align: ParsableCommand {
     @Option(name: .customLong("lsar-rank"), help: "Directions of the language means removed by LSAR.")
     var lsarRank: Int = 1
 
-    @Flag(name: .customLong("allow-incomplete"), help: "Analyse a file whose trace did not finish (complete = 0).")
+    @Option(help: ArgumentHelp("Comma-separated languages to analyse (default: all in the file).", valueName: "list"),
+            transform: CommaList.languages)
+    var languages: [String]?
+
+    @Flag(name: .customLong("allow-incomplete"),
+          help: "Analyse a file whose trace did not finish (complete = 0): only the rows its progress journal proves written.")
     var allowIncomplete = false
 
     @Flag(name: .customLong("quiet"), help: "No progress on stderr.")
@@ -100,7 +105,13 @@ struct Align: ParsableCommand {
         try Self.prepareOutput(outputURL)
         let url = URL(fileURLWithPath: activations)
         let reader = try ActivationsReader(url: url, allowIncomplete: allowIncomplete)
-        let source = try ActivationsLayerSource(reader: reader, pool: pool)
+        let full = try ActivationsLayerSource(reader: reader, pool: pool)
+        let written = try reader.writtenRows()
+        let selection = try AlignSelection.choose(
+            fileLanguages: reader.languages, written: written.rows, total: reader.ids.count, requested: languages,
+            pivot: pivot, batches: reader.isComplete ? nil : (written.batchesDone, written.batchesTotal), file: activations)
+        if let notice = selection.notice { FileHandle.standardError.write(Data("\(notice)\n".utf8)) }
+        let source = SelectedLayerSource(base: full, languages: selection.languages, sentenceCount: selection.rows)
         // Without a pair metric there is no peak; the analysis still needs a (unused) primary name.
         let settings = AlignmentSettings(
             pool: pool.rawValue, pivot: pivot, pairs: pairs.rawValue,
@@ -116,7 +127,7 @@ struct Align: ParsableCommand {
             progress: { message in
                 if !quiet { FileHandle.standardError.write(Data("align: \(message)\n".utf8)) }
             })
-        let files = try AlignmentOutputs.write(outcome, ids: reader.ids, to: outputURL)
+        let files = try AlignmentOutputs.write(outcome, ids: Array(reader.ids.prefix(selection.rows)), to: outputURL)
         print(AlignmentOutputs.table(outcome.report))
         if !quiet {
             let elapsed = String(format: "%.1f", Date().timeIntervalSince(started))
