@@ -5,7 +5,7 @@ SWIFT ?= swift
 CACHE ?= $(HOME)/.cache/interlingua
 export INTERLINGUA_CACHE := $(CACHE)
 
-.PHONY: all setup models build test bench demo clean
+.PHONY: all setup models build test bench demo figures clean
 
 all: build
 
@@ -30,6 +30,10 @@ bench: setup models
 # scripts/demo.sh installs what is missing itself (setup, models, release build), then traces, aligns, plots, reports.
 demo:
 	@bash scripts/demo.sh
+
+# The demo, writing its figures over the committed figures/ (on purpose: they change in the last digits per CPU).
+figures:
+	@DEMO_FIGURES=committed bash scripts/demo.sh
 
 clean:
 	rm -rf .build

@@ -3,12 +3,14 @@
 # mode, traces the bundled 12-language Django corpus with every language on Gemma 3 270M (and on SmolLM2-135M
 # as the LLaMA-architecture example), measures alignment per layer, draws the figures and writes the reports.
 #
-#   figures/*.svg                   Gemma 3 270M figures (committed, shown in README)
-#   figures/smollm2-135m/*.svg      SmolLM2-135M figures
-#   demo-output/<model>.h5          activations (git-ignored)
+#   demo-output/<model>.h5          activations (git-ignored, like everything under demo-output/)
 #   demo-output/<model>-align/      alignment.json, alignment.csv, projections.h5
+#   demo-output/<model>-figures/    the SVG figures
 #   demo-output/<model>-report.html the self-contained report
 #
+# The committed figures (figures/*.svg, shown in README; figures/smollm2-135m/) are left alone: BLAS kernels
+# differ between CPUs in the last digits, so every run elsewhere would modify tracked files. `make figures`
+# (DEMO_FIGURES=committed) writes them there instead, on purpose.
 # DEMO_MODELS="gemma3" limits the run to Gemma 3; INTERLINGUA_CACHE moves the model cache.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +19,7 @@ CORPUS=notebooks-data/django-ui-12lang.tsv
 OUT=demo-output
 BIN=.build/release/interlingua
 MODELS_TO_RUN=${DEMO_MODELS:-"gemma3 smollm2"}
+COMMITTED_FIGURES=$([ "${DEMO_FIGURES:-}" = committed ] && echo 1 || echo 0)
 
 step() { printf '\n== %s\n' "$*"; }
 
@@ -27,16 +30,18 @@ bash scripts/fetch-models.sh
 step "release build"
 swift build -c release --product interlingua
 
-mkdir -p "$OUT" figures
+mkdir -p "$OUT"
 summary=()
 for name in $MODELS_TO_RUN; do
   case "$name" in
-    gemma3)  model="$CACHE/models/gemma-3-270m-q4_k_m.gguf"; tag=gemma3-270m;  figures=figures ;;
-    smollm2) model="$CACHE/models/SmolLM2-135M-Instruct.Q4_1.gguf"; tag=smollm2-135m; figures=figures/smollm2-135m ;;
+    gemma3)  model="$CACHE/models/gemma-3-270m-q4_k_m.gguf"; tag=gemma3-270m;  committed=figures ;;
+    smollm2) model="$CACHE/models/SmolLM2-135M-Instruct.Q4_1.gguf"; tag=smollm2-135m; committed=figures/smollm2-135m ;;
     *) echo "demo: unknown model '$name' (gemma3, smollm2)" >&2; exit 2 ;;
   esac
   [ -s "$model" ] || { echo "demo: $model is missing (make models)" >&2; exit 1; }
   acts="$OUT/$tag.h5"; align="$OUT/$tag-align"; report="$OUT/$tag-report.html"
+  figures="$OUT/$tag-figures"
+  [ "$COMMITTED_FIGURES" = 1 ] && figures="$committed"
 
   step "$tag: trace every language of $CORPUS"
   # A finished trace of an earlier run is replaced: the demo always shows this build's numbers.
@@ -51,7 +56,7 @@ for name in $MODELS_TO_RUN; do
   mkdir -p "$figures"
   plot_log=$("$BIN" plot "$align" --output "$figures")
   echo "$plot_log"
-  "$BIN" report "$align" --output "$report" --corpus "$CORPUS"
+  "$BIN" report "$align" --output "$report"
   peak=$(printf '%s\n' "$plot_log" | grep '^alignment peak:' || echo "alignment peak: none (no pair metric)")
   summary+=("$tag: $peak" "    activations  $acts" "    alignment    $align/alignment.json (+ alignment.csv, projections.h5)"
             "    figures      $figures/{alignment-curves,cka-layers,projections,separability}.svg"
