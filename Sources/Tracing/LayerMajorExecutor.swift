@@ -142,7 +142,7 @@ public final class LayerMajorExecutor {
 
     private func seconds(since start: ContinuousClock.Instant) -> Double {
         let d = clock.now - start
-        return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+        return d.seconds
     }
 
     private static func checkShape(_ m: Matrix<Float>, rows: Int, cols: Int, stage: String) throws {

@@ -89,9 +89,7 @@ public final class TraceRun {
                                    writeSeconds: 0, flops: 0, blockMatmulFLOPs: 0, timing: ExecutorTiming(),
                                    forward: ForwardTimings(), alreadyComplete: false)
         let clock = ContinuousClock()
-        func seconds(_ d: Duration) -> Double {
-            Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
-        }
+        func seconds(_ d: Duration) -> Double { d.seconds }
 
         var writeStart = clock.now
         let (writer, startBatch, finalizing) = try openOrCreate(resume: resume)
@@ -139,7 +137,7 @@ public final class TraceRun {
                 let matmuls = model.matmulFLOPs(tokens: batch.tokens.count) * Double(model.config.nLayers)
                 outcome.blockMatmulFLOPs += matmuls
                 outcome.flops += matmuls
-                    + TraceFLOPs.attention(model.config, sequenceLengths: batch.sentences.map { tokenized.tokenRange($0).count })
+                    + model.attentionFLOPs(Self.sequences(of: batch, in: tokenized)) * Double(model.config.nLayers)
                 sentencesDone += batch.sentences.count
                 tokensDone += batch.tokens.count
                 try progress?(TraceProgress(batchesDone: index + 1, batchesTotal: total, sentencesDone: sentencesDone,
@@ -194,6 +192,17 @@ public final class TraceRun {
         try TraceJournal(fingerprint: fingerprint, state: .tracing, batchesDone: 0, batchesTotal: plan.batches.count)
             .write(for: output)
         return (writer, 0, plan.batches.isEmpty)
+    }
+
+    /// The batch's sentences as packed sequences (for counting attention FLOPs: the ranges are what counts).
+    static func sequences(of batch: TraceBatch, in tokenized: TokenizedLanguage) -> PackedBatch {
+        var start = 0
+        let ranges = batch.sentences.map { n -> Range<Int> in
+            let length = tokenized.tokenRange(n).count
+            defer { start += length }
+            return start..<(start + length)
+        }
+        return PackedBatch(tokens: [], sequences: ranges)
     }
 
     private func header() -> ActivationsHeader {

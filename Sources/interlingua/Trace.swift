@@ -134,9 +134,7 @@ struct Trace: ParsableCommand {
         if let stats { try summary.writeJSON(to: URL(fileURLWithPath: stats)) }
     }
 
-    static func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
-    }
+    static func seconds(_ d: Duration) -> Double { d.seconds }
 }
 
 /// The closing summary of a trace, as text and as `--stats` JSON.
