@@ -5,15 +5,17 @@ import Alignment
 import Foundation
 import LinearAlgebra
 
-/// A language subset of an activation file's pooled vectors, on its first `sentenceCount` rows.
+/// A language subset of an activation file's pooled vectors, on its first `sentenceCount` rows and the
+/// layers `firstLayer ..< firstLayer + layerCount` (index 0 of this source is `firstLayer` of the file).
 struct SelectedLayerSource: LayerSource {
     let base: ActivationsLayerSource
     let languages: [String]
     let sentenceCount: Int
-    var layerCount: Int { base.layerCount }
+    var firstLayer = 0
+    let layerCount: Int
 
     func vectors(language: String, layer: Int) throws -> Matrix<Float> {
-        let all = try base.vectors(language: language, layer: layer)
+        let all = try base.vectors(language: language, layer: firstLayer + layer)
         guard sentenceCount < all.rows else { return all }
         return Matrix(rows: sentenceCount, cols: all.cols, storage: Array(all.storage.prefix(sentenceCount * all.cols)))
     }
@@ -66,5 +68,26 @@ struct AlignSelection: Equatable {
             notice = text
         }
         return AlignSelection(languages: chosen, rows: rows, notice: notice)
+    }
+}
+
+extension AlignmentReport {
+    /// Renumbers the layers of a report computed on layers `first…` of a file (the analysis counts from 0):
+    /// the layer list, the peak and its interval, the projection's layers.
+    mutating func offsetLayers(by first: Int) {
+        guard first != 0 else { return }
+        layers = layers.map { $0 + first }
+        if var peak {
+            peak.layer += first
+            peak.layerCILow = peak.layerCILow.map { $0 + first }
+            peak.layerCIHigh = peak.layerCIHigh.map { $0 + first }
+            self.peak = peak
+        }
+        if var projection {
+            projection.coordinates = projection.coordinates.map {
+                ProjectedPoints(layer: $0.layer + first, language: $0.language, points: $0.points)
+            }
+            self.projection = projection
+        }
     }
 }

@@ -70,6 +70,9 @@ struct Align: ParsableCommand {
             transform: CommaList.languages)
     var languages: [String]?
 
+    @Option(help: ArgumentHelp("Layers to analyse, LOW-HIGH or one layer (0 = embeddings; default: all).", valueName: "range"))
+    var layers: LayerRange?
+
     @Flag(name: .customLong("allow-incomplete"),
           help: "Analyse a file whose trace did not finish (complete = 0): only the rows its progress journal proves written.")
     var allowIncomplete = false
@@ -111,7 +114,12 @@ struct Align: ParsableCommand {
             fileLanguages: reader.languages, written: written.rows, total: reader.ids.count, requested: languages,
             pivot: pivot, batches: reader.isComplete ? nil : (written.batchesDone, written.batchesTotal), file: activations)
         if let notice = selection.notice { FileHandle.standardError.write(Data("\(notice)\n".utf8)) }
-        let source = SelectedLayerSource(base: full, languages: selection.languages, sentenceCount: selection.rows)
+        let range = layers ?? LayerRange(argument: "0-\(max(0, full.layerCount - 1))")!
+        guard range.upper < full.layerCount else {
+            throw AlignmentError.invalidSetting("--layers \(range.text): \(activations) has layers 0-\(full.layerCount - 1)")
+        }
+        let source = SelectedLayerSource(base: full, languages: selection.languages, sentenceCount: selection.rows,
+                                         firstLayer: range.lower, layerCount: range.upper - range.lower + 1)
         // Without a pair metric there is no peak; the analysis still needs a (unused) primary name.
         let settings = AlignmentSettings(
             pool: pool.rawValue, pivot: pivot, pairs: pairs.rawValue,
@@ -122,11 +130,13 @@ struct Align: ParsableCommand {
         let started = Date()
         let analysis = threads.threads.map { AlignmentAnalysis(settings: settings, workers: $0) }
             ?? AlignmentAnalysis(settings: settings)
-        let outcome = try analysis.run(
+        var outcome = try analysis.run(
             source, sourceInfo: sourceInfo(reader), toolVersion: Interlingua.version,
             progress: { message in
                 if !quiet { FileHandle.standardError.write(Data("align: \(message)\n".utf8)) }
             })
+        // The analysis numbered the selected layers from 0; the outputs use the file's numbers.
+        outcome.report.offsetLayers(by: range.lower)
         let files = try AlignmentOutputs.write(outcome, ids: Array(reader.ids.prefix(selection.rows)), to: outputURL)
         print(AlignmentOutputs.table(outcome.report))
         if !quiet {

@@ -32,19 +32,6 @@ enum CommaList {
     static func languages(_ text: String) throws -> [String] { try items(text) }
     static func pools(_ text: String) throws -> [Pooling] { try choices(text, of: Pooling.self) }
     static func metrics(_ text: String) throws -> [MetricName] { try choices(text, of: MetricName.self) }
-
-    /// Layer indices and ranges: `0,6,12` or `4-10` or both (`0,4-10,18`); ascending, no duplicates.
-    static func layers(_ text: String) throws -> [Int] {
-        var layers: [Int] = []
-        for item in try items(text) {
-            let bounds = item.split(separator: "-", omittingEmptySubsequences: false)
-            guard (1...2).contains(bounds.count), let low = Int(bounds[0]), let high = Int(bounds.last!), low >= 0, low <= high
-            else { throw ValidationError("'\(item)' is not a layer or a range LOW-HIGH of layers ≥ 0") }
-            layers.append(contentsOf: low...high)
-        }
-        guard Set(layers).count == layers.count else { throw ValidationError("a layer is listed twice") }
-        return layers.sorted()
-    }
 }
 
 /// The Flores split a Flores folder is read from (ignored for TSV and JSONL corpora).
@@ -78,6 +65,23 @@ struct ThreadOptions: ParsableArguments {
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     }
+}
+
+/// A contiguous range of layers, `LOW-HIGH` or one layer `N` (0 = embeddings).
+struct LayerRange: ExpressibleByArgument, Equatable {
+    var lower: Int
+    var upper: Int
+
+    init?(argument: String) {
+        let bounds = argument.split(separator: "-", omittingEmptySubsequences: false).map {
+            Int($0.trimmingCharacters(in: .whitespaces))
+        }
+        guard (1...2).contains(bounds.count), let low = bounds[0], let high = bounds[bounds.count - 1],
+              low >= 0, low <= high else { return nil }
+        (lower, upper) = (low, high)
+    }
+
+    var text: String { lower == upper ? "\(lower)" : "\(lower)-\(upper)" }
 }
 
 extension PromptTemplate: ExpressibleByArgument {}

@@ -98,3 +98,32 @@ struct IncompleteTests {
         expectRuntimeError(try CLI.run(["align", CLI.activations, "--languages", "en,xx", "--output", "e"], in: dir), "no language 'xx'")
     }
 }
+
+@Suite("align --layers analyses a range of layers without re-tracing (#16.9)")
+struct LayerRangeTests {
+    func json(_ url: URL) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+    }
+
+    func cosine(_ report: [String: Any], target: String) throws -> [Double] {
+        let series = try #require(report["pair_metrics"] as? [[String: Any]])
+        let found = try #require(series.first { $0["metric"] as? String == "cosine" && $0["target"] as? String == target })
+        return try #require(found["values"] as? [[String: Any]]).compactMap { $0["value"] as? Double }
+    }
+
+    @Test("layers 2-5 keep the file's numbers and the full run's values at those layers, the peak included")
+    func range() throws {
+        let dir = try TestPaths.temporaryDirectory("cli-layers")
+        let common = ["--metrics", "cosine,retrieval_p1", "--bootstrap", "0", "--quiet"]
+        #expect(try CLI.run(["align", CLI.activations, "--output", "all"] + common, in: dir).status == 0)
+        let part = try CLI.run(["align", CLI.activations, "--output", "part", "--layers", "2-5"] + common, in: dir)
+        #expect(part.status == 0, "\(part.stderr)")
+        let all = try json(dir.appendingPathComponent("all/alignment.json"))
+        let sub = try json(dir.appendingPathComponent("part/alignment.json"))
+        #expect(sub["layers"] as? [Int] == [2, 3, 4, 5])
+        #expect(Array(try cosine(all, target: "zh")[2...5]) == (try cosine(sub, target: "zh")))
+        #expect((sub["peak"] as? [String: Any])?["layer"] as? Int == (all["peak"] as? [String: Any])?["layer"] as? Int)
+        expectRuntimeError(try CLI.run(["align", CLI.activations, "--output", "x", "--layers", "5-20"], in: dir), "layers 0-8")
+        expectUsageError(try CLI.run(["align", CLI.activations, "--output", "x", "--layers", "five"], in: dir), "five")
+    }
+}
