@@ -38,8 +38,9 @@ enum CLI {
     /// Runs `interlingua arguments…` in `directory` (a fresh scratch folder when nil) and waits for it.
     /// Output goes through files, so a chatty run cannot fill a pipe and stall.
     static func run(_ arguments: [String], in directory: URL? = nil,
-                    environment: [String: String] = [:]) throws -> CLIResult {
-        let binary = try #require(binary, "build the binary first: swift build -c release")
+                    environment: [String: String] = [:], executable: URL? = nil,
+                    arguments executableArguments: [String]? = nil) throws -> CLIResult {
+        let binary = try executable ?? #require(binary, "build the binary first: swift build -c release")
         let scratch = try TestPaths.temporaryDirectory("cli-run")
         defer { try? FileManager.default.removeItem(at: scratch) }
         let out = scratch.appendingPathComponent("stdout"), err = scratch.appendingPathComponent("stderr")
@@ -47,7 +48,7 @@ enum CLI {
         FileManager.default.createFile(atPath: err.path, contents: nil)
         let process = Process()
         process.executableURL = binary
-        process.arguments = arguments
+        process.arguments = executableArguments ?? arguments
         process.currentDirectoryURL = directory ?? scratch
         var env = ProcessInfo.processInfo.environment
         env["OPENBLAS_NUM_THREADS"] = env["OPENBLAS_NUM_THREADS"] ?? "1"

@@ -138,6 +138,22 @@ struct TraceMessageTests {
         #expect(progress.count == 1 && progress[0].contains("zh (3/3)"), "\(result.stderr)")
     }
 
+    @Test("on a terminal the bar is prefixed trace: and moves layer by layer, naming the language (#16.8)",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script")))
+    func terminalProgress() throws {
+        let dir = try TestPaths.temporaryDirectory("cli-tty")
+        let binary = try #require(CLI.binary)
+        // script(1) runs the command on a pseudo-terminal, so stderr is a tty.
+        let command = [binary.path, "trace", CLI.model, CLI.corpus, "--output", dir.appendingPathComponent("t.h5").path]
+            .map { "'\($0)'" }.joined(separator: " ")
+        let result = try CLI.run([], in: dir, executable: URL(fileURLWithPath: "/usr/bin/script"),
+                                 arguments: ["-qec", command, "/dev/null"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let frames = result.stdout.split(whereSeparator: { $0 == "\r" || $0 == "\n" }).map(String.init)
+        #expect(frames.contains { $0.hasPrefix("trace: ") && $0.contains("en (1/3) layer 1/4") }, "\(frames)")
+        #expect(frames.contains { $0.hasPrefix("trace: ") && $0.contains("zh (3/3) layer 4/4") })
+    }
+
     @Test("Ctrl-C prints the command that resumes the trace, and --resume then finishes it (#16.8)")
     func interrupt() throws {
         let dir = try TestPaths.temporaryDirectory("cli-interrupt")
