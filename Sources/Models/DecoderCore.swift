@@ -101,10 +101,11 @@ final class DecoderCore {
                                          && found.contains(1))
             guard same else { throw ModelError.shapeMismatch(file: file, tensor: spec.canonical, expected: shape, found: found) }
         }
-        let tied = config.tieWordEmbeddings || present(CanonicalName.lmHead) == nil
-        if tied && !config.tieWordEmbeddings {
-            throw ModelError.shapeMismatch(file: file, tensor: CanonicalName.lmHead, expected: [vocabulary, config.dModel], found: [])
+        // Untied embeddings need their own LM head: missing, it is named as missing (not as a shape mismatch).
+        if !config.tieWordEmbeddings, present(CanonicalName.lmHead) == nil {
+            throw CheckpointError.tensorNotFound(file: file, tensor: CanonicalName.lmHead)
         }
+        let tied = config.tieWordEmbeddings
         outputName = tied ? CanonicalName.embedTokens : CanonicalName.lmHead
         if !tied, let found = present(CanonicalName.lmHead)?.shape, found != [vocabulary, config.dModel] {
             throw ModelError.shapeMismatch(file: file, tensor: CanonicalName.lmHead, expected: [vocabulary, config.dModel], found: found)
