@@ -49,6 +49,8 @@ struct Tokenize: ParsableCommand {
     }
 
     func run() throws {
+        try TraceInputs.checkKinds(model: model, corpus: input ?? "",
+                                   usage: "tokenize takes the model first: interlingua tokenize MODEL --input CORPUS")
         let tokenizer = try Tokenizers.load(modelAt: URL(fileURLWithPath: model))
         let addBOS = !noBOS && tokenizer.addsBOSByDefault
         let sentences: [ParallelCorpus.Sentence]

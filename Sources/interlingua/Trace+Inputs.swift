@@ -137,8 +137,8 @@ extension TraceInputs {
 
     /// Refuses a model given where the corpus goes and a corpus given where the model goes (#16.5: swapped
     /// arguments were reported as `model.gguf:1: invalid UTF-8`).
-    static func checkKinds(model: String, corpus: String) throws {
-        let usage = "trace takes the model first: interlingua trace MODEL CORPUS --output FILE.h5"
+    static func checkKinds(model: String, corpus: String,
+                           usage: String = "trace takes the model first: interlingua trace MODEL CORPUS --output FILE.h5") throws {
         if let found = kind(of: corpus), found.isModel {
             throw CLIError.wrongKind(path: corpus, expected: "a corpus (TSV, JSONL or a Flores folder)",
                                      found: found.description, hint: usage)

@@ -50,6 +50,13 @@ struct TokenizeTests {
         #expect(abs(perSentence - tokens / 8) <= 0.0051)
     }
 
+    @Test("a corpus given as the model and a model given as --input are named as such (#16.5)")
+    func swapped() throws {
+        expectRuntimeError(try CLI.run(["tokenize", CLI.corpus, "--input", CLI.model]), "found a model (Hugging Face folder",
+                           "interlingua tokenize MODEL --input CORPUS")
+        expectRuntimeError(try CLI.run(["tokenize", CLI.corpus, "--text", "hi"]), "found a corpus (TSV file)")
+    }
+
     @Test("--languages with --text is a usage error")
     func languagesWithText() throws {
         expectUsageError(try CLI.run(["tokenize", CLI.model, "--text", "a", "--languages", "en"]), "--input")
