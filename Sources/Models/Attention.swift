@@ -18,6 +18,8 @@ public struct CausalSelfAttention: Sendable {
     public var scale: Float
     public var slidingWindow: Int?
     public var logitSoftcap: Float?
+    /// ALiBi slopes, one per head (BLOOM): head h adds slope_h · j to the score of key j (`ALiBi`).
+    public var alibiSlopes: [Float]?
 
     public init(heads: Int, kvHeads: Int, headDim: Int, scale: Float, slidingWindow: Int? = nil,
                 logitSoftcap: Float? = nil) {
@@ -47,6 +49,7 @@ public struct CausalSelfAttention: Sendable {
             let vh = v + start * qkvStride + g * headDim
             BLAS.gemm(.none, .transposed, m: length, n: length, k: headDim, alpha: scale,
                       a: qh, lda: qkvStride, b: kh, ldb: qkvStride, c: scores, ldc: length)
+            if let slopes = alibiSlopes { ALiBi.addBias(slope: slopes[h], to: scores, length: length) }
             softmaxCausalRows(scores, length: length)
             BLAS.gemm(.none, .none, m: length, n: headDim, k: length,
                       a: scores, lda: length, b: vh, ldb: qkvStride,

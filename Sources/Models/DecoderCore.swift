@@ -257,10 +257,11 @@ final class DecoderCore {
                 RMSNorm.normalizeRows(input, inputStride: inputStride, rows: rows, count: count, weight: wb,
                                       epsilon: epsilon, into: output, outputStride: outputStride)
             case .layerNorm:
-                let bias = norm.bias ?? []
+                let bias = norm.bias ?? []  // an empty array's baseAddress need not be nil: pass nil for "no bias"
                 bias.withUnsafeBufferPointer { b in
                     LayerNorm.normalizeRows(input, inputStride: inputStride, rows: rows, count: count, weight: wb,
-                                            bias: b.baseAddress, epsilon: epsilon, into: output, outputStride: outputStride)
+                                            bias: norm.bias == nil ? nil : b.baseAddress, epsilon: epsilon,
+                                            into: output, outputStride: outputStride)
                 }
             }
         }

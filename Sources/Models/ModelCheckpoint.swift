@@ -119,6 +119,8 @@ public final class ModelCheckpoint: WeightSource, @unchecked Sendable {
             for i in 0..<count { output[i] += 1 }
         case let .unpermuteHeads(headDim):
             try decodeUnpermuted(e.stored, headDim: headDim, rows: rows, into: output)
+        case let .groupPartsAcrossHeads(heads, parts, headDim):
+            try decodeGrouped(e.stored, heads: heads, parts: parts, headDim: headDim, rows: rows, into: output)
         }
     }
 
@@ -155,6 +157,40 @@ public final class ModelCheckpoint: WeightSource, @unchecked Sendable {
             let s = Self.storedRow(row, headDim: headDim)
             try checkpoint.decode(stored, rows: s..<(s + 1),
                                   into: UnsafeMutableBufferPointer(rebasing: output[(i * n)..<((i + 1) * n)]))
+        }
+    }
+
+    /// The stored row of canonical row `row` of a per-head fused tensor (`groupPartsAcrossHeads`):
+    /// canonical row r is part p = r / (heads·headDim) of head h = (r mod heads·headDim) / headDim,
+    /// element k = r mod headDim; it is stored at row (h·parts + p)·headDim + k.
+    static func storedRow(_ row: Int, heads: Int, parts: Int, headDim: Int) -> Int {
+        let width = heads * headDim, part = row / width, head = (row % width) / headDim, k = row % headDim
+        return (head * parts + part) * headDim + k
+    }
+
+    private func decodeGrouped(_ stored: String, heads: Int, parts: Int, headDim: Int, rows: Range<Int>?,
+                               into output: UnsafeMutableBufferPointer<Float>) throws {
+        let info = try checkpoint.info(stored)
+        let rows = rows ?? 0..<info.rows
+        guard heads > 0, parts > 0, headDim > 0, info.rows == heads * parts * headDim else {
+            throw ModelError.badConfig(file: sourcePath, reason: "\(stored) has \(info.rows) rows, not \(heads) heads × \(parts) parts × \(headDim)")
+        }
+        guard rows.lowerBound >= 0, rows.upperBound <= info.rows else {
+            throw CheckpointError.malformed(file: sourcePath, reason: "rows \(rows) out of range for \(stored) with \(info.rows) rows")
+        }
+        let n = info.rowLength
+        guard output.count >= rows.count * n else {
+            throw CheckpointError.malformed(file: sourcePath, reason: "output buffer of \(output.count) floats is too small for \(rows.count * n) elements of \(stored)")
+        }
+        // Runs of headDim consecutive canonical rows are consecutive stored rows: decode them together.
+        var i = 0
+        while i < rows.count {
+            let row = rows.lowerBound + i
+            let run = min(headDim - row % headDim, rows.count - i)
+            let s = Self.storedRow(row, heads: heads, parts: parts, headDim: headDim)
+            try checkpoint.decode(stored, rows: s..<(s + run),
+                                  into: UnsafeMutableBufferPointer(rebasing: output[(i * n)..<((i + run) * n)]))
+            i += run
         }
     }
 }

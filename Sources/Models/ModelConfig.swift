@@ -114,10 +114,13 @@ public struct ModelConfig: Codable, Sendable, Equatable {
     public var mlpBias: Bool?
     /// Logits are multiplied by this (Cohere's `logit_scale`).
     public var logitScale: Double?
+    /// A LayerNorm of each q and k head with its own weights (Cohere's `use_qk_norm`).
+    public var queryKeyNorm: Bool?
 
     public var hasQKVBias: Bool { qkvBias ?? false }
     public var hasOutputBias: Bool { outputBias ?? false }
     public var hasMLPBias: Bool { mlpBias ?? false }
+    public var hasQueryKeyNorm: Bool { queryKeyNorm ?? false }
 
     public init(architecture: Architecture, nLayers: Int, dModel: Int, nHeads: Int, nKVHeads: Int, headDim: Int,
                 dFFN: Int, vocabSize: Int, ropeTheta: Double, ropeScaling: RopeScaling? = nil, normEps: Double,
@@ -125,7 +128,7 @@ public struct ModelConfig: Codable, Sendable, Equatable {
                 ropeLocalTheta: Double? = nil, slidingWindow: Int? = nil, layerKinds: [AttentionKind]? = nil,
                 queryPreAttnScalar: Double? = nil, embeddingMultiplier: Double? = nil,
                 attnLogitSoftcap: Double? = nil, finalLogitSoftcap: Double? = nil, qkvBias: Bool? = nil,
-                outputBias: Bool? = nil, mlpBias: Bool? = nil, logitScale: Double? = nil) {
+                outputBias: Bool? = nil, mlpBias: Bool? = nil, logitScale: Double? = nil, queryKeyNorm: Bool? = nil) {
         self.architecture = architecture
         self.nLayers = nLayers
         self.dModel = dModel
@@ -151,6 +154,7 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         self.outputBias = outputBias
         self.mlpBias = mlpBias
         self.logitScale = logitScale
+        self.queryKeyNorm = queryKeyNorm
     }
 
     enum CodingKeys: String, CodingKey {
@@ -162,5 +166,6 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         case queryPreAttnScalar = "query_pre_attn_scalar", embeddingMultiplier = "embedding_multiplier"
         case attnLogitSoftcap = "attn_logit_softcap", finalLogitSoftcap = "final_logit_softcap"
         case qkvBias = "qkv_bias", outputBias = "output_bias", mlpBias = "mlp_bias", logitScale = "logit_scale"
+        case queryKeyNorm = "query_key_norm"
     }
 }

@@ -9,10 +9,14 @@ import Foundation
 ///     y[i]     = x[i]·cos(pθ_i) − x[i+h]·sin(pθ_i)
 ///     y[i + h] = x[i+h]·cos(pθ_i) + x[i]·sin(pθ_i)
 ///
-/// (transformers' `q·cos + rotate_half(q)·sin`). Frequencies and angles are Float32 as transformers
+/// (transformers' `q·cos + rotate_half(q)·sin`); with `interleaved` the pair is (x[2i], x[2i + 1])
+/// (Cohere, whose `rotate_half` and cos/sin `repeat_interleave` work on adjacent elements). Frequencies and angles are Float32 as transformers
 /// computes them; cos/sin are tabulated per position once and reused for every head and sentence.
 public final class RotaryEmbedding {
     public let headDim: Int
+    /// Whether the rotated pairs are (x[2i], x[2i+1]) (Cohere's `rotate_half` over interleaved pairs, GGML's
+    /// normal RoPE mode) instead of (x[i], x[i + h]).
+    public let interleaved: Bool
     /// θ_i after scaling, i < headDim/2.
     public let inverseFrequencies: [Float]
     /// cos and sin are multiplied by this (YaRN's attention factor; 1 otherwise), so q·k scales by its square.
@@ -33,8 +37,9 @@ public final class RotaryEmbedding {
     /// `dynamic` (`_compute_dynamic_ntk_parameters`) is plain RoPE for sentences up to the original
     /// context and raises the base for a longer sentence of length L to
     /// base·(factor·L/original − (factor − 1))^(dim/(dim−2)).
-    public init(headDim: Int, base: Double, scaling: ModelConfig.RopeScaling? = nil) {
+    public init(headDim: Int, base: Double, scaling: ModelConfig.RopeScaling? = nil, interleaved: Bool = false) {
         self.headDim = headDim
+        self.interleaved = interleaved
         self.base = base
         self.scaling = scaling
         let half = headDim / 2
@@ -98,7 +103,7 @@ public final class RotaryEmbedding {
         if let cached = dynamicTables[length] { return cached }
         let factor = scaling.factor, dim = Double(headDim)
         let scaledBase = base * pow(factor * Double(length) / Double(original) - (factor - 1), dim / (dim - 2))
-        let table = RotaryEmbedding(headDim: headDim, base: scaledBase)
+        let table = RotaryEmbedding(headDim: headDim, base: scaledBase, interleaved: interleaved)
         table.reserve(positions: length)
         dynamicTables[length] = table
         return table
@@ -130,6 +135,14 @@ public final class RotaryEmbedding {
             sinTable.withUnsafeBufferPointer { s in
                 guard let cb = c.baseAddress, let sb = s.baseAddress else { return }
                 let cp = cb + position * half, sp = sb + position * half
+                if interleaved {
+                    for i in 0..<half {
+                        let x1 = x[2 * i], x2 = x[2 * i + 1]
+                        x[2 * i] = x1 * cp[i] - x2 * sp[i]
+                        x[2 * i + 1] = x2 * cp[i] + x1 * sp[i]
+                    }
+                    return
+                }
                 for i in 0..<half {
                     let x1 = x[i], x2 = x[i + half]
                     x[i] = x1 * cp[i] - x2 * sp[i]

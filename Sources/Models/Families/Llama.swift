@@ -119,8 +119,11 @@ public final class LlamaModel: FamilyDecoder {
     let queryKeyNorm: Bool
 
     /// Validates `config` against `tensors` (the family's specs) in `weights`.
-    init(config: ModelConfig, weights: any WeightSource, tensors: [TensorSpec], queryKeyNorm: Bool = false) throws {
-        let core = try DecoderCore(weights: weights, config: config, tensors: tensors, layout: .standard(config))
+    /// `layout`: which tensors fill the stacked projections (default: LLaMA's separate q/k/v and gate/up
+    /// with the biases `config` switches on; Phi-3 passes its fused `qkv_proj` / `gate_up_proj`).
+    init(config: ModelConfig, weights: any WeightSource, tensors: [TensorSpec], queryKeyNorm: Bool = false,
+         layout: LayerLayout? = nil) throws {
+        let core = try DecoderCore(weights: weights, config: config, tensors: tensors, layout: layout ?? .standard(config))
         rope = RotaryEmbedding(headDim: config.headDim, base: config.ropeTheta, scaling: config.ropeScaling)
         fullAttention = CausalSelfAttention(
             heads: config.nHeads, kvHeads: config.nKVHeads, headDim: config.headDim,

@@ -15,6 +15,10 @@ public enum TensorTransform: Sendable, Equatable {
     /// (`W.reshape(n_head, 2, hd/2, …).swapaxes(1, 2)`); the canonical rows are Hugging Face's
     /// rotate-half order. Also for 1-D q/k biases (a row is one element).
     case unpermuteHeads(headDim: Int)
+    /// A fused projection stored per head, [head 0: part 0, part 1, …; head 1: …] (BLOOM's
+    /// `query_key_value`: rows `view(heads, parts, headDim, d)`), served as [part 0 of all heads; part 1; …]
+    /// ([q; k; v]). Also for its 1-D bias.
+    case groupPartsAcrossHeads(heads: Int, parts: Int, headDim: Int)
 }
 
 /// One tensor the forward pass reads: its canonical name and shape, and its names in the two sources.
