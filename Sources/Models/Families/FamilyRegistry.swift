@@ -7,6 +7,7 @@ public enum FamilyRegistry {
         [
             LlamaFamily.self,
             Gemma3Family.self,
+            BloomFamily.self,
         ]
     }
 
