@@ -8,6 +8,7 @@ public enum FamilyRegistry {
             LlamaFamily.self,
             Gemma3Family.self,
             BloomFamily.self,
+            CohereFamily.self,
         ]
     }
 
