@@ -9,6 +9,7 @@ public enum FamilyRegistry {
             Gemma3Family.self,
             BloomFamily.self,
             CohereFamily.self,
+            Olmo2Family.self,
         ]
     }
 
