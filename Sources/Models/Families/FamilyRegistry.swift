@@ -10,6 +10,7 @@ public enum FamilyRegistry {
             BloomFamily.self,
             CohereFamily.self,
             Olmo2Family.self,
+            Phi3Family.self,
         ]
     }
 
