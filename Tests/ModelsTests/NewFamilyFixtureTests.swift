@@ -119,3 +119,29 @@ struct NewFamilyRefusalTests {
         #expect(refusal(url).contains("q_norm"))
     }
 }
+
+@Suite("The MLP activation hook sees BLOOM's GELU output, before the down projection")
+struct BloomActivationHookTests {
+    final class Recorder: MLPActivationHook {
+        var calls: [(layer: Int, width: Int, tokens: Int)] = []
+        var minimum = Float.infinity
+        func mlpActivation(layer: Int, values: UnsafeMutablePointer<Float>, rowStride: Int, tokens: Int,
+                           width: Int, batch: PackedBatch) {
+            calls.append((layer, width, tokens))
+            for t in 0..<tokens { for i in 0..<width { minimum = min(minimum, values[t * rowStride + i]) } }
+        }
+    }
+
+    @Test func everyLayerReportsFourDValuesBoundedBelowByGELUsMinimum() throws {
+        let model = try ModelLoader.load(try ModelCheckpoint.open(TestPaths.fixture("arch/bloom")))
+        let recorder = Recorder()
+        model.mlpActivationHook = recorder
+        let batch = PackedBatch(tokens: [5, 300, 1200, 77, 4000], sequences: [0..<5])
+        var hidden = try model.embed(batch)
+        for layer in 0..<model.config.nLayers { try model.applyBlock(layer, to: &hidden, batch: batch, captureSubLayers: false) }
+        #expect(recorder.calls.map(\.layer) == [0, 1, 2])
+        #expect(recorder.calls.allSatisfy { $0.width == 4 * model.config.dModel && $0.tokens == 5 })
+        // GELU(x) = x·Φ(x) ≥ −0.16997 (at x ≈ −0.75); the pre-activations are not bounded so.
+        #expect(recorder.minimum >= -0.1701 && recorder.minimum < 0)
+    }
+}
