@@ -119,7 +119,7 @@ public enum AlignmentOutputs {
             let text = v.map { String(format: "%.4f", $0) } ?? "–"
             return String(repeating: " ", count: max(0, width - text.count)) + text
         }
-        let primary = report.peak?.metric ?? report.settings.primary
+        let primary = report.peak?.metric ?? report.settings.primary.rawValue
         var lines: [String] = []
         let intervalHeader = report.settings.bootstrap > 0 ? "  \(Int(report.settings.confidence * 100))% interval  " : ""
         lines.append("layer  \(primary) (pair mean)\(intervalHeader)   margin  cka_lin  separab.")

@@ -1,6 +1,7 @@
 // The schema of `alignment.json`: a public contract read by Plotting (curves, heatmaps, scatter).
 // Keys are snake_case on disk (explicit CodingKeys); bump `AlignmentReport.currentFormatVersion` when a
 // name, shape or meaning changes.
+import Activations
 import Foundation
 
 /// Everything `interlingua align` measured on one activations file.
@@ -164,17 +165,25 @@ public struct SourceInfo: Codable, Sendable, Equatable {
     }
 }
 
-/// The options an analysis ran with (the CLI flags).
+/// Which language pairs an analysis measures.
+public enum PairsMode: String, Sendable, CaseIterable, Codable {
+    /// The pivot against every other language.
+    case pivot
+    /// Every unordered pair.
+    case all
+}
+
+/// The options an analysis ran with (the CLI flags). Encoded with the enums' raw values, so the
+/// `settings` object of alignment.json holds plain strings.
 public struct AlignmentSettings: Codable, Sendable, Equatable {
-    /// `mean`, `last` or `weighted`: which `/pooled/<pool>` group was read.
-    public var pool: String
+    /// Which `/pooled/<pool>` group was read.
+    public var pool: Pooling
     public var pivot: String
-    /// `pivot` (pivot vs every other language) or `all` (every unordered pair).
-    public var pairs: String
-    public var metrics: [String]
+    public var pairs: PairsMode
+    public var metrics: [MetricName]
     public var bootstrap: Int
     public var seed: UInt64
-    public var primary: String
+    public var primary: MetricName
     /// RBF bandwidth σ = scale × median pairwise distance.
     public var rbfScale: Double
     public var knnK: Int
@@ -182,9 +191,9 @@ public struct AlignmentSettings: Codable, Sendable, Equatable {
     public var lsarRank: Int
     public var confidence: Double
 
-    public init(pool: String = "mean", pivot: String = "en", pairs: String = "pivot",
-                metrics: [String] = MetricName.allCases.map(\.rawValue), bootstrap: Int = 1000,
-                seed: UInt64 = 0, primary: String = MetricName.retrievalP1.rawValue, rbfScale: Double = 0.5,
+    public init(pool: Pooling = .mean, pivot: String = "en", pairs: PairsMode = .pivot,
+                metrics: [MetricName] = MetricName.allCases, bootstrap: Int = 1000,
+                seed: UInt64 = 0, primary: MetricName = .retrievalP1, rbfScale: Double = 0.5,
                 knnK: Int = 10, components: Int = 3, lsarRank: Int = 1, confidence: Double = 0.95) {
         self.pool = pool
         self.pivot = pivot

@@ -81,7 +81,7 @@ public struct AlignmentFigures: Sendable {
     /// The run in one line; `intervals` adds the bootstrap note for figures that draw intervals.
     func subtitle(intervals: Bool) -> String {
         var parts = [modelName, "\(report.languages.count) languages × \(report.sentenceCount) sentences",
-                     "\(report.settings.pool) pooling"]
+                     "\(report.settings.pool.rawValue) pooling"]
         if intervals, report.settings.bootstrap > 0 {
             parts.append("\(Int((report.settings.confidence * 100).rounded())) % bootstrap intervals (\(report.settings.bootstrap) resamples)")
         }

@@ -168,11 +168,11 @@ public struct AlignmentReportPage: Sendable {
         } ?? "\(report.sentenceCount) sentences × \(report.languages.count) languages (source not recorded)")
         add("corpus SHA-256", attributes["corpus_sha256"])
         add("template", source.template)
-        add("pooling", settings.pool + (source.bosInPool.map { $0 != 0 ? " (BOS included)" : " (BOS excluded)" } ?? ""))
+        add("pooling", settings.pool.rawValue + (source.bosInPool.map { $0 != 0 ? " (BOS included)" : " (BOS excluded)" } ?? ""))
         add("activations", source.path)
-        add("pivot / pairs", "\(settings.pivot) / \(settings.pairs)")
-        add("metrics", settings.metrics.joined(separator: ", "))
-        add("primary metric", settings.primary)
+        add("pivot / pairs", "\(settings.pivot) / \(settings.pairs.rawValue)")
+        add("metrics", settings.metrics.map(\.rawValue).joined(separator: ", "))
+        add("primary metric", settings.primary.rawValue)
         add("bootstrap", settings.bootstrap > 0
             ? "\(settings.bootstrap) resamples, seed \(settings.seed), \(Int((settings.confidence * 100).rounded())) % percentile intervals"
             : "off")

@@ -16,10 +16,6 @@ struct Align: ParsableCommand {
         """
     )
 
-    enum PairsMode: String, ExpressibleByArgument, CaseIterable {
-        case pivot, all
-    }
-
     /// The primary metric when --primary is not given: retrieval_p1 when it is measured, else the first
     /// pair metric of --metrics.
     static let defaultPrimary = MetricName.retrievalP1
@@ -122,9 +118,9 @@ struct Align: ParsableCommand {
                                          firstLayer: range.lower, layerCount: range.upper - range.lower + 1)
         // Without a pair metric there is no peak; the analysis still needs a (unused) primary name.
         let settings = AlignmentSettings(
-            pool: pool.rawValue, pivot: pivot, pairs: pairs.rawValue,
-            metrics: (metrics ?? MetricName.allCases).map(\.rawValue), bootstrap: bootstrap, seed: seed,
-            primary: (primaryMetric ?? Self.defaultPrimary).rawValue, rbfScale: rbfScale, knnK: knnK,
+            pool: pool, pivot: pivot, pairs: pairs,
+            metrics: metrics ?? MetricName.allCases, bootstrap: bootstrap, seed: seed,
+            primary: primaryMetric ?? Self.defaultPrimary, rbfScale: rbfScale, knnK: knnK,
             components: components, lsarRank: lsarRank)
         let quiet = self.quiet
         let started = Date()
@@ -178,3 +174,5 @@ struct Align: ParsableCommand {
             created: reader.stringAttribute(A.created), attributes: rendered)
     }
 }
+
+extension PairsMode: ExpressibleByArgument {}

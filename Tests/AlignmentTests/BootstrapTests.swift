@@ -60,7 +60,7 @@ struct BootstrapIntervalTests {
 
     @Test func sameSeedSameIntervalsOtherSeedOthers() throws {
         func run(_ seed: UInt64) throws -> [Estimate] {
-            try AlignmentAnalysis(settings: AlignmentSettings(metrics: ["cka_linear", "retrieval_p1"], bootstrap: 100, seed: seed))
+            try AlignmentAnalysis(settings: AlignmentSettings(metrics: [.ckaLinear, .retrievalP1], bootstrap: 100, seed: seed))
                 .run(try pairSource(sentences: 30), sourceInfo: SourceInfo(path: "memory")).report.series("cka_linear")[0].values
         }
         #expect(try run(5) == run(5))

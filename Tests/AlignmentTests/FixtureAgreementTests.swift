@@ -18,7 +18,7 @@ struct FixtureAgreementTests {
         let reader = try ActivationsReader(url: TestPaths.fixture("alignment/activations.h5"))
         let source = try ActivationsLayerSource(reader: reader, pool: .mean)
         var settings = AlignmentSettings(bootstrap: 0)
-        settings.metrics = ["cosine", "cosine_margin", "retrieval_p1", "cka_linear", "cka_debiased", "cka_rbf", "mutual_knn"]
+        settings.metrics = [.cosine, .cosineMargin, .retrievalP1, .ckaLinear, .ckaDebiased, .ckaRBF, .mutualKNN]
         let report = try AlignmentAnalysis(settings: settings).run(source, sourceInfo: SourceInfo(path: "fixture")).report
         let expected = try expectedValues()
         let pairs = try #require(expected["pairs"] as? [String: [[String: Double]]])

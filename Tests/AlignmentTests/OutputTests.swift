@@ -57,14 +57,14 @@ struct OutputTests {
         let dir = try TestPaths.temporaryDirectory("align-out")
         let blocker = dir.appendingPathComponent("alignment.json")
         try FileManager.default.createDirectory(at: blocker, withIntermediateDirectories: true)   // rename onto a folder fails
-        let outcome = try AlignmentAnalysis(settings: AlignmentSettings(metrics: ["cosine"], bootstrap: 0, primary: "cosine"))
+        let outcome = try AlignmentAnalysis(settings: AlignmentSettings(metrics: [.cosine], bootstrap: 0, primary: .cosine))
             .run(try pairSource(sentences: 12), sourceInfo: SourceInfo(path: "memory"))
         #expect(throws: AlignmentError.self) { try AlignmentOutputs.write(outcome, ids: [], to: dir) }
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["alignment.json"])
     }
 
     @Test func tableMarksThePeak() throws {
-        let outcome = try AlignmentAnalysis(settings: AlignmentSettings(metrics: ["cosine"], bootstrap: 0, primary: "cosine"))
+        let outcome = try AlignmentAnalysis(settings: AlignmentSettings(metrics: [.cosine], bootstrap: 0, primary: .cosine))
             .run(try pairSource(sentences: 12), sourceInfo: SourceInfo(path: "memory"))
         let table = AlignmentOutputs.table(outcome.report)
         #expect(table.split(separator: "\n").filter { $0.contains("◀ peak") }.count == 1)
