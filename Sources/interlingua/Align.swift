@@ -174,5 +174,3 @@ struct Align: ParsableCommand {
             created: reader.stringAttribute(A.created), attributes: rendered)
     }
 }
-
-extension PairsMode: ExpressibleByArgument {}

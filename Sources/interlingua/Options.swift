@@ -87,3 +87,4 @@ struct LayerRange: ExpressibleByArgument, Equatable {
 extension PromptTemplate: ExpressibleByArgument {}
 extension Pooling: ExpressibleByArgument {}
 extension MetricName: ExpressibleByArgument {}
+extension PairsMode: ExpressibleByArgument {}
