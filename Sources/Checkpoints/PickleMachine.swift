@@ -36,18 +36,6 @@ indirect enum PickleValue: Sendable {
     case tensor(PickledTensor)
     case mark
 
-    /// Nesting depth of containers, counted no further than `limit + 1`.
-    func depth(limit: Int) -> Int {
-        guard limit >= 0 else { return 1 }
-        switch self {
-        case let .tuple(items), let .list(items):
-            return 1 + (items.lazy.map { $0.depth(limit: limit - 1) }.max() ?? 0)
-        case let .dict(pairs):
-            return 1 + (pairs.lazy.map { max($0.0.depth(limit: limit - 1), $0.1.depth(limit: limit - 1)) }.max() ?? 0)
-        default:
-            return 0
-        }
-    }
 }
 
 /// Runs the pickle subset over `bytes` and returns the value left by STOP.
@@ -59,11 +47,25 @@ enum PickleMachine {
         "ByteStorage": .u8, "BoolStorage": .bool,
     ]
 
+    /// A value on the machine's stack or in its memo, with its container nesting depth. Depth is computed
+    /// once, when a container is built from items whose depths are known, so a structure that shares one
+    /// object many times through the memo (a DAG whose paths double per level) costs work proportional to
+    /// the objects built, never to the paths through them.
+    private struct Slot {
+        var value: PickleValue
+        var depth: Int
+    }
+
     static func run(_ bytes: UnsafeRawBufferPointer, file: String) throws -> PickleValue {
-        var stack: [PickleValue] = []
-        var memo: [Int: PickleValue] = [:]
+        var stack: [Slot] = []
+        var memo: [Int: Slot] = [:]
         var pc = 0
         let n = bytes.count
+        // Elements copied into lists and dicts. A memoized container appended to one item at a time is
+        // copied on every append (the memo shares its storage), which is quadratic in hostile input; real
+        // pickles append in batches of 1000 (`pickle._BATCHSIZE`) and stay far below this budget.
+        var copied = 0
+        let copyBudget = 4 * n + (1 << 18)
 
         func fail(_ reason: String) -> CheckpointError { .malformed(file: file, reason: "pickle: \(reason)") }
         func need(_ k: Int) throws {
@@ -90,21 +92,23 @@ enum PickleMachine {
             pc += 1
             return s
         }
-        func pop() throws -> PickleValue {
+        /// Pushes a scalar (depth 0).
+        func push(_ v: PickleValue) { stack.append(Slot(value: v, depth: 0)) }
+        func pop() throws -> Slot {
             guard let v = stack.popLast() else { throw fail("stack underflow at byte \(pc)") }
-            if case .mark = v { throw fail("unexpected MARK at byte \(pc)") }
+            if case .mark = v.value { throw fail("unexpected MARK at byte \(pc)") }
             return v
         }
         /// Items above the topmost MARK, which is removed.
-        func popMark() throws -> [PickleValue] {
-            guard let m = stack.lastIndex(where: { if case .mark = $0 { return true } else { return false } }) else {
+        func popMark() throws -> [Slot] {
+            guard let m = stack.lastIndex(where: { if case .mark = $0.value { return true } else { return false } }) else {
                 throw fail("no MARK at byte \(pc)")
             }
             let items = Array(stack[(m + 1)...])
             stack.removeSubrange(m...)
             return items
         }
-        func memoGet(_ i: Int) throws -> PickleValue {
+        func memoGet(_ i: Int) throws -> Slot {
             guard let v = memo[i] else { throw fail("memo \(i) read before written") }
             return v
         }
@@ -112,25 +116,40 @@ enum PickleMachine {
             guard let v = stack.last else { throw fail("memo write on empty stack") }
             memo[i] = v
         }
+        /// The depth of a container holding `items` (and `atLeast`, the depth of what it already holds).
         /// State dicts nest a few levels at most; deeper nesting is refused so a hostile pickle cannot build
         /// values whose recursive destruction exhausts the stack.
-        func shallow(_ items: [PickleValue]) throws -> [PickleValue] {
-            for item in items where item.depth(limit: maxDepth) > maxDepth {
-                throw fail("values nested deeper than \(maxDepth) levels at byte \(pc)")
+        func containerDepth(_ items: [Slot], atLeast: Int = 1) throws -> Int {
+            let depth = max(atLeast, 1 + (items.map(\.depth).max() ?? 0))
+            guard depth <= maxDepth else { throw fail("values nested deeper than \(maxDepth) levels at byte \(pc)") }
+            return depth
+        }
+        func pushTuple(_ items: [Slot]) throws {
+            stack.append(Slot(value: .tuple(items.map(\.value)), depth: try containerDepth(items)))
+        }
+        func charge(_ elements: Int) throws {
+            copied += elements
+            guard copied <= copyBudget else {
+                throw fail("more than \(copyBudget) container elements copied by byte \(pc) (memo-shared containers appended to one item at a time)")
             }
-            return items
         }
-        func setItems(_ items: [PickleValue]) throws {
+        func setItems(_ items: [Slot]) throws {
             guard items.count % 2 == 0 else { throw fail("odd number of dict items") }
-            guard case .dict(var pairs) = try pop() else { throw fail("SETITEM(S) on a non-dict") }
+            let target = try pop()
+            guard case .dict(var pairs) = target.value else { throw fail("SETITEM(S) on a non-dict") }
+            try charge(pairs.count + items.count)
+            let depth = try containerDepth(items, atLeast: target.depth)
             var i = 0
-            while i < items.count { pairs.append((items[i], items[i + 1])); i += 2 }
-            stack.append(.dict(pairs))
+            while i < items.count { pairs.append((items[i].value, items[i + 1].value)); i += 2 }
+            stack.append(Slot(value: .dict(pairs), depth: depth))
         }
-        func append(_ items: [PickleValue]) throws {
-            guard case .list(var list) = try pop() else { throw fail("APPEND(S) on a non-list") }
-            list.append(contentsOf: items)
-            stack.append(.list(list))
+        func append(_ items: [Slot]) throws {
+            let target = try pop()
+            guard case .list(var list) = target.value else { throw fail("APPEND(S) on a non-list") }
+            try charge(list.count + items.count)
+            let depth = try containerDepth(items, atLeast: target.depth)
+            list.append(contentsOf: items.map(\.value))
+            stack.append(Slot(value: .list(list), depth: depth))
         }
 
         while true {
@@ -140,17 +159,17 @@ enum PickleMachine {
             case 0x80: _ = try u8()  // PROTO
             case 0x95: try need(8); pc += 8  // FRAME (protocol 4): length prefix, no effect on meaning
             case 0x2E:  // STOP
-                return try pop()
-            case 0x28: stack.append(.mark)  // MARK
-            case 0x7D: stack.append(.dict([]))  // EMPTY_DICT
-            case 0x5D: stack.append(.list([]))  // EMPTY_LIST
-            case 0x29: stack.append(.tuple([]))  // EMPTY_TUPLE
-            case 0x4E: stack.append(.none)  // NONE
-            case 0x88: stack.append(.bool(true))  // NEWTRUE
-            case 0x89: stack.append(.bool(false))  // NEWFALSE
-            case 0x4A: stack.append(.int(Int(Int32(bitPattern: try u32()))))  // BININT
-            case 0x4B: stack.append(.int(try u8()))  // BININT1
-            case 0x4D: stack.append(.int(try u16()))  // BININT2
+                return try pop().value
+            case 0x28: push(.mark)  // MARK
+            case 0x7D: stack.append(Slot(value: .dict([]), depth: 1))  // EMPTY_DICT
+            case 0x5D: stack.append(Slot(value: .list([]), depth: 1))  // EMPTY_LIST
+            case 0x29: stack.append(Slot(value: .tuple([]), depth: 1))  // EMPTY_TUPLE
+            case 0x4E: push(.none)  // NONE
+            case 0x88: push(.bool(true))  // NEWTRUE
+            case 0x89: push(.bool(false))  // NEWFALSE
+            case 0x4A: push(.int(Int(Int32(bitPattern: try u32()))))  // BININT
+            case 0x4B: push(.int(try u8()))  // BININT1
+            case 0x4D: push(.int(try u16()))  // BININT2
             case 0x8A:  // LONG1: n-byte little-endian two's complement
                 let k = try u8()
                 guard k <= 8 else { throw fail("LONG1 of \(k) bytes at byte \(at) is too large") }
@@ -159,17 +178,17 @@ enum PickleMachine {
                 for j in 0..<k { v |= UInt64(bytes[pc + j]) << (8 * UInt64(j)) }
                 if k > 0, k < 8, bytes[pc + k - 1] & 0x80 != 0 { v |= ~0 << (8 * UInt64(k)) }
                 pc += k
-                stack.append(.int(Int(Int64(bitPattern: v))))
+                push(.int(Int(Int64(bitPattern: v))))
             case 0x47:  // BINFLOAT: big-endian float64
                 try need(8)
                 var v: UInt64 = 0
                 for j in 0..<8 { v = v << 8 | UInt64(bytes[pc + j]) }
                 pc += 8
-                stack.append(.float(Double(bitPattern: v)))
-            case 0x58: stack.append(.string(try text(Int(try u32()))))  // BINUNICODE
-            case 0x8C: stack.append(.string(try text(try u8())))  // SHORT_BINUNICODE
-            case 0x55: stack.append(.string(try text(try u8())))  // SHORT_BINSTRING
-            case 0x54: stack.append(.string(try text(Int(try u32()))))  // BINSTRING
+                push(.float(Double(bitPattern: v)))
+            case 0x58: push(.string(try text(Int(try u32()))))  // BINUNICODE
+            case 0x8C: push(.string(try text(try u8())))  // SHORT_BINUNICODE
+            case 0x55: push(.string(try text(try u8())))  // SHORT_BINSTRING
+            case 0x54: push(.string(try text(Int(try u32()))))  // BINSTRING
             case 0x71: try memoPut(try u8())  // BINPUT
             case 0x72: try memoPut(Int(try u32()))  // LONG_BINPUT
             case 0x94: try memoPut(memo.count)  // MEMOIZE
@@ -177,28 +196,28 @@ enum PickleMachine {
             case 0x6A: stack.append(try memoGet(Int(try u32())))  // LONG_BINGET
             case 0x30: _ = try pop()  // POP
             case 0x31: _ = try popMark()  // POP_MARK
-            case 0x74: stack.append(.tuple(try shallow(popMark())))  // TUPLE
-            case 0x85: stack.append(.tuple(try shallow([pop()])))  // TUPLE1
-            case 0x86: let b = try pop(), a = try pop(); stack.append(.tuple(try shallow([a, b])))  // TUPLE2
-            case 0x87: let c = try pop(), b = try pop(), a = try pop(); stack.append(.tuple(try shallow([a, b, c])))  // TUPLE3
-            case 0x6C: stack.append(.list(try shallow(popMark())))  // LIST
-            case 0x73: let v = try pop(), k = try pop(); try setItems(shallow([k, v]))  // SETITEM
-            case 0x75: try setItems(try shallow(popMark()))  // SETITEMS
-            case 0x61: try append(try shallow([pop()]))  // APPEND
-            case 0x65: try append(try shallow(popMark()))  // APPENDS
+            case 0x74: try pushTuple(try popMark())  // TUPLE
+            case 0x85: try pushTuple([try pop()])  // TUPLE1
+            case 0x86: let b = try pop(), a = try pop(); try pushTuple([a, b])  // TUPLE2
+            case 0x87: let c = try pop(), b = try pop(), a = try pop(); try pushTuple([a, b, c])  // TUPLE3
+            case 0x6C: let items = try popMark(); stack.append(Slot(value: .list(items.map(\.value)), depth: try containerDepth(items)))  // LIST
+            case 0x73: let v = try pop(), k = try pop(); try setItems([k, v])  // SETITEM
+            case 0x75: try setItems(try popMark())  // SETITEMS
+            case 0x61: try append([try pop()])  // APPEND
+            case 0x65: try append(try popMark())  // APPENDS
             case 0x63:  // GLOBAL "module\nname\n"
                 let module = try line(), name = try line()
                 try checkGlobal(module, name, file: file)
-                stack.append(.global(module: module, name: name))
+                push(.global(module: module, name: name))
             case 0x51:  // BINPERSID: ('storage', storage class, key, location, numel)
-                stack.append(try storage(from: try pop(), file: file))
+                push(try storage(from: try pop().value, file: file))
             case 0x52:  // REDUCE
                 let args = try pop(), callable = try pop()
-                stack.append(try reduce(callable, args, file: file))
+                push(try reduce(callable.value, args.value, file: file))
             case 0x62:  // BUILD: object state. A state dict's OrderedDict carries `_metadata` there; ignored.
                 let state = try pop()
                 guard let top = stack.last else { throw fail("BUILD on empty stack") }
-                switch (top, state) {
+                switch (top.value, state.value) {
                 case (.dict, _), (_, .none): break
                 case let (.tensor, .tuple(items)) where items.isEmpty: break
                 case let (.tensor, .dict(pairs)) where pairs.isEmpty: break
