@@ -43,6 +43,13 @@ extension Tokenizers {
         guard let maxID = byID.keys.max() else {
             throw TokenizerError.malformed(source: source, reason: "model.vocab is empty")
         }
+        // The tables below are indexed by id, so their size follows the largest id: real vocabularies
+        // number their tokens densely from 0, and ids far beyond the tokens present (158 bytes of JSON
+        // naming id 9,999,999 would cost ~340 MB) are refused instead of allocated.
+        guard maxID < 2 * byID.count + 1024 else {
+            throw TokenizerError.malformed(source: source,
+                reason: "token id \(maxID) with only \(byID.count) tokens: ids must number the vocabulary densely from 0")
+        }
         var tokens = [[UInt8]](repeating: [], count: maxID + 1)
         for (id, text) in byID { tokens[id] = Array(text.utf8) }
         let addedIDs = Set(special).union(nonSpecialAdded.map(Int.init))

@@ -139,3 +139,28 @@ struct MalformedTokenizerJSONTests {
         guard case .unsupported? = tokenizerError({ try Tokenizers.huggingFace(tokenizerJSON: noPre) }) else { Issue.record("no pre-tokenizer"); return }
     }
 }
+
+@Suite("A tokenizer.json naming a huge token id is refused without allocating tables for it")
+struct SparseTokenIDTests {
+    @Test("an added token of id 9,999,999 beside one vocabulary entry is refused in bounded memory")
+    func hugeAddedTokenID() throws {
+        let url = try TestPaths.temporaryDirectory("tokjson").appendingPathComponent("tokenizer.json")
+        let json = #"{"model":{"type":"BPE","vocab":{"a":0},"merges":[]},"added_tokens":[{"id":9999999,"content":"x"}],"pre_tokenizer":{"type":"ByteLevel"}}"#
+        try Data(json.utf8).write(to: url)
+        let started = Date()
+        let error = tokenizerError { try Tokenizers.huggingFace(tokenizerJSON: url) }
+        guard case let .malformed(source, reason)? = error else { Issue.record("got \(String(describing: error))"); return }
+        #expect(source == url.path)
+        #expect(reason.contains("9999999") && reason.contains("with only 2 tokens"))
+        #expect(Date().timeIntervalSince(started) < 1)
+    }
+
+    @Test("added tokens just past the vocabulary (the usual layout) are accepted")
+    func denseAddedTokens() throws {
+        let url = try TestPaths.temporaryDirectory("tokjson").appendingPathComponent("tokenizer.json")
+        let json = #"{"model":{"type":"BPE","vocab":{"a":0,"b":1},"merges":[]},"added_tokens":[{"id":2,"content":"<s>","special":true}],"pre_tokenizer":{"type":"ByteLevel"}}"#
+        try Data(json.utf8).write(to: url)
+        let tokenizer = try Tokenizers.huggingFace(tokenizerJSON: url)
+        #expect(tokenizer.encode("ab", addBOS: false) == [0, 1])
+    }
+}
