@@ -47,8 +47,22 @@ public enum HDF5Error: Error, LocalizedError, Equatable, Sendable {
         case .tooLarge(let file, let path, let bytes):
             return "\(file): \(path): reading it would need \(bytes) bytes, more than this machine's memory"
         case .library(let file, let path, let operation, let stack):
-            let detail = stack.isEmpty ? "" : ": \(stack)"
+            let detail = stack.isEmpty ? "" : ": \(Self.summary(ofStack: stack))"
             return "\(file): \(path): \(operation) failed\(detail)"
         }
+    }
+
+    /// A library error stack in one short line: its outermost entry (what failed) and its innermost cause;
+    /// a system error (`error message = 'No space left on device'`) stands for the whole inner chain. The
+    /// full stack stays in the error's `stack` for whoever needs it.
+    static func summary(ofStack stack: String) -> String {
+        let entries = stack.components(separatedBy: "; ").map { $0.replacingOccurrences(of: "\n", with: " ") }
+        guard let first = entries.first else { return "" }
+        if let range = stack.range(of: "error message = '"),
+           let end = stack[range.upperBound...].firstIndex(of: "'") {
+            return "\(first): \(stack[range.upperBound..<end])"
+        }
+        guard let last = entries.last, entries.count > 1, last != first else { return first }
+        return "\(first) … \(last)"
     }
 }

@@ -14,9 +14,17 @@ enum HDF5Library {
     /// How deeply the current lock holder has nested `locked`; only touched with the lock held.
     nonisolated(unsafe) private static var depth = 0
 
+    /// Asks libhdf5 not to close what is still open at process exit (`H5dont_atexit`, before any other
+    /// call). When a write fails with ENOSPC, closing the file fails too and leaves it half-closed in the
+    /// library's tables; its own exit handler (`H5_term_library` → `H5F__close_cb`) then dereferences it and
+    /// the process dies of SIGSEGV after printing its one-line error. Every file this module opens is
+    /// closed by its owner's `deinit` (flushes included), so nothing is left for that handler to do.
+    private static let noCleanupAtExit: Void = { _ = H5dont_atexit() }()
+
     /// Runs `body` holding the library lock.
     static func locked<R>(_ body: () throws -> R) rethrows -> R {
         lock.lock()
+        _ = noCleanupAtExit
         defer {
             depth -= 1
             lock.unlock()
