@@ -9,12 +9,15 @@ public enum ActivationsError: Error, LocalizedError, Equatable {
     case badWrite(file: String, dataset: String, reason: String)
     /// The progress journal is unreadable.
     case badJournal(file: String, reason: String)
+    /// The progress journal could not be written (disk full, read-only file system, …).
+    case journalNotWritten(file: String, reason: String)
 
     public var errorDescription: String? {
         switch self {
         case let .notActivations(file, reason): return "\(file): not a usable activation file: \(reason)"
         case let .badWrite(file, dataset, reason): return "\(file): \(dataset): \(reason)"
         case let .badJournal(file, reason): return "\(file): unreadable progress journal: \(reason)"
+        case let .journalNotWritten(file, reason): return "\(file): cannot write the progress journal: \(reason)"
         }
     }
 }

@@ -225,6 +225,26 @@ public final class ActivationsWriter {
         try ds.write(values, offset: [rows.lowerBound, 0], count: [rows.count, dModel])
     }
 
+    /// Reads back rows `rows` of a [layers, N, d] dataset ([layers, rows.count, d] values), as written.
+    public func readLayerRows(_ path: String, rows: Range<Int>) throws -> [Float] {
+        let ds = try dataset(path)
+        let shape = ds.shape
+        guard shape.count == 3, shape[2] == dModel, rows.upperBound <= shape[1] else {
+            throw ActivationsError.notActivations(file: url.path, reason: "\(path) has shape \(shape), which has no rows \(rows)")
+        }
+        return try ds.read(Float.self, offset: [0, rows.lowerBound, 0], count: [shape[0], rows.count, dModel])
+    }
+
+    /// Reads back rows `rows` of an [N, d] dataset.
+    public func readRows(_ path: String, rows: Range<Int>) throws -> [Float] {
+        let ds = try dataset(path)
+        let shape = ds.shape
+        guard shape.count == 2, shape[1] == dModel, rows.upperBound <= shape[0] else {
+            throw ActivationsError.notActivations(file: url.path, reason: "\(path) has shape \(shape), which has no rows \(rows)")
+        }
+        return try ds.read(Float.self, offset: [rows.lowerBound, 0], count: [rows.count, dModel])
+    }
+
     /// Pushes every buffered write to the operating system (after which a process kill loses nothing).
     public func flush() throws { try file.flush() }
 

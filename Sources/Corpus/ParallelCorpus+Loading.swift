@@ -44,6 +44,11 @@ extension ParallelCorpus {
         var lines: [Line] = []
         try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
             let bytes = raw.bindMemory(to: UInt8.self)
+            // Classic Mac line ends (CR alone) would read as one long line whose tabs make a bogus header.
+            if let cr = bytes.firstIndex(of: 0x0D), cr + 1 < bytes.count ? bytes[cr + 1] != 0x0A : !bytes.contains(0x0A),
+               !bytes[..<cr].contains(0x0A) {
+                throw CorpusError.unreadable(file: url.path, reason: "its lines end in CR alone (old Mac line ends); convert them to LF or CRLF")
+            }
             var start = 0
             var number = 0
             var i = 0

@@ -22,6 +22,11 @@ extension ParallelCorpus {
         guard Set(languages).count == languages.count else {
             throw TracingError.badCorpus(source: source, reason: "a language is listed twice")
         }
+        for language in languages {
+            if let problem = Self.languageNameProblem(language) {
+                throw TracingError.badCorpus(source: source, reason: "language name '\(language.debugEscaped)' \(problem)")
+            }
+        }
         guard texts.count == languages.count else {
             throw TracingError.badCorpus(source: source, reason: "\(texts.count) text columns for \(languages.count) languages")
         }
@@ -37,10 +42,32 @@ extension ParallelCorpus {
         return self
     }
 
+    /// Why `name` cannot name a language in an activation file (it becomes an HDF5 path component,
+    /// `/pooled/mean/<name>`), or nil. Checked before any output exists.
+    public static func languageNameProblem(_ name: String) -> String? {
+        if name.isEmpty { return "is empty" }
+        if name == "." || name == ".." { return "is a path component ('.' or '..')" }
+        if name.contains("/") { return "contains '/' (it would nest HDF5 groups, and 'en' would collide with 'en/x')" }
+        if name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            return "contains a control character (NUL, tab, newline, …)"
+        }
+        if name.unicodeScalars.first?.properties.isWhitespace == true || name.unicodeScalars.last?.properties.isWhitespace == true {
+            return "begins or ends with white space"
+        }
+        return nil
+    }
+
     /// The first `limit` rows (at least one).
     public func prefix(_ limit: Int) -> ParallelCorpus {
         let n = max(1, min(limit, ids.count))
         return ParallelCorpus(languages: languages, ids: Array(ids.prefix(n)), texts: texts.map { Array($0.prefix(n)) },
                               inputOrder: inputOrder.filter { $0.row < n }, source: source, format: format)
+    }
+}
+
+extension String {
+    /// The string with control characters spelled as escapes, for error messages.
+    var debugEscaped: String {
+        String(unicodeScalars.map { $0.properties.generalCategory == .control ? $0.escaped(asASCII: true) : String($0) }.joined())
     }
 }

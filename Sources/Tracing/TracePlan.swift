@@ -42,8 +42,10 @@ public struct TracePlan: Sendable {
     public var tokenCount: Int { languages.reduce(0) { $0 + $1.ids.count } }
 
     /// Tokenizes every sentence with the template and the model's BOS rule, then packs.
-    /// Throws before any compute when a sentence has nothing to pool.
-    public init(corpus: ParallelCorpus, tokenizer: any Tokenizer, settings: TraceSettings) throws {
+    /// Throws before any compute (and before any output exists) when a sentence has nothing to pool, or
+    /// when its prompt is longer than `contextLength` (the model's trained context: positions past it are
+    /// outside what the model was trained on, so the trace would be silently off-distribution).
+    public init(corpus: ParallelCorpus, tokenizer: any Tokenizer, settings: TraceSettings, contextLength: Int? = nil) throws {
         var languages: [TokenizedLanguage] = []
         for (l, lang) in corpus.languages.enumerated() {
             var ids: [Int32] = []
@@ -58,6 +60,10 @@ public struct TracePlan: Sendable {
                 }
                 let span = prompt.poolSpan(wholePrompt: settings.poolWholePrompt, includeBOS: settings.bosInPool)
                 guard !span.isEmpty else { throw TracingError.emptySentence(language: lang, id: corpus.ids[n]) }
+                if let contextLength, prompt.ids.count > contextLength {
+                    throw TracingError.sentenceTooLong(source: corpus.source, language: lang, id: corpus.ids[n],
+                                                       tokens: prompt.ids.count, limit: contextLength)
+                }
                 ids.append(contentsOf: prompt.ids)
                 offsets.append(ids.count)
                 spans.append(span)

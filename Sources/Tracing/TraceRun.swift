@@ -70,12 +70,19 @@ public final class TraceRun {
 
     /// Refuses an existing output without `resume` (call before loading anything).
     public static func checkOutput(_ output: URL, resume: Bool) throws {
-        let exists = FileManager.default.fileExists(atPath: output.path)
+        var isDir: ObjCBool = false
+        let exists = FileManager.default.fileExists(atPath: output.path, isDirectory: &isDir)
+        if exists && isDir.boolValue {
+            throw TracingError.badOption("\(output.path): is a folder; --output names the activation file to write (e.g. \(output.appendingPathComponent("activations.h5").path))")
+        }
         if exists && !resume { throw TracingError.outputExists(file: output.path) }
         let dir = output.deletingLastPathComponent()
-        var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir), isDir.boolValue else {
             throw TracingError.badOption("\(output.path): the output's folder does not exist")
+        }
+        // The output, its journal and its lock are created in this folder.
+        if access(dir.path, W_OK) != 0 {
+            throw TracingError.badOption("\(output.path): cannot write into \(dir.path): \(String(cString: strerror(errno)))")
         }
     }
 
@@ -92,7 +99,9 @@ public final class TraceRun {
         func seconds(_ d: Duration) -> Double { d.seconds }
 
         var writeStart = clock.now
-        let (writer, startBatch, finalizing) = try openOrCreate(resume: resume)
+        let lock = try OutputLock(output)
+        defer { lock.release() }
+        let (writer, startBatch, finalizing, resumedChecksum) = try openOrCreate(resume: resume)
         outcome.writeSeconds += seconds(clock.now - writeStart)
         guard let writer else {
             outcome.alreadyComplete = true
@@ -105,6 +114,7 @@ public final class TraceRun {
         model.resetTimings()
         var sentencesDone = plan.batches[..<startBatch].reduce(0) { $0 + $1.sentences.count }
         var tokensDone = plan.batches[..<startBatch].reduce(0) { $0 + $1.tokens.count }
+        var checksum = resumedChecksum
         if !finalizing {
             for index in startBatch..<total {
                 let batch = plan.batches[index]
@@ -125,11 +135,11 @@ public final class TraceRun {
                 let activations = try executor.run(batch)
                 outcome.computeSeconds += seconds(clock.now - computeStart)
                 writeStart = clock.now
-                try write(activations, with: writer)
+                try write(activations, with: writer, checksum: &checksum)
                 try writer.flush()
                 let state: TraceJournal.State = index + 1 == total ? .finalizing : .tracing
-                try TraceJournal(fingerprint: fingerprint, state: state, batchesDone: index + 1, batchesTotal: total)
-                    .write(for: output)
+                try TraceJournal(fingerprint: fingerprint, state: state, batchesDone: index + 1, batchesTotal: total,
+                                 checksum: checksum.hex).write(for: output)
                 outcome.writeSeconds += seconds(clock.now - writeStart)
 
                 let tokenized = plan.languages[batch.language]
@@ -156,15 +166,17 @@ public final class TraceRun {
         return outcome
     }
 
-    /// The writer and the first batch to compute; a nil writer when the file is already complete.
-    private func openOrCreate(resume: Bool) throws -> (ActivationsWriter?, Int, Bool) {
+    /// The writer, the first batch to compute, whether only finalizing remains, and the checksum of the
+    /// batches already written; a nil writer when the file is already complete. A resume continues only
+    /// from what the journal proves: its checksum must match the batches as the file holds them.
+    private func openOrCreate(resume: Bool) throws -> (ActivationsWriter?, Int, Bool, BatchChecksum) {
         // A journal without its file (the file was deleted) describes nothing: start afresh over it.
         let exists = FileManager.default.fileExists(atPath: output.path)
         if exists {
             guard let journal = try TraceJournal.read(for: output) else {
                 // No journal: either a finished file of this run, or something we must not touch.
                 if ActivationsWriter.runFingerprint(of: output) == fingerprint && ActivationsWriter.isComplete(output) {
-                    return (nil, plan.batches.count, false)
+                    return (nil, plan.batches.count, false, BatchChecksum())
                 }
                 throw TracingError.resumeMismatch(file: output.path,
                     reason: "it has no progress journal (\(TraceJournal.url(for: output).lastPathComponent)) and is not a complete trace of this run")
@@ -177,12 +189,19 @@ public final class TraceRun {
                 guard journal.batchesTotal == plan.batches.count, journal.batchesDone <= plan.batches.count else {
                     throw TracingError.resumeMismatch(file: output.path, reason: "the journal's batch count differs from this run's")
                 }
+                let writer: ActivationsWriter
+                let found: BatchChecksum
                 do {
-                    let writer = try ActivationsWriter.reopen(at: output, runFingerprint: fingerprint)
-                    return (writer, journal.batchesDone, journal.state == .finalizing)
+                    writer = try ActivationsWriter.reopen(at: output, runFingerprint: fingerprint)
+                    found = try checksumInFile(writer, batches: journal.batchesDone)
                 } catch let error as ActivationsError {
                     throw TracingError.resumeMismatch(file: output.path, reason: error.localizedDescription)
                 }
+                guard found.hex == journal.checksum else {
+                    throw TracingError.resumeMismatch(file: output.path,
+                        reason: "its progress journal claims \(journal.batchesDone) of \(journal.batchesTotal) batches written, but the file's values do not match the journal's checksum (an edited journal or a damaged file); delete both to trace afresh")
+                }
+                return (writer, journal.batchesDone, journal.state == .finalizing, found)
             }
             // Interrupted while creating: nothing finished, start over.
         }
@@ -191,7 +210,7 @@ public final class TraceRun {
         let writer = try ActivationsWriter.create(at: output, header: header(), overwrite: exists)
         try TraceJournal(fingerprint: fingerprint, state: .tracing, batchesDone: 0, batchesTotal: plan.batches.count)
             .write(for: output)
-        return (writer, 0, plan.batches.isEmpty)
+        return (writer, 0, plan.batches.isEmpty, BatchChecksum())
     }
 
     /// The batch's sentences as packed sequences (for counting attention FLOPs: the ranges are what counts).
@@ -219,19 +238,58 @@ public final class TraceRun {
             batches: plan.batches.map { ($0.language, $0.sentences) })
     }
 
-    private func write(_ a: BatchActivations, with writer: ActivationsWriter) throws {
-        let lang = plan.languages[a.batch.language].language
-        let rows = a.batch.sentences
-        for (p, pool) in plan.settings.pools.enumerated() {
-            try writer.writeLayerRows(ActivationsLayout.pooled(pool, lang), rows: rows, values: a.pooled[p])
-            try writer.writeRows(ActivationsLayout.finalNorm(pool, lang), rows: rows, values: a.finalNorm[p])
+    /// One dataset a batch writes: a [layers, N, d] dataset's rows (`layered`) or an [N, d] dataset's rows.
+    private struct BatchWrite {
+        var path: String
+        var rows: Range<Int>
+        var layered: Bool
+    }
+
+    /// The datasets and rows batch `batch` writes, in write order (the order its checksum follows).
+    private func writes(of batch: TraceBatch) -> [BatchWrite] {
+        let lang = plan.languages[batch.language].language
+        let rows = batch.sentences
+        var out: [BatchWrite] = []
+        for pool in plan.settings.pools {
+            out.append(BatchWrite(path: ActivationsLayout.pooled(pool, lang), rows: rows, layered: true))
+            out.append(BatchWrite(path: ActivationsLayout.finalNorm(pool, lang), rows: rows, layered: false))
             if plan.settings.subLayers {
-                try writer.writeLayerRows(ActivationsLayout.subLayer(.attention, pool, lang), rows: rows, values: a.attention[p])
-                try writer.writeLayerRows(ActivationsLayout.subLayer(.mlp, pool, lang), rows: rows, values: a.mlp[p])
+                out.append(BatchWrite(path: ActivationsLayout.subLayer(.attention, pool, lang), rows: rows, layered: true))
+                out.append(BatchWrite(path: ActivationsLayout.subLayer(.mlp, pool, lang), rows: rows, layered: true))
             }
         }
         if plan.settings.tokenStates {
-            try writer.writeLayerRows(ActivationsLayout.states(lang), rows: a.batch.tokens, values: a.states)
+            out.append(BatchWrite(path: ActivationsLayout.states(lang), rows: batch.tokens, layered: true))
         }
+        return out
+    }
+
+    private func write(_ a: BatchActivations, with writer: ActivationsWriter, checksum: inout BatchChecksum) throws {
+        var values: [[Float]] = []
+        for p in plan.settings.pools.indices {
+            values.append(a.pooled[p])
+            values.append(a.finalNorm[p])
+            if plan.settings.subLayers {
+                values.append(a.attention[p])
+                values.append(a.mlp[p])
+            }
+        }
+        if plan.settings.tokenStates { values.append(a.states) }
+        for (w, v) in zip(writes(of: a.batch), values) {
+            if w.layered { try writer.writeLayerRows(w.path, rows: w.rows, values: v) }
+            else { try writer.writeRows(w.path, rows: w.rows, values: v) }
+            checksum.add(v)
+        }
+    }
+
+    /// The checksum of batches `0..<count` as the file holds them now.
+    private func checksumInFile(_ writer: ActivationsWriter, batches count: Int) throws -> BatchChecksum {
+        var checksum = BatchChecksum()
+        for batch in plan.batches[..<count] {
+            for w in writes(of: batch) {
+                checksum.add(w.layered ? try writer.readLayerRows(w.path, rows: w.rows) : try writer.readRows(w.path, rows: w.rows))
+            }
+        }
+        return checksum
     }
 }

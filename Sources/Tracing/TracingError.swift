@@ -7,6 +7,8 @@ public enum TracingError: Error, LocalizedError, Equatable {
     case badCorpus(source: String, reason: String)
     /// A sentence tokenized to nothing that could be pooled.
     case emptySentence(language: String, id: String)
+    /// A sentence's prompt is longer than the model's context.
+    case sentenceTooLong(source: String, language: String, id: String, tokens: Int, limit: Int)
     /// The prompt template's sentence span could not be located in the tokenized prompt.
     case templateSpanNotFound(language: String, id: String)
     /// An option value is out of range.
@@ -17,12 +19,16 @@ public enum TracingError: Error, LocalizedError, Equatable {
     case resumeMismatch(file: String, reason: String)
     /// The output exists and `--resume` was not given.
     case outputExists(file: String)
+    /// Another process holds the output's lock (a trace onto the same file is running).
+    case outputBusy(file: String)
 
     public var errorDescription: String? {
         switch self {
         case let .badCorpus(source, reason): return "\(source): \(reason)"
         case let .emptySentence(language, id):
             return "sentence \(id) (\(language)) has no tokens to pool after tokenization"
+        case let .sentenceTooLong(source, language, id, tokens, limit):
+            return "\(source): sentence \(id) (\(language)) is \(tokens) tokens with its template, longer than the model's \(limit)-token context; shorten or drop it"
         case let .templateSpanNotFound(language, id):
             return "sentence \(id) (\(language)): the template's sentence span is not a prefix-stable part of the tokenized prompt"
         case let .badOption(message): return message
@@ -31,6 +37,8 @@ public enum TracingError: Error, LocalizedError, Equatable {
         case let .resumeMismatch(file, reason): return "\(file): cannot resume: \(reason)"
         case let .outputExists(file):
             return "\(file) already exists; pass --resume to continue it or choose another --output"
+        case let .outputBusy(file):
+            return "\(file) is being written by another running trace (its lock \((file as NSString).lastPathComponent).lock is held); wait for it to finish or choose another --output"
         }
     }
 }

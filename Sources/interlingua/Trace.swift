@@ -103,7 +103,8 @@ struct Trace: ParsableCommand {
         let loadSeconds = Self.seconds(clock.now - mark)
 
         mark = clock.now
-        let plan = try TracePlan(corpus: traceCorpus, tokenizer: tokenizer, settings: settings)
+        let plan = try TracePlan(corpus: traceCorpus, tokenizer: tokenizer, settings: settings,
+                                 contextLength: decoder.config.contextLength)
         let tokenizeSeconds = Self.seconds(clock.now - mark)
 
         let run = TraceRun(model: decoder, plan: plan, output: outputURL, modelName: modelURL.lastPathComponent,
