@@ -5,7 +5,7 @@ SWIFT ?= swift
 CACHE ?= $(HOME)/.cache/interlingua
 export INTERLINGUA_CACHE := $(CACHE)
 
-.PHONY: all setup models build test bench demo figures clean
+.PHONY: all setup models build test bench demo figures fuzz clean
 
 all: build
 
@@ -27,6 +27,11 @@ bench: setup models
 	$(SWIFT) build -c release --product interlingua-bench
 	.build/release/interlingua-bench $(BENCH_ARGS)
 
+# Coverage-guided fuzzing of every parser under AddressSanitizer (not part of `make test`): each target in
+# Fuzz/ runs FUZZ_SECONDS (default 60) in .build-fuzz; non-zero exit on any crash, leak, timeout or OOM.
+fuzz: setup
+	bash scripts/fuzz.sh
+
 # scripts/demo.sh installs what is missing itself (setup, models, release build), then traces, aligns, plots, reports.
 demo:
 	@bash scripts/demo.sh
@@ -36,4 +41,4 @@ figures:
 	@DEMO_FIGURES=committed bash scripts/demo.sh
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz

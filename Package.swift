@@ -72,3 +72,22 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// MARK: - Fuzz targets (`make fuzz` only)
+// Declared only when INTERLINGUA_FUZZ is set, so the normal build and `make test` never see them;
+// scripts/fuzz.sh builds them into their own scratch folder (.build-fuzz) with -sanitize=fuzzer,address.
+if Context.environment["INTERLINGUA_FUZZ"] != nil {
+    let parsers: [(target: String, modules: [Target.Dependency])] = [
+        ("FuzzGGUF", ["Checkpoints"]), ("FuzzSafetensors", ["Checkpoints"]), ("FuzzTorchZip", ["Checkpoints"]),
+        ("FuzzSentencePiece", ["Tokenizers"]), ("FuzzTokenizerJSON", ["Tokenizers"]), ("FuzzCorpus", ["Corpus"]),
+    ]
+    package.targets += [
+        .target(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"),
+        .target(name: "FuzzSupport", dependencies: ["CLibFuzzer", "Checkpoints"], path: "Fuzz/FuzzSupport"),
+    ]
+    for parser in parsers {
+        package.targets.append(.executableTarget(
+            name: parser.target, dependencies: ["FuzzSupport"] + parser.modules, path: "Fuzz/\(parser.target)",
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]))
+    }
+}

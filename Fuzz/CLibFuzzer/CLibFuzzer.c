@@ -1,0 +1,2 @@
+// Declarations only (see include/CLibFuzzer.h); the definition is libFuzzer's, linked by -sanitize=fuzzer.
+#include "CLibFuzzer.h"
