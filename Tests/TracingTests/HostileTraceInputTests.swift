@@ -12,9 +12,10 @@ private func traceArguments(_ corpus: URL, _ output: URL, extra: [String] = []) 
      "--batch-tokens", "100000"] + extra
 }
 
-/// stderr is exactly one line starting with "error: ".
+/// stderr holds exactly one error line, "error: …" (progress and notices start with "trace: ").
 private func isOneErrorLine(_ stderr: String) -> Bool {
-    stderr.hasPrefix("error: ") && stderr.hasSuffix("\n") && stderr.dropLast().firstIndex(of: "\n") == nil
+    let lines = stderr.split(separator: "\n").filter { !$0.hasPrefix("trace: ") }
+    return lines.count == 1 && lines[0].hasPrefix("error: ")
 }
 
 @Suite("The progress journal is input: an edited or impossible journal never yields a file that looks complete")
