@@ -6,6 +6,7 @@ public enum FamilyRegistry {
     public static var families: [any ModelFamily.Type] {
         [
             LlamaFamily.self,
+            MistralFamily.self,
             Gemma3Family.self,
             BloomFamily.self,
             CohereFamily.self,
