@@ -7,6 +7,7 @@ public enum FamilyRegistry {
         [
             LlamaFamily.self,
             MistralFamily.self,
+            Qwen2Family.self,
             Gemma3Family.self,
             BloomFamily.self,
             CohereFamily.self,
