@@ -8,6 +8,7 @@ public enum FamilyRegistry {
             LlamaFamily.self,
             MistralFamily.self,
             Qwen2Family.self,
+            Qwen3Family.self,
             Gemma3Family.self,
             BloomFamily.self,
             CohereFamily.self,
