@@ -9,6 +9,7 @@ public enum FamilyRegistry {
             MistralFamily.self,
             Qwen2Family.self,
             Qwen3Family.self,
+            GemmaFamily.self,
             Gemma3Family.self,
             BloomFamily.self,
             CohereFamily.self,
