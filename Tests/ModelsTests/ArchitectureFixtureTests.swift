@@ -11,9 +11,9 @@ import Tokenizers
 /// The fixture folders of the families Interlingua runs (GGUF ones hold `model.gguf`).
 let supportedArchitectureFixtures = [
     "llama3", "llama32-tied", "llama32-v5cfg", "llama-attn-bias", "llama-mlp-bias", "llama-yarn", "llama-dynamic",
-    "llama2-linear", "mistral", "mistral-swa", "qwen2", "qwen3", "gemma", "gemma3-text", "gemma3-linear8",
+    "llama2-linear", "mistral", "mistral-swa", "qwen2", "qwen3", "gemma", "gemma2", "gemma3-text", "gemma3-linear8",
     "gemma3-v5cfg", "gemma3-mm", "gemma3-mm-v5cfg",
-    "llama3-gguf", "llama-attn-bias-gguf", "qwen2-gguf",
+    "llama3-gguf", "llama-attn-bias-gguf", "qwen2-gguf", "gemma2-gguf",
 ]
 
 func architectureFixture(_ name: String) -> URL {
@@ -68,7 +68,7 @@ struct ArchitectureFixtureTests {
     func familiesAndSkippedTensors() throws {
         let expected: [String: String] = [
             "llama3": "llama", "mistral-swa": "mistral", "qwen2": "qwen2", "qwen2-gguf": "qwen2", "qwen3": "qwen3",
-            "gemma": "gemma", "gemma3-mm": "gemma3", "llama3-gguf": "llama",
+            "gemma": "gemma", "gemma2": "gemma2", "gemma2-gguf": "gemma2", "gemma3-mm": "gemma3", "llama3-gguf": "llama",
         ]
         for (name, family) in expected {
             let resolved = try ModelCheckpoint.open(architectureFixture(name))
@@ -84,6 +84,9 @@ struct ArchitectureFixtureTests {
         }
         let swa = try ModelCheckpoint.open(architectureFixture("mistral-swa")).config
         #expect(swa.slidingWindow == 5 && swa.layerKinds.allSatisfy { $0 == .sliding })
+        let gemma2 = try ModelCheckpoint.open(architectureFixture("gemma2")).config
+        #expect(gemma2.layerKinds == [.sliding, .full, .sliding, .full])
+        #expect(gemma2.attnLogitSoftcap == 50 && gemma2.finalLogitSoftcap == 30 && gemma2.slidingWindow == 7)
     }
 }
 

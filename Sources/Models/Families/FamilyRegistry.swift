@@ -10,6 +10,7 @@ public enum FamilyRegistry {
             Qwen2Family.self,
             Qwen3Family.self,
             GemmaFamily.self,
+            Gemma2Family.self,
             Gemma3Family.self,
             BloomFamily.self,
             CohereFamily.self,
