@@ -39,6 +39,7 @@ let package = Package(
             "LinearAlgebra", "Checkpoints", "Tokenizers", "Models", "Activations", "Corpus",
         ]),
         .target(name: "Alignment", dependencies: ["LinearAlgebra", "HDF5", "Activations"]),
+        .target(name: "Lens", dependencies: ["Activations"]),
         .target(name: "Plotting", dependencies: []),
         .target(name: "Figures", dependencies: ["Alignment", "Activations", "HDF5", "Plotting"]),
         .executableTarget(name: "interlingua", dependencies: [
@@ -69,6 +70,7 @@ let package = Package(
         .testTarget(name: "FiguresTests", dependencies: ["TestSupport", "Figures", "Alignment", "Activations"]),
         // Runs the built release binary (`swift build -c release` first; `--build-tests` builds it too).
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "Activations", "HDF5"]),
+        .testTarget(name: "LensTests", dependencies: ["TestSupport", "Lens", "Activations"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -16,6 +16,10 @@ public enum CorpusError: Error, LocalizedError, Equatable {
     case missingSplit(folder: String, split: String)
     case empty(file: String)
     case unknownLanguage(file: String, language: String, available: [String])
+    /// A lens task file (JSONL) line that is not a task.
+    case badTask(file: String, line: Int, reason: String)
+    /// A lexicon that cannot give the requested lens tasks.
+    case badLexicon(file: String, reason: String)
 
     public var errorDescription: String? {
         switch self {
@@ -37,6 +41,8 @@ public enum CorpusError: Error, LocalizedError, Equatable {
         case let .empty(file): return "\(file): the corpus has no sentences"
         case let .unknownLanguage(file, language, available):
             return "\(file): no language '\(language)' (available: \(available.joined(separator: ", ")))"
+        case let .badTask(file, line, reason): return "\(file):\(line): \(reason)"
+        case let .badLexicon(file, reason): return "\(file): \(reason)"
         }
     }
 }
