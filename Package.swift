@@ -41,7 +41,7 @@ let package = Package(
         .target(name: "Alignment", dependencies: ["LinearAlgebra", "HDF5", "Activations"]),
         .target(name: "Lens", dependencies: ["Activations"]),
         .target(name: "Plotting", dependencies: []),
-        .target(name: "Figures", dependencies: ["Alignment", "Activations", "HDF5", "Plotting"]),
+        .target(name: "Figures", dependencies: ["Alignment", "Activations", "HDF5", "Plotting", "Lens"]),
         .executableTarget(name: "interlingua", dependencies: [
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             "LinearAlgebra", "Checkpoints", "Tokenizers", "Models", "Activations", "Corpus",

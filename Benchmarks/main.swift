@@ -1,5 +1,5 @@
 // `make bench`: one benchmark per file; this file only runs them in order.
-// Arguments: --quick (3 languages in the trace benchmark, a smaller alignment problem), --only sgemm|trace|write|align.
+// Arguments: --quick (3 languages in the trace benchmark, a smaller alignment problem), --only sgemm|trace|write|align|lens.
 import Foundation
 import LinearAlgebra
 
@@ -21,3 +21,4 @@ if selected("trace") {
 }
 if selected("write") { ActivationsWriteRateBenchmark.run() }
 if selected("align") { AlignmentBenchmark.run(quick: arguments.contains("--quick")) }
+if selected("lens") { LensBenchmark.run(quick: arguments.contains("--quick")) }

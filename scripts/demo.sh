@@ -7,6 +7,9 @@
 #   demo-output/<model>-align/      alignment.json, alignment.csv, projections.h5
 #   demo-output/<model>-figures/    the SVG figures
 #   demo-output/<model>-report.html the self-contained report
+#   demo-output/<model>.lens.h5     the logit lens (Wendler et al. 2024): translation into each demo language
+#                                   from notebooks-data/django-ui-words-12lang.tsv; its figures lens-*.svg join
+#                                   the model's figures; demo-output/<model>-lens-report.html its report
 #
 # The committed figures (figures/*.svg, shown in README; figures/smollm2-135m/) are left alone: BLAS kernels
 # differ between CPUs in the last digits, so every run elsewhere would modify tracked files. `make figures`
@@ -16,6 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 CACHE="${INTERLINGUA_CACHE:-$HOME/.cache/interlingua}"
 CORPUS=notebooks-data/django-ui-12lang.tsv
+LEXICON=notebooks-data/django-ui-words-12lang.tsv
 OUT=demo-output
 BIN=.build/release/interlingua
 MODELS_TO_RUN=${DEMO_MODELS:-"gemma3 smollm2"}
@@ -57,10 +61,29 @@ for name in $MODELS_TO_RUN; do
   plot_log=$("$BIN" plot "$align" --output "$figures")
   echo "$plot_log"
   "$BIN" report "$align" --output "$report"
+  step "$tag: logit lens — translation into every demo language from $LEXICON"
+  tasks="$OUT/lens-tasks.jsonl"
+  if [ ! -s "$tasks" ]; then
+    : >"$tasks.tmp"
+    for target in ar el hi tr vi zh de fr es ru ja; do
+      source=fr; [ "$target" = fr ] && source=de
+      "$BIN" lens-tasks "$LEXICON" --task translation --source "$source" --target "$target" --shots 4 --seed 0 >>"$tasks.tmp"
+    done
+    mv "$tasks.tmp" "$tasks"
+  fi
+  lens="$OUT/$tag.lens.h5"
+  rm -f "$lens"
+  "$BIN" lens "$model" "$tasks" --output "$lens"
+  rm -rf "$OUT/$tag-lens-figures"
+  "$BIN" plot "$lens" --output "$OUT/$tag-lens-figures"
+  cp "$OUT/$tag-lens-figures"/lens-*.svg "$figures/"
+  "$BIN" report "$lens" --output "$OUT/$tag-lens-report.html"
+
   peak=$(printf '%s\n' "$plot_log" | grep '^alignment peak:' || echo "alignment peak: none (no pair metric)")
   summary+=("$tag: $peak" "    activations  $acts" "    alignment    $align/alignment.json (+ alignment.csv, projections.h5)"
             "    figures      $figures/{alignment-curves,cka-layers,projections,separability}.svg"
-            "    report       $report")
+            "    report       $report"
+            "    lens         $lens, $figures/lens-{latent,table}.svg, $OUT/$tag-lens-report.html")
 done
 
 step "done"

@@ -10,8 +10,13 @@ With check-figures it also checks that the `interlingua plot` figures are correc
 were drawn from: legend entries are the languages (pairs), the peak line sits at the peak layer in every
 panel, every value lies inside the drawn y range, and there is one heatmap per CKA matrix.
 
+With check-lens-figures it checks the `interlingua plot LENS.h5` figures against the lens-curves.json written
+with them: the legend lists the answer languages, one panel per target language plus the entropy panel, every
+series' points sit at (layer, mean) in pixels, and the lens table has one cell per shown prompt and layer.
+
 Usage: render-check.py check-svg FILE.svg  -> prints "W H" for the window size
        render-check.py check-figures ALIGNMENT_DIR FIGURES_DIR
+       render-check.py check-lens-figures FIGURES_DIR   (lens-latent.svg, lens-table.svg, lens-curves.json)
        render-check.py check-png FILE.png W H LABEL   (LABEL names the SVG in messages)
 Only the standard library: PNG is decoded with zlib (PNG spec, ISO/IEC 15948: IHDR, IDAT, filters 0-4).
 """
@@ -209,8 +214,73 @@ def check_figures(align_dir, figures_dir):
           f"({len(pair_labels)} pairs, {len(languages)} languages, {peak_text})")
 
 
+def check_lens_figures(figures_dir):
+    import json
+    import math
+    import os
+    curves = json.load(open(os.path.join(figures_dir, "lens-curves.json"), encoding="utf-8"))
+    layers, groups = curves["layers"], curves["groups"]
+    languages = []
+    for group in groups:
+        for curve in group["curves"]:
+            if curve["language"] not in languages:
+                languages.append(curve["language"])
+    latent = xml.dom.minidom.parse(os.path.join(figures_dir, "lens-latent.svg")).documentElement
+    legend = [g.getAttribute("data-label") for g in groups_of(latent, "legend-entry")]
+    if legend != languages:
+        fail(f"lens-latent.svg: legend {legend} != answer languages {languages}")
+    panels = groups_of(latent, "panel")
+    if len(panels) != len(groups) + 1:
+        fail(f"lens-latent.svg: {len(panels)} panels, expected {len(groups)} targets + the entropy panel")
+    expected = [[(c["language"], c["values"]) for c in g["curves"]] for g in groups]
+    expected.append([(f"entropy → {g['target']}", g["entropy"]) for g in groups])
+    checked = 0
+    for index, (panel, series_list) in enumerate(zip(panels, expected)):
+        grid = [l for l in panel.getElementsByTagName("line") if l.getAttribute("class") == "grid"]
+        ticks = [number(t) for t in texts(panel, "y-tick")]
+        if len(grid) != len(ticks) or len(ticks) < 2:
+            fail(f"lens-latent.svg panel {index}: {len(grid)} grid lines for {len(ticks)} y ticks")
+        left = min(float(l.getAttribute("x1")) for l in grid)
+        right = max(float(l.getAttribute("x2")) for l in grid)
+        y0, y1 = float(grid[0].getAttribute("y1")), float(grid[-1].getAttribute("y1"))
+        v0, v1 = ticks[0], ticks[-1]
+        drawn = {g.getAttribute("data-name"): g for g in groups_of(panel, "series")}
+        if list(drawn) != [name for name, _ in series_list]:
+            fail(f"lens-latent.svg panel {index}: series {list(drawn)} != {[n for n, _ in series_list]}")
+        for name, values in series_list:
+            circles = drawn[name].getElementsByTagName("circle")
+            points = [(layer, v["mean"]) for layer, v in zip(layers, values)
+                      if isinstance(v["mean"], (int, float)) and math.isfinite(v["mean"])]
+            if len(circles) != len(points):
+                fail(f"lens-latent.svg panel {index} {name}: {len(circles)} points, expected {len(points)}")
+            for circle, (layer, mean) in zip(circles, points):
+                ex = left + (layer - layers[0]) / (layers[-1] - layers[0]) * (right - left)
+                ey = y0 + (mean - v0) / (v1 - v0) * (y1 - y0)
+                cx, cy = float(circle.getAttribute("cx")), float(circle.getAttribute("cy"))
+                if abs(cx - ex) > 0.05 or abs(cy - ey) > 0.6:
+                    fail(f"lens-latent.svg panel {index} {name} layer {layer}: point at ({cx}, {cy}), "
+                         f"expected ({ex:.2f}, {ey:.2f}) for mean {mean:.4f}")
+                checked += 1
+    table = xml.dom.minidom.parse(os.path.join(figures_dir, "lens-table.svg")).documentElement
+    cells = [r for r in table.getElementsByTagName("rect") if r.getAttribute("class") == "cell"]
+    prompts = min(14, sum(len(g["prompts"]) for g in groups))
+    if len(cells) != prompts * len(layers):
+        fail(f"lens-table.svg: {len(cells)} cells, expected {prompts} prompts × {len(layers)} layers")
+    rows = sorted({int(c.getAttribute("data-row")) for c in cells})
+    if rows != list(range(len(layers))):
+        fail(f"lens-table.svg: rows {rows[:3]}… are not the layers 0…{len(layers) - 1}")
+    print(f"ok lens figures in {figures_dir}: {len(groups)} targets, {checked} points at their means, "
+          f"{len(cells)} table cells")
+
+
+def groups_of(root, class_name):
+    return groups(root, class_name)
+
+
 if __name__ == "__main__":
-    if len(sys.argv) >= 4 and sys.argv[1] == "check-figures":
+    if len(sys.argv) >= 3 and sys.argv[1] == "check-lens-figures":
+        check_lens_figures(sys.argv[2])
+    elif len(sys.argv) >= 4 and sys.argv[1] == "check-figures":
         check_figures(sys.argv[2], sys.argv[3])
     elif len(sys.argv) >= 3 and sys.argv[1] == "check-svg":
         check_svg(sys.argv[2])

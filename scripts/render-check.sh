@@ -45,7 +45,27 @@ if re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html):
 for i, svg in enumerate(figures):
     open(os.path.join(sys.argv[2], f"report-{i}.svg"), "w", encoding="utf-8").write(svg)
 PY
-  for f in "$work"/figures/*.svg "$work"/report-figures/*.svg; do svgs+=("$f"); done
+  # The lens figures: the lens of tiny m-LLaMA (the test fixture) over translation tasks from the bundled lexicon.
+  "$BIN" lens-tasks notebooks-data/django-ui-words-12lang.tsv --task translation --source fr --target zh --shots 4 \
+    --output "$work/lens-tasks.jsonl" 2>/dev/null
+  "$BIN" lens Tests/Fixtures/tiny-mllama "$work/lens-tasks.jsonl" --output "$work/lens.h5" >"$work/lens.log" 2>&1 \
+    || { cat "$work/lens.log" >&2; exit 1; }
+  "$BIN" plot "$work/lens.h5" --output "$work/lens-figures" >/dev/null
+  python3 scripts/render-check.py check-lens-figures "$work/lens-figures"
+  "$BIN" report "$work/lens.h5" --output "$work/lens-report.html" >/dev/null
+  python3 - "$work/lens-report.html" "$work/lens-report-figures" <<'PY'
+import os, re, sys
+html = open(sys.argv[1], encoding="utf-8").read()
+os.makedirs(sys.argv[2], exist_ok=True)
+figures = re.findall(r"<svg\b.*?</svg>", html, flags=re.S)
+if len(figures) != 2:
+    sys.exit(f"render-check: {sys.argv[1]} inlines {len(figures)} figures, expected the 2 lens figures")
+for i, svg in enumerate(figures):
+    open(os.path.join(sys.argv[2], f"lens-report-{i}.svg"), "w", encoding="utf-8").write(svg)
+PY
+  for f in "$work"/figures/*.svg "$work"/report-figures/*.svg "$work"/lens-figures/*.svg "$work"/lens-report-figures/*.svg; do
+    svgs+=("$f")
+  done
   for f in figures/*.svg figures/*/*.svg; do [ -e "$f" ] && svgs+=("$f"); done
 fi
 [ ${#svgs[@]} -gt 0 ] || { echo "render-check: no SVG to check" >&2; exit 1; }

@@ -25,14 +25,28 @@ public struct SkippedFigure: Sendable, Equatable {
     }
 }
 
+/// A data file `plot` writes next to the figures (e.g. the plotted values as JSON, for overlays and checks).
+public struct FigureDataFile: Sendable, Equatable {
+    public let name: String
+    public let text: String
+
+    public init(name: String, text: String) {
+        self.name = name
+        self.text = text
+    }
+}
+
 /// What one input yields: the figures drawn and the ones left out for lack of data.
 public struct FigureSet: Sendable, Equatable {
     public var figures: [Figure]
     public var skipped: [SkippedFigure]
+    /// Written next to the figures.
+    public var dataFiles: [FigureDataFile]
 
-    public init(figures: [Figure], skipped: [SkippedFigure] = []) {
+    public init(figures: [Figure], skipped: [SkippedFigure] = [], dataFiles: [FigureDataFile] = []) {
         self.figures = figures
         self.skipped = skipped
+        self.dataFiles = dataFiles
     }
 }
 

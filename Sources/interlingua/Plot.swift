@@ -12,11 +12,14 @@ struct Plot: ParsableCommand {
             one line per pair, the alignment peak and its interval marked), cka-layers.svg (layer × layer \
             linear CKA), projections.svg (PCA of the sentence vectors at several layers) and separability.svg; \
             a figure the input has no data for is skipped and named. Without --output the figures go to \
-            figures/ next to the input (inside the align folder).
+            figures/ next to the input (inside the align folder). For a lens file ('interlingua lens') writes \
+            lens-latent.svg (mean probability of the answer in the target language, English and the other answer \
+            languages per layer with 95 % bootstrap bands, and the entropy), lens-table.svg (top token per layer \
+            and prompt) and lens-curves.json (the plotted means and bands).
             """
     )
 
-    @Argument(help: "An 'interlingua align' output folder (with alignment.json), or the alignment.json itself.")
+    @Argument(help: "An 'interlingua align' output folder (with alignment.json), the alignment.json itself, or a lens file of 'interlingua lens'.")
     var input: String
 
     @Option(name: .shortAndLong, help: "Folder for the SVG files (default: figures/ next to the input).")
@@ -30,6 +33,11 @@ struct Plot: ParsableCommand {
         let folder = output.map { URL(fileURLWithPath: $0) } ?? opened.defaultFigureFolder
         let set = opened.figures(FigureOptions(joinTranslations: joinTranslations, toolVersion: Interlingua.version))
         for url in try FigureFiles.write(set.figures, to: folder) { print("wrote \(url.path)") }
+        for file in set.dataFiles {
+            let url = folder.appendingPathComponent(file.name)
+            try FigureFiles.write(file.text, to: url)
+            print("wrote \(url.path)")
+        }
         for skipped in set.skipped { print("skipped \(skipped.fileName): \(skipped.reason)") }
         for line in opened.summaryLines() { print(line) }
     }

@@ -13,7 +13,7 @@ struct Report: ParsableCommand {
             """
     )
 
-    @Argument(help: "An 'interlingua align' output folder (with alignment.json), or the alignment.json itself.")
+    @Argument(help: "An 'interlingua align' output folder (with alignment.json), the alignment.json itself, or a lens file of 'interlingua lens'.")
     var input: String
 
     @Option(name: .shortAndLong, help: "The HTML file to write (default: report.html next to the input).")
