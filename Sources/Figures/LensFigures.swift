@@ -72,7 +72,21 @@ public struct LensFigures {
     /// The top token of every layer at each prompt's last position (the first `tableColumns` prompts),
     /// colored by its probability; a corner mark when it is in the prompt's target or English token set.
     public func table() -> Figure {
-        let prompts = Array(file.ids.indices.prefix(tableColumns))
+        // Round-robin over the target languages, so a file of several targets shows each of them.
+        var byTarget: [String: [Int]] = [:]
+        var targetOrder: [String] = []
+        for (p, target) in file.targets.enumerated() {
+            if byTarget[target] == nil { targetOrder.append(target) }
+            byTarget[target, default: []].append(p)
+        }
+        var prompts: [Int] = []
+        var round = 0
+        while prompts.count < min(tableColumns, file.ids.count) {
+            for target in targetOrder where prompts.count < tableColumns {
+                if let list = byTarget[target], round < list.count { prompts.append(list[round]) }
+            }
+            round += 1
+        }
         let layers = file.layerCount
         let targetMark = RGBColor(0xD55E00), englishMark = RGBColor(0x0072B2)
         var cells: [[TokenCell]] = []
@@ -86,7 +100,9 @@ public struct LensFigures {
                 let cell = row * layers + l
                 let id = file.topIDs[cell * file.topK]
                 let mark: RGBColor? = targetSet.contains(id) && target != "en" ? targetMark : englishSet.contains(id) ? englishMark : nil
-                return TokenCell(text: file.topText[cell], value: Double(exp(file.topLogprobs[cell * file.topK])), mark: mark)
+                // Spaces and newlines made visible: a whitespace-only top token would leave the cell blank.
+                let text = file.topText[cell].replacingOccurrences(of: " ", with: "␣")
+                return TokenCell(text: text, value: Double(exp(file.topLogprobs[cell * file.topK])), mark: mark)
             })
             let answer = file.answers[target]?[p] ?? ""
             titles.append("\(answer) (\(target))")
@@ -94,7 +110,7 @@ public struct LensFigures {
         let title = "Top token of every layer at the last position — \(modelName)"
         let legend = [LegendEntry(label: "in the target answer's token set", color: targetMark),
                       LegendEntry(label: "in the English answer's token set", color: englishMark)]
-        let shown = prompts.count < file.ids.count ? "first \(prompts.count) of \(file.ids.count) prompts" : "\(prompts.count) prompts"
+        let shown = prompts.count < file.ids.count ? "\(prompts.count) of \(file.ids.count) prompts (one per target in turn)" : "\(prompts.count) prompts"
         let chart = TokenTable(title: title, subtitle: "\(modelName) · \(shown) · columns: the expected answer (target language)",
                                columnTitles: titles, rowLabels: (0..<layers).map(String.init), rowAxisTitle: "layer",
                                cells: cells, colorBarLabel: "probability of the top token", legend: legend)
