@@ -39,12 +39,14 @@ let package = Package(
             "LinearAlgebra", "Checkpoints", "Tokenizers", "Models", "Activations", "Corpus",
         ]),
         .target(name: "Alignment", dependencies: ["LinearAlgebra", "HDF5", "Activations"]),
+        .target(name: "Neurons", dependencies: ["Activations"]),
         .target(name: "Plotting", dependencies: []),
         .target(name: "Figures", dependencies: ["Alignment", "Activations", "HDF5", "Plotting"]),
         .executableTarget(name: "interlingua", dependencies: [
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             "LinearAlgebra", "Checkpoints", "Tokenizers", "Models", "Activations", "Corpus",
             "Tracing", "Alignment", "Figures",
+            "Neurons",
         ]),
         .executableTarget(name: "Benchmarks", dependencies: [
             "LinearAlgebra", "Checkpoints", "Tokenizers", "Models", "Activations", "Corpus",
@@ -69,6 +71,8 @@ let package = Package(
         .testTarget(name: "FiguresTests", dependencies: ["TestSupport", "Figures", "Alignment", "Activations"]),
         // Runs the built release binary (`swift build -c release` first; `--build-tests` builds it too).
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "Activations", "HDF5"]),
+        .testTarget(name: "NeuronsTests", dependencies: ["TestSupport", "Neurons", "Activations", "HDF5",
+            "Tracing", "Models", "Checkpoints", "Tokenizers", "Corpus"]),
     ],
     swiftLanguageModes: [.v6]
 )
