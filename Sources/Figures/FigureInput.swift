@@ -42,6 +42,8 @@ public enum FigureInputs {
     /// Every kind `plot` and `report` know. Add one line per new kind.
     public static let kinds: [any FigureInput.Type] = [
         AlignmentInput.self,
+        NeuronsInput.self,
+        PerplexityInput.self,
         ActivationFileInput.self,
     ]
 

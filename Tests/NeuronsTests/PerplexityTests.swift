@@ -22,7 +22,9 @@ struct ExpectedPerplexity: Decodable {
 
 @Suite("perplexity gives transformers' per-sentence NLL, with and without the zh neurons")
 struct PerplexityTests {
-    @Test("rows 0001–0010 × 12 languages within 1e-4 relative", arguments: fixtureModels)
+    /// Rows 0001–0003 of the fixture's ten keep the test quick (two passes of two models); the CLI run over
+    /// all ten rows is in the README's numbers.
+    @Test("rows 0001–0003 × 12 languages within 1e-4 relative", arguments: fixtureModels)
     func nll(model name: String) throws {
         let expected = try JSONDecoder().decode(ExpectedPerplexity.self,
                                                 from: Data(contentsOf: TestPaths.fixture("perplexity/\(name).json")))
@@ -30,13 +32,13 @@ struct PerplexityTests {
         let model = try ModelLoader.load(checkpoint)
         let tokenizer = try Tokenizers.load(for: checkpoint)
         let evaluator = try PerplexityEvaluator(model: model, tokenizer: tokenizer, batchTokens: 1024)
-        let corpus = try djangoCorpus(rows: 10)
+        let corpus = try djangoCorpus(rows: 3)
         let zh = try NeuronDeactivation.load(file: TestPaths.fixture("neurons/\(name)/expected.json").path, languages: ["zh"])
         #expect(zh.neurons.count == (name.hasPrefix("smollm2") ? 36 : 68))
         let base = try evaluator.evaluate(corpus)
         let off = try evaluator.evaluate(corpus, deactivation: zh)
         #expect(model.mlpActivationHook == nil)
-        #expect(base.count == expected.sentences.count && off.count == expected.sentences.count)
+        #expect(base.count == 36 && off.count == 36)
         let byKey = Dictionary(uniqueKeysWithValues: expected.sentences.map { ("\($0.lang)/\($0.id)", $0) })
         var worst = 0.0, worstOff = 0.0
         for (b, o) in zip(base, off) {
@@ -58,7 +60,7 @@ struct PerplexityTests {
         #expect(throws: TracingError.self) { try NeuronDeactivation.load(argument: "no-colon.json") }
         let zh = try NeuronDeactivation.load(argument: "\(file):zh,ru")
         #expect(zh.languages == ["zh", "ru"])
-        var config = try #require(try Checkpoint.open(TestPaths.gemma3).config)
+        var config = try ModelLoader.load(Checkpoint.open(TestPaths.gemma3)).config
         #expect(throws: TracingError.self) { try zh.check(against: config) }
         config.nLayers = 30
         config.dFFN = 1536
