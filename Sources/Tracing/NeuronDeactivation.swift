@@ -30,6 +30,15 @@ public struct NeuronDeactivation: Sendable, Equatable, Codable {
     /// Sorted, without duplicates.
     public var neurons: [NeuronIndex]
 
+    /// Neurons given directly (sorted and deduplicated here); `load` reads them from a neurons.json.
+    public init(source: String, languages: [String], nLayers: Int, dFFN: Int, neurons: [NeuronIndex]) {
+        self.source = source
+        self.languages = languages
+        self.nLayers = nLayers
+        self.dFFN = dFFN
+        self.neurons = Array(Set(neurons)).sorted()
+    }
+
     /// Splits `FILE:lang[,lang…]` (the `--deactivate` argument) at its last colon.
     public static func parseArgument(_ argument: String) throws -> (file: String, languages: [String]) {
         guard let colon = argument.lastIndex(of: ":") else {

@@ -1,6 +1,7 @@
 // Per-sentence next-token negative log-likelihood (the perplexity sink): the forward pass of the tracer,
 // then the output head on chunks of rows, log-softmax in Double.
 import Checkpoints
+import Corpus
 import Foundation
 import LinearAlgebra
 import Models
@@ -68,7 +69,7 @@ public final class PerplexityEvaluator {
     public var logitRowsPerChunk: Int { max(1, min(512, (1 << 25) / max(1, model.config.vocabSize))) }
 
     /// Every sentence of every language of `corpus`, in language-major order.
-    public func evaluate(_ corpus: TraceCorpus, deactivation: NeuronDeactivation? = nil,
+    public func evaluate(_ corpus: ParallelCorpus, deactivation: NeuronDeactivation? = nil,
                          progress: ((Int, Int) -> Void)? = nil) throws -> [SentenceNLL] {
         if let deactivation { try deactivation.check(against: model.config) }
         let previousHook = model.mlpActivationHook

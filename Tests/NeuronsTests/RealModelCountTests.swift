@@ -10,10 +10,9 @@ import Tokenizers
 import Tracing
 
 /// The fixture corpus: rows 0001–`rows` × 12 languages of the Django corpus.
-func djangoCorpus(rows: Int) throws -> TraceCorpus {
+func djangoCorpus(rows: Int) throws -> ParallelCorpus {
     let url = TestPaths.fixture("neurons/django-ui-12lang-20.tsv")
-    let corpus = try ParallelCorpus.load(url, limit: rows)
-    return try TraceCorpus(source: url.path, languages: corpus.languages, ids: corpus.ids, texts: corpus.texts)
+    return try ParallelCorpus.load(url, limit: rows)
 }
 
 func modelURL(_ name: String) -> URL { name.hasPrefix("smollm2") ? TestPaths.smolLM2 : TestPaths.gemma3 }
