@@ -94,12 +94,13 @@ struct FigureInputTests {
         let dir = try TestPaths.temporaryDirectory("figures-input")
         let other = dir.appendingPathComponent("other.json")
         try Data(#"{"format": "something.else"}"#.utf8).write(to: other)
+        let drawable = [AlignmentInput.kindDescription, NeuronsInput.kindDescription, PerplexityInput.kindDescription]
         #expect(throws: FiguresError.unrecognised(path: other.path, found: "a JSON file of format 'something.else'",
-                                                  expected: [AlignmentInput.kindDescription])) {
+                                                  expected: drawable)) {
             _ = try FigureInputs.open(other.path)
         }
         #expect(throws: FiguresError.unrecognised(path: dir.path, found: "a folder with no input this command knows",
-                                                  expected: [AlignmentInput.kindDescription])) {
+                                                  expected: drawable)) {
             _ = try FigureInputs.open(dir.path)
         }
         #expect(throws: FiguresError.missing(path: dir.appendingPathComponent("none").path)) {
