@@ -70,7 +70,7 @@ let package = Package(
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
         .testTarget(name: "FiguresTests", dependencies: ["TestSupport", "Figures", "Alignment", "Activations"]),
         // Runs the built release binary (`swift build -c release` first; `--build-tests` builds it too).
-        .testTarget(name: "CLITests", dependencies: ["TestSupport", "HDF5"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "Activations", "HDF5"]),
         .testTarget(name: "NeuronsTests", dependencies: ["TestSupport", "Neurons", "Activations",
             "Tracing", "Models", "Checkpoints", "Tokenizers", "Corpus"]),
     ],
