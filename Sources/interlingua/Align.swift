@@ -62,6 +62,9 @@ struct Align: ParsableCommand {
     @Option(name: .customLong("lsar-rank"), help: "Directions of the language means removed by LSAR.")
     var lsarRank: Int = 1
 
+    @Option(help: ArgumentHelp("Applied to every layer's vectors before every measure: \(Normalization.choices) (docs/alignment.md: why the default).", valueName: "mode"))
+    var normalize: Normalization = .defaultChoice
+
     @Option(help: ArgumentHelp("Comma-separated languages to analyse (default: all in the file).", valueName: "list"),
             transform: CommaList.languages)
     var languages: [String]?
@@ -121,7 +124,7 @@ struct Align: ParsableCommand {
             pool: pool, pivot: pivot, pairs: pairs,
             metrics: metrics ?? MetricName.allCases, bootstrap: bootstrap, seed: seed,
             primary: primaryMetric ?? Self.defaultPrimary, rbfScale: rbfScale, knnK: knnK,
-            components: components, lsarRank: lsarRank)
+            components: components, lsarRank: lsarRank, normalize: normalize)
         let quiet = self.quiet
         let started = Date()
         let analysis = threads.threads.map { AlignmentAnalysis(settings: settings, workers: $0) }
@@ -135,6 +138,9 @@ struct Align: ParsableCommand {
         outcome.report.offsetLayers(by: range.lower)
         let files = try AlignmentOutputs.write(outcome, ids: Array(reader.ids.prefix(selection.rows)), to: outputURL)
         print(AlignmentOutputs.table(outcome.report))
+        for warning in outcome.report.warnings ?? [] {
+            FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
+        }
         if !quiet {
             let elapsed = String(format: "%.1f", Date().timeIntervalSince(started))
             FileHandle.standardError.write(Data("align: wrote \(files.map(\.path).joined(separator: ", ")) in \(elapsed) s\n".utf8))
