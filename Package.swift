@@ -38,6 +38,9 @@ let package = Package(
         .target(name: "Tracing", dependencies: [
             "LinearAlgebra", "Checkpoints", "Tokenizers", "Models", "Activations", "Corpus",
         ]),
+        .target(name: "Generation", dependencies: [
+            "LinearAlgebra", "Checkpoints", "Tokenizers", "Models", "Corpus", "Tracing",
+        ]),
         .target(name: "Alignment", dependencies: ["LinearAlgebra", "HDF5", "Activations"]),
         .target(name: "Plotting", dependencies: []),
         .target(name: "Figures", dependencies: ["Alignment", "Activations", "HDF5", "Plotting"]),
@@ -45,10 +48,12 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             "LinearAlgebra", "Checkpoints", "Tokenizers", "Models", "Activations", "Corpus",
             "Tracing", "Alignment", "Figures",
+            "Generation",
         ]),
         .executableTarget(name: "Benchmarks", dependencies: [
             "LinearAlgebra", "Checkpoints", "Tokenizers", "Models", "Activations", "Corpus",
             "Tracing", "Alignment",
+            "Generation",
         ], path: "Benchmarks"),
 
         // MARK: - Tests (one target per module)
@@ -69,6 +74,7 @@ let package = Package(
         .testTarget(name: "FiguresTests", dependencies: ["TestSupport", "Figures", "Alignment", "Activations"]),
         // Runs the built release binary (`swift build -c release` first; `--build-tests` builds it too).
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "Activations", "HDF5"]),
+        .testTarget(name: "GenerationTests", dependencies: ["TestSupport", "Generation", "Models", "Checkpoints", "Tokenizers"]),
     ],
     swiftLanguageModes: [.v6]
 )
