@@ -26,6 +26,8 @@ let package = Package(
             pkgConfig: "hdf5",
             providers: [.apt(["libhdf5-dev"])]
         ),
+        // CLD2 is C++ without a .pc file: a C shim target links libcld2 by name.
+        .target(name: "CCLD2", linkerSettings: [.linkedLibrary("cld2")]),
 
         // MARK: - Library modules
         .target(name: "LinearAlgebra", dependencies: ["CLinearAlgebra"]),
@@ -42,13 +44,14 @@ let package = Package(
             "LinearAlgebra", "Checkpoints", "Tokenizers", "Models", "Corpus", "Tracing",
         ]),
         .target(name: "Alignment", dependencies: ["LinearAlgebra", "HDF5", "Activations"]),
+        .target(name: "Responses", dependencies: ["CCLD2", "Corpus"]),
         .target(name: "Plotting", dependencies: []),
         .target(name: "Figures", dependencies: ["Alignment", "Activations", "HDF5", "Plotting"]),
         .executableTarget(name: "interlingua", dependencies: [
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             "LinearAlgebra", "Checkpoints", "Tokenizers", "Models", "Activations", "Corpus",
             "Tracing", "Alignment", "Figures",
-            "Generation",
+            "Generation", "Responses",
         ]),
         .executableTarget(name: "Benchmarks", dependencies: [
             "LinearAlgebra", "Checkpoints", "Tokenizers", "Models", "Activations", "Corpus",
@@ -75,6 +78,7 @@ let package = Package(
         // Runs the built release binary (`swift build -c release` first; `--build-tests` builds it too).
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "Activations", "HDF5"]),
         .testTarget(name: "GenerationTests", dependencies: ["TestSupport", "Generation", "Models", "Checkpoints", "Tokenizers"]),
+        .testTarget(name: "ResponsesTests", dependencies: ["TestSupport", "Responses", "Corpus"]),
     ],
     swiftLanguageModes: [.v6]
 )
