@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "Alignment", dependencies: ["LinearAlgebra", "HDF5", "Activations"]),
         .target(name: "Responses", dependencies: ["CCLD2", "Corpus"]),
         .target(name: "Plotting", dependencies: []),
-        .target(name: "Figures", dependencies: ["Alignment", "Activations", "HDF5", "Plotting"]),
+        .target(name: "Figures", dependencies: ["Alignment", "Activations", "HDF5", "Plotting", "Responses"]),
         .executableTarget(name: "interlingua", dependencies: [
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             "LinearAlgebra", "Checkpoints", "Tokenizers", "Models", "Activations", "Corpus",
@@ -74,7 +74,7 @@ let package = Package(
         ]),
         .testTarget(name: "AlignmentTests", dependencies: ["TestSupport", "Alignment", "Activations", "HDF5", "LinearAlgebra"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
-        .testTarget(name: "FiguresTests", dependencies: ["TestSupport", "Figures", "Alignment", "Activations"]),
+        .testTarget(name: "FiguresTests", dependencies: ["TestSupport", "Figures", "Alignment", "Activations", "Responses"]),
         // Runs the built release binary (`swift build -c release` first; `--build-tests` builds it too).
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "Activations", "HDF5"]),
         .testTarget(name: "GenerationTests", dependencies: ["TestSupport", "Generation", "Models", "Checkpoints", "Tokenizers"]),

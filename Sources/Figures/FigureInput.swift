@@ -43,6 +43,7 @@ public enum FigureInputs {
     public static let kinds: [any FigureInput.Type] = [
         AlignmentInput.self,
         ActivationFileInput.self,
+        ResponsesInput.self,
     ]
 
     /// Opens `path` as the first kind that recognises it.

@@ -55,17 +55,11 @@ struct Generate: ParsableCommand {
     @Option(help: "Sequences decoded together.")
     var batch = 32
 
-    @Option(help: "Comma-separated languages to keep.")
-    var languages: String?
+    @OptionGroup(title: "Corpus selection (prompt files: languages and limit only)")
+    var selection: CorpusSelection
 
-    @Option(help: "Only the first N prompts.")
-    var limit: Int?
-
-    @Option(help: "Flores split: dev or devtest.")
-    var split = "devtest"
-
-    @Option(help: "BLAS threads (default: OpenBLAS's own choice).")
-    var threads: Int?
+    @OptionGroup(title: "Compute")
+    var threads: ThreadOptions
 
     @Option(help: "GiB of weights kept decoded in Float (the rest is decoded from the checkpoint every step).")
     var weightMemory = 4.0
@@ -76,8 +70,6 @@ struct Generate: ParsableCommand {
         if let topK, topK < 1 { throw ValidationError("--top-k must be at least 1") }
         if let topP, !(topP > 0 && topP <= 1) { throw ValidationError("--top-p must be in (0, 1]") }
         if batch < 1 { throw ValidationError("--batch must be at least 1") }
-        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if !(weightMemory >= 0) || !weightMemory.isFinite { throw ValidationError("--weight-memory must be ≥ 0") }
         if let chatTemplate, ChatTemplate(rawValue: chatTemplate) == nil {
             throw ValidationError("unknown chat template '\(chatTemplate)' (choices: \(ChatTemplate.names.joined(separator: ", ")))")
@@ -85,11 +77,10 @@ struct Generate: ParsableCommand {
     }
 
     func run() throws {
-        if let threads { BLASThreads.set(threads) }
+        if let threads = threads.threads { BLASThreads.set(threads) }
         let outputURL = URL(fileURLWithPath: output)
-        let records = try PromptFile.load(URL(fileURLWithPath: prompts),
-                                          languages: languages?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
-                                          split: split, limit: limit)
+        let records = try PromptFile.load(URL(fileURLWithPath: prompts), languages: selection.languages,
+                                          split: selection.split.rawValue, limit: selection.limit)
         guard !records.isEmpty else { throw GenerationError.unreadable(file: prompts, reason: "no prompts") }
 
         let checkpoint = try Checkpoint.open(URL(fileURLWithPath: model))

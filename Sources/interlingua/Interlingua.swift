@@ -17,7 +17,7 @@ struct Interlingua: ParsableCommand {
             """,
         version: version,
         subcommands: [Inspect.self, Tokenize.self, Trace.self, Align.self, Plot.self, Report.self,
-                      Generate.self]
+                      Generate.self, Langid.self, ResponsesCommand.self]
     )
 
     /// Exit status of a usage error (POSIX utilities and GNU tools use 2; ArgumentParser's own is 64).
