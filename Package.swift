@@ -28,6 +28,8 @@ let package = Package(
         ),
         // CLD2 is C++ without a .pc file: a C shim target links libcld2 by name.
         .target(name: "CCLD2", linkerSettings: [.linkedLibrary("cld2")]),
+        // fastText (Debian libfasttext-dev) is C++ too: the same kind of shim, linked by name.
+        .target(name: "CFastText", linkerSettings: [.linkedLibrary("fasttext")]),
 
         // MARK: - Library modules
         .target(name: "LinearAlgebra", dependencies: ["CLinearAlgebra"]),
@@ -44,7 +46,7 @@ let package = Package(
             "LinearAlgebra", "Checkpoints", "Tokenizers", "Models", "Corpus", "Tracing",
         ]),
         .target(name: "Alignment", dependencies: ["LinearAlgebra", "HDF5", "Activations"]),
-        .target(name: "Responses", dependencies: ["CCLD2", "Corpus"]),
+        .target(name: "Responses", dependencies: ["CCLD2", "CFastText", "Corpus"]),
         .target(name: "Plotting", dependencies: []),
         .target(name: "Figures", dependencies: ["Alignment", "Activations", "HDF5", "Plotting", "Responses"]),
         .executableTarget(name: "interlingua", dependencies: [

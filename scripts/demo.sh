@@ -7,6 +7,8 @@
 #   demo-output/<model>-align/      alignment.json, alignment.csv, projections.h5
 #   demo-output/<model>-figures/    the SVG figures
 #   demo-output/<model>-report.html the self-contained report
+#   demo-output/<model>-responses.jsonl, <model>-responses/  answers to the same 3 instructions in 12 languages
+#                                   and their languages (CLD2), with figures/ (committed: figures/responses/<model>/)
 #
 # The committed figures (figures/*.svg, shown in README; figures/smollm2-135m/) are left alone: BLAS kernels
 # differ between CPUs in the last digits, so every run elsewhere would modify tracked files. `make figures`
@@ -57,10 +59,19 @@ for name in $MODELS_TO_RUN; do
   plot_log=$("$BIN" plot "$align" --output "$figures")
   echo "$plot_log"
   "$BIN" report "$align" --output "$report"
+  step "$tag: answer the same instructions in every language (generate), identify the answers' languages (responses)"
+  "$BIN" generate "$model" notebooks-data/demo-instructions.jsonl --max-new-tokens 48 --output "$OUT/$tag-responses.jsonl"
+  rm -rf "$OUT/$tag-responses"
+  "$BIN" responses "$OUT/$tag-responses.jsonl" --output "$OUT/$tag-responses"
+  response_figures="$OUT/$tag-responses/figures"
+  [ "$COMMITTED_FIGURES" = 1 ] && response_figures="figures/responses/$tag"
+  "$BIN" plot "$OUT/$tag-responses" --output "$response_figures"
+
   peak=$(printf '%s\n' "$plot_log" | grep '^alignment peak:' || echo "alignment peak: none (no pair metric)")
   summary+=("$tag: $peak" "    activations  $acts" "    alignment    $align/alignment.json (+ alignment.csv, projections.h5)"
             "    figures      $figures/{alignment-curves,cka-layers,projections,separability}.svg"
-            "    report       $report")
+            "    report       $report"
+            "    responses    $OUT/$tag-responses/ (figures in $response_figures/)")
 done
 
 step "done"

@@ -46,7 +46,7 @@ for i, svg in enumerate(figures):
     open(os.path.join(sys.argv[2], f"report-{i}.svg"), "w", encoding="utf-8").write(svg)
 PY
   for f in "$work"/figures/*.svg "$work"/report-figures/*.svg; do svgs+=("$f"); done
-  for f in figures/*.svg figures/*/*.svg; do [ -e "$f" ] && svgs+=("$f"); done
+  for f in figures/*.svg figures/*/*.svg figures/*/*/*.svg; do [ -e "$f" ] && svgs+=("$f"); done
 fi
 [ ${#svgs[@]} -gt 0 ] || { echo "render-check: no SVG to check" >&2; exit 1; }
 

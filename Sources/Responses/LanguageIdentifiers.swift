@@ -5,6 +5,6 @@ public enum LanguageIdentifiers {
     /// CLD2 when `fastTextModel` is nil.
     public static func make(_ fastTextModel: String?) throws -> any LanguageIdentifier {
         guard let fastTextModel else { return CLD2Identifier() }
-        throw ResponsesError.badModel(file: fastTextModel, reason: "fastText models are not supported yet; CLD2 is the identifier")
+        return try FastTextIdentifier(contentsOf: URL(fileURLWithPath: fastTextModel))
     }
 }

@@ -95,11 +95,11 @@ struct FigureInputTests {
         let other = dir.appendingPathComponent("other.json")
         try Data(#"{"format": "something.else"}"#.utf8).write(to: other)
         #expect(throws: FiguresError.unrecognised(path: other.path, found: "a JSON file of format 'something.else'",
-                                                  expected: [AlignmentInput.kindDescription])) {
+                                                  expected: [AlignmentInput.kindDescription, ResponsesInput.kindDescription])) {
             _ = try FigureInputs.open(other.path)
         }
         #expect(throws: FiguresError.unrecognised(path: dir.path, found: "a folder with no input this command knows",
-                                                  expected: [AlignmentInput.kindDescription])) {
+                                                  expected: [AlignmentInput.kindDescription, ResponsesInput.kindDescription])) {
             _ = try FigureInputs.open(dir.path)
         }
         #expect(throws: FiguresError.missing(path: dir.appendingPathComponent("none").path)) {
