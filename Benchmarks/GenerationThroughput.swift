@@ -12,7 +12,9 @@ enum GenerationThroughputBenchmark {
         let cache = ProcessInfo.processInfo.environment["INTERLINGUA_CACHE"] ?? NSHomeDirectory() + "/.cache/interlingua"
         let models = [("SmolLM2-135M", cache + "/models/SmolLM2-135M-Instruct.Q4_1.gguf"),
                       ("Gemma 3 270M", cache + "/models/gemma-3-270m-q4_k_m.gguf")]
-        guard let corpusPath = ["notebooks-data/django-ui-12lang.tsv", "/work/shared/data/django-ui-12lang.tsv"]
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        guard let corpusPath = ["notebooks-data/django-ui-12lang.tsv",
+                                repository.appendingPathComponent("notebooks-data/django-ui-12lang.tsv").path]
             .first(where: { FileManager.default.fileExists(atPath: $0) }),
               let corpus = try? ParallelCorpus.load(URL(fileURLWithPath: corpusPath)) else {
             print("generation: django-ui-12lang.tsv not found")
