@@ -73,6 +73,13 @@ public struct CausalSelfAttention: Sendable {
             BLAS.gemm(.none, .transposed, m: count, n: total, k: headDim, alpha: scale,
                       a: queries + h * headDim, lda: queryStride, b: keys + g * headDim, ldb: kvStride,
                       c: scores, ldc: total)
+            if let slopes = alibiSlopes {
+                // ALiBi with absolute key positions, as `ALiBi.addBias` for the whole sequence.
+                for i in 0..<count {
+                    let row = scores + i * total
+                    for j in 0...(firstPosition + i) { row[j] += slopes[h] * Float(j) }
+                }
+            }
             for i in 0..<count { softmaxCausalRow(scores + i * total, position: firstPosition + i, length: total) }
             BLAS.gemm(.none, .none, m: count, n: headDim, k: total, a: scores, lda: total,
                       b: values + g * headDim, ldb: kvStride, c: output + h * headDim, ldc: outputStride)
