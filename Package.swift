@@ -47,6 +47,7 @@ let package = Package(
         ]),
         .target(name: "Alignment", dependencies: ["LinearAlgebra", "HDF5", "Activations"]),
         .target(name: "Responses", dependencies: ["CCLD2", "CFastText", "Corpus"]),
+        .target(name: "Compare", dependencies: ["Alignment", "LinearAlgebra"]),
         .target(name: "Plotting", dependencies: []),
         .target(name: "Figures", dependencies: ["Alignment", "Activations", "HDF5", "Plotting", "Responses"]),
         .executableTarget(name: "interlingua", dependencies: [
@@ -75,6 +76,7 @@ let package = Package(
             "TestSupport", "Tracing", "Activations", "Corpus", "Models", "Checkpoints", "Tokenizers", "LinearAlgebra", "HDF5",
         ]),
         .testTarget(name: "AlignmentTests", dependencies: ["TestSupport", "Alignment", "Activations", "HDF5", "LinearAlgebra"]),
+        .testTarget(name: "CompareTests", dependencies: ["Compare", "Alignment"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
         .testTarget(name: "FiguresTests", dependencies: ["TestSupport", "Figures", "Alignment", "Activations", "Responses"]),
         // Runs the built release binary (`swift build -c release` first; `--build-tests` builds it too).
