@@ -1,7 +1,7 @@
 // swift-tools-version: 6.0
 // Interlingua: where does a language model align languages?
 // Layering (a module imports only modules listed before it): C modules → LinearAlgebra, HDF5 →
-// Checkpoints → Tokenizers → Models → Activations, Corpus → Tracing → Alignment → Plotting → Figures →
+// Checkpoints → Tokenizers → Models → Activations, Corpus → Tracing → Alignment → Compare → Plotting → Figures →
 // interlingua.
 import PackageDescription
 
@@ -49,11 +49,11 @@ let package = Package(
         .target(name: "Responses", dependencies: ["CCLD2", "CFastText", "Corpus"]),
         .target(name: "Compare", dependencies: ["Alignment", "LinearAlgebra"]),
         .target(name: "Plotting", dependencies: []),
-        .target(name: "Figures", dependencies: ["Alignment", "Activations", "HDF5", "Plotting", "Responses"]),
+        .target(name: "Figures", dependencies: ["Alignment", "Activations", "Compare", "HDF5", "Plotting", "Responses"]),
         .executableTarget(name: "interlingua", dependencies: [
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             "LinearAlgebra", "Checkpoints", "Tokenizers", "Models", "Activations", "Corpus",
-            "Tracing", "Alignment", "Figures",
+            "Tracing", "Alignment", "Compare", "Figures",
             "Generation", "Responses",
         ]),
         .executableTarget(name: "Benchmarks", dependencies: [

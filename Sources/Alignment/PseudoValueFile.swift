@@ -132,3 +132,65 @@ public struct PseudoValues: Sendable, Equatable {
         }
     }
 }
+
+/// Writes pseudovalues.h5 one layer at a time (memory: one layer's pseudo-values), for analyses too large to
+/// hold every layer: datasets [L, N] are created when a series first appears and filled row by row; the file
+/// gets its final name only in `finish()`.
+public final class PseudoValueWriter {
+    public let url: URL
+    let temporary: URL
+    let file: H5File
+    let layerCount: Int
+    let sentenceCount: Int
+    private var finished = false
+
+    public init(url: URL, ids: [String], layers: [Int]) throws {
+        self.url = url
+        temporary = url.deletingLastPathComponent()
+            .appendingPathComponent(".\(url.lastPathComponent).partial-\(UUID().uuidString)")
+        layerCount = layers.count
+        sentenceCount = ids.count
+        do {
+            file = try H5File.create(temporary, overwrite: true)
+            let root = file.root
+            try root.setAttribute("format", .string(PseudoValues.format))
+            try root.setAttribute("format_version", .int(Int64(PseudoValues.formatVersion)))
+            try root.setAttribute("sentence_count", .int(Int64(ids.count)))
+            try root.setAttribute("layer_count", .int(Int64(layers.count)))
+            _ = try root.writeStrings("ids", ids)
+            _ = try root.writeDataset("layers", layers.map { Int64($0) }, shape: [layers.count])
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw AlignmentError.writeFailed(path: url.path, reason: error.localizedDescription)
+        }
+    }
+
+    deinit {
+        if !finished { try? FileManager.default.removeItem(at: temporary) }
+    }
+
+    /// Stores the pseudo-values of layer index `layer` (position in `layers`) of one series.
+    public func write(layer: Int, metric: String, pair: LanguagePair?, values: [Double]) throws {
+        guard layer >= 0, layer < layerCount, values.count == sentenceCount else {
+            throw AlignmentError.shapeMismatch("pseudo-values of \(metric) at layer \(layer): \(values.count) values for \(sentenceCount) sentences")
+        }
+        let path = pair.map { "pair/\(metric)/\($0.source)/\($0.target)" } ?? "layer/\(metric)"
+        do {
+            let root = file.root
+            let dataset = root.contains(path) ? try root.dataset(path)
+                : try root.createDataset(path, of: Double.self, shape: [layerCount, sentenceCount])
+            try dataset.write(values, offset: [layer, 0], count: [1, sentenceCount])
+        } catch {
+            throw AlignmentError.writeFailed(path: url.path, reason: error.localizedDescription)
+        }
+    }
+
+    /// Flushes, closes and renames the file into place.
+    public func finish() throws {
+        do { try file.flush() } catch { throw AlignmentError.writeFailed(path: url.path, reason: error.localizedDescription) }
+        guard rename(temporary.path, url.path) == 0 else {
+            throw AlignmentError.writeFailed(path: url.path, reason: String(cString: strerror(errno)))
+        }
+        finished = true
+    }
+}

@@ -222,4 +222,21 @@ struct PseudoValueFileTests {
             #expect(found?.values == s.values)
         }
     }
+
+    @Test("the layer-at-a-time writer produces the same file content, named only when finished")
+    func streamingWriter() throws {
+        let run = SyntheticRuns.run(label: "A", layers: 3, ids: SyntheticRuns.ids, pairs: SyntheticRuns.pairs, seed: 6)
+        let pv = try #require(run.pseudoValues)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("compare-pvw-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent(PseudoValues.fileName)
+        let writer = try PseudoValueWriter(url: url, ids: pv.ids, layers: pv.layers)
+        for l in 0..<3 {
+            for s in pv.series { try writer.write(layer: l, metric: s.metric, pair: s.pair, values: s.values[l]) }
+        }
+        #expect(!FileManager.default.fileExists(atPath: url.path))
+        try writer.finish()
+        #expect(try PseudoValues.read(from: url) == pv)
+    }
 }
