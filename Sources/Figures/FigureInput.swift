@@ -42,6 +42,7 @@ public enum FigureInputs {
     /// Every kind `plot` and `report` know. Add one line per new kind.
     public static let kinds: [any FigureInput.Type] = [
         AlignmentInput.self,
+        CompareInput.self,
         ActivationFileInput.self,
         ResponsesInput.self,
     ]

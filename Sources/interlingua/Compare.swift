@@ -3,6 +3,7 @@
 import Alignment
 import ArgumentParser
 import Compare
+import Figures
 import Foundation
 
 /// `interlingua compare RUN… --output DIR`.
@@ -90,7 +91,7 @@ struct CompareCommand: ParsableCommand {
         for figure in CompareFigures(report: report).all() {
             try write(Data(figure.svg.utf8), to: outputURL.appendingPathComponent(figure.fileName))
         }
-        print(summary(report))
+        print(CompareReportPage.summaryLines(report).joined(separator: "\n"))
         for note in report.leftOut { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
         print("wrote \(outputURL.path)/{compare.json,compare.csv,compare-differences.csv,comparison.svg,difference.svg}")
     }
@@ -101,29 +102,6 @@ struct CompareCommand: ParsableCommand {
         do { try data.write(to: url, options: .atomic) } catch {
             throw CompareError.writeFailed(path: url.path, reason: error.localizedDescription)
         }
-    }
-
-    /// One line per metric and run (peak and its interval), one per difference at the peaks.
-    func summary(_ report: CompareReport) -> String {
-        var lines: [String] = []
-        for peak in report.peaks {
-            var line = "\(peak.metric) \(peak.run): peak at layer \(peak.layer) (relative depth "
-                + String(format: "%.2f", peak.relativeDepth) + "), value " + String(format: "%.4f", peak.value)
-            if let lo = peak.layerCILow, let hi = peak.layerCIHigh { line += ", layer interval [\(lo), \(hi)]" }
-            lines.append(line)
-        }
-        for d in report.differences {
-            func est(_ e: Estimate, _ format: String) -> String {
-                var s = String(format: format, e.value)
-                if let lo = e.ciLow, let hi = e.ciHigh { s += " [" + String(format: format, lo) + ", " + String(format: format, hi) + "]" }
-                return s
-            }
-            lines.append("\(d.metric) \(d.runA) − \(d.runB) (\(d.paired ? "paired" : "unpaired")): peak value "
-                         + est(d.peakValue, "%+.4f") + ", peak relative depth " + est(d.peakRelativeDepth, "%+.2f")
-                         + "; interval excludes 0 at " + (d.layersExcludingZero.isEmpty ? "no layer"
-                             : "layers " + d.layersExcludingZero.map(String.init).joined(separator: ",")))
-        }
-        return lines.joined(separator: "\n")
     }
 }
 
