@@ -30,8 +30,9 @@ struct CompareCommand: ParsableCommand {
     @Option(name: .customLong("label"), help: "NAME=DIR: the name of the run in DIR (repeatable).")
     var labels: [String] = []
 
-    @Option(help: "Comma-separated metrics to compare (default: the first run's primary metric).")
-    var metrics: String?
+    @Option(help: ArgumentHelp("Comma-separated metrics to compare besides the first run's primary metric.", valueName: "list"),
+            transform: CommaList.items)
+    var metrics: [String]?
 
     @Option(help: "x axis: absolute (layers) or relative (layer / blocks; default when the runs' depths differ).")
     var depth: CompareSettings.Depth?
@@ -75,9 +76,8 @@ struct CompareCommand: ParsableCommand {
             throw CompareError.writeFailed(path: output, reason: "exists and is not a folder")
         }
         let loaded = try named.map { try CompareRun.read(folder: URL(fileURLWithPath: $0.path), label: $0.label) }
-        let metricList = metrics.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
         var chosen = Comparison.defaultMetrics(loaded)
-        for m in metricList ?? [] where !chosen.contains(m) { chosen.append(m) }
+        for m in metrics ?? [] where !chosen.contains(m) { chosen.append(m) }
         let settings = CompareSettings(metrics: chosen, depth: depth ?? Comparison.defaultDepth(loaded),
                                        perPair: perPair, bootstrap: bootstrap, seed: seed)
         let report = try Comparison(runs: loaded, settings: settings).run(toolVersion: Interlingua.version)
