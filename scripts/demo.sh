@@ -9,6 +9,7 @@
 #   demo-output/<model>-report.html the self-contained report
 #   demo-output/<model>-responses.jsonl, <model>-responses/  answers to the same 3 instructions in 12 languages
 #                                   and their languages (CLD2), with figures/ (committed: figures/responses/<model>/)
+#   figures/compare/*.svg           Gemma 3 vs SmolLM2 on relative depth (committed, shown in README)
 #
 # The committed figures (figures/*.svg, shown in README; figures/smollm2-135m/) are left alone: BLAS kernels
 # differ between CPUs in the last digits, so every run elsewhere would modify tracked files. `make figures`
@@ -73,6 +74,18 @@ for name in $MODELS_TO_RUN; do
             "    report       $report"
             "    responses    $OUT/$tag-responses/ (figures in $response_figures/)")
 done
+
+if [ -d "$OUT/gemma3-270m-align" ] && [ -d "$OUT/smollm2-135m-align" ] && [[ " $MODELS_TO_RUN " == *" gemma3 "* ]] \
+   && [[ " $MODELS_TO_RUN " == *" smollm2 "* ]]; then
+  step "compare Gemma 3 270M with SmolLM2-135M (relative depth, paired bootstrap over the same sentences)"
+  rm -rf "$OUT/compare"
+  "$BIN" compare --label "Gemma 3 270M=$OUT/gemma3-270m-align" --label "SmolLM2-135M=$OUT/smollm2-135m-align" \
+    --metrics retrieval_p1_centered,cka_debiased --output "$OUT/compare"
+  mkdir -p figures/compare
+  cp "$OUT/compare/comparison.svg" "$OUT/compare/difference.svg" figures/compare/
+  "$BIN" report "$OUT/compare" --output "$OUT/compare-report.html" >/dev/null
+  summary+=("compare: $OUT/compare/compare.json, figures/compare/{comparison,difference}.svg, $OUT/compare-report.html")
+fi
 
 step "done"
 printf '%s\n' "${summary[@]}"

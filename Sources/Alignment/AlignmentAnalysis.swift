@@ -40,7 +40,10 @@ public struct AlignmentAnalysis: Sendable {
         }
     }
 
+    /// `pseudoValues`, when given, receives every statistic's per-sentence pseudo-values layer by layer (what
+    /// `interlingua compare` bootstraps from); memory stays one layer's worth.
     public func run(_ source: LayerSource, sourceInfo: SourceInfo, toolVersion: String = "",
+                    pseudoValues: PseudoValueWriter? = nil,
                     progress: (@Sendable (String) -> Void)? = nil) throws -> AlignmentOutcome {
         let plan = try self.plan(source)
         var clock = Stopwatch()
@@ -68,6 +71,15 @@ public struct AlignmentAnalysis: Sendable {
                                 source: plan.pairs[index].source, target: plan.pairs[index].target), stat: stat)
             }
             accumulator.add(pairStatistics: measured.pairStatistics + shuffled, layerStatistics: measured.layerStatistics)
+            if let pseudoValues {
+                for (key, stat) in measured.pairStatistics {
+                    try pseudoValues.write(layer: layer, metric: key.metric,
+                                           pair: LanguagePair(source: key.source, target: key.target), values: stat.pseudoValues)
+                }
+                for (metric, stat) in measured.layerStatistics {
+                    try pseudoValues.write(layer: layer, metric: metric, pair: nil, values: stat.pseudoValues)
+                }
+            }
             clock.lap("bootstrap")
         }
         var report = assemble(plan, accumulator, pivotKernels: pivotKernels, layerCKARows: layerCKARows,

@@ -29,7 +29,7 @@ public struct Comparison {
     /// The metrics to compare when none are given: the first run's primary (the metric its peak locates).
     public static func defaultMetrics(_ runs: [CompareRun]) -> [String] {
         guard let first = runs.first else { return [] }
-        return [first.report.peak?.metric ?? first.report.settings.primary]
+        return [first.report.peak?.metric ?? first.report.settings.primary.rawValue]
     }
 
     /// Relative depth unless every run has the same number of blocks.

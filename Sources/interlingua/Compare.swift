@@ -75,7 +75,12 @@ struct CompareCommand: ParsableCommand {
         if FileManager.default.fileExists(atPath: output, isDirectory: &isDirectory), !isDirectory.boolValue {
             throw CompareError.writeFailed(path: output, reason: "exists and is not a folder")
         }
-        let loaded = try named.map { try CompareRun.read(folder: URL(fileURLWithPath: $0.path), label: $0.label) }
+        var loaded = try named.map { try CompareRun.read(folder: URL(fileURLWithPath: $0.path), label: $0.label) }
+        // Runs of the same model get their folder's name instead of the model's (unless --label named them).
+        for i in loaded.indices where named[i].label == nil
+            && loaded.enumerated().contains(where: { $0.offset != i && $0.element.label == loaded[i].label }) {
+            loaded[i].label = URL(fileURLWithPath: named[i].path).standardizedFileURL.lastPathComponent
+        }
         var chosen = Comparison.defaultMetrics(loaded)
         for m in metrics ?? [] where !chosen.contains(m) { chosen.append(m) }
         let settings = CompareSettings(metrics: chosen, depth: depth ?? Comparison.defaultDepth(loaded),

@@ -1,7 +1,7 @@
 import Alignment
 import Foundation
 import Testing
-@testable import Compare
+import Compare
 
 /// Synthetic runs with known structure: per-pair pseudo-values v[l][i] = base(l) + noise, with run B shifted
 /// down by `shift` in the middle layers.
@@ -29,7 +29,7 @@ enum SyntheticRuns {
         let languages = Array(Set(pairs.flatMap { [$0.source, $0.target] })).sorted()
         let report = AlignmentReport(
             toolVersion: "test", created: "", source: SourceInfo(path: "\(label).h5", model: "\(label).gguf", nLayers: layers - 1),
-            settings: AlignmentSettings(primary: metric), layers: Array(0..<layers), languages: languages,
+            settings: AlignmentSettings(primary: MetricName(rawValue: metric) ?? .retrievalP1), layers: Array(0..<layers), languages: languages,
             sentenceCount: ids.count, pairs: pairs, definitions: [], pairMetrics: pairMetrics, layerMetrics: [],
             layerCKA: [], projection: nil, peak: nil)
         return CompareRun(label: label, path: "/tmp/\(label)", report: report,
