@@ -9,7 +9,7 @@
 #   demo-output/<model>-report.html the self-contained report
 #   demo-output/<model>-responses.jsonl, <model>-responses/  answers to the same 3 instructions in 12 languages
 #                                   and their languages (CLD2), with figures/ (committed: figures/responses/<model>/)
-#   figures/compare/*.svg           Gemma 3 vs SmolLM2 on relative depth (committed, shown in README)
+#   demo-output/compare/            Gemma 3 vs SmolLM2 on relative depth (make figures: figures/compare/)
 #
 # The committed figures (figures/*.svg, shown in README; figures/smollm2-135m/) are left alone: BLAS kernels
 # differ between CPUs in the last digits, so every run elsewhere would modify tracked files. `make figures`
@@ -81,10 +81,12 @@ if [ -d "$OUT/gemma3-270m-align" ] && [ -d "$OUT/smollm2-135m-align" ] && [[ " $
   rm -rf "$OUT/compare"
   "$BIN" compare --label "Gemma 3 270M=$OUT/gemma3-270m-align" --label "SmolLM2-135M=$OUT/smollm2-135m-align" \
     --metrics retrieval_p1_centered,cka_debiased --output "$OUT/compare"
-  mkdir -p figures/compare
-  cp "$OUT/compare/comparison.svg" "$OUT/compare/difference.svg" figures/compare/
+  if [ "$COMMITTED_FIGURES" = 1 ]; then
+    mkdir -p figures/compare
+    cp "$OUT/compare/comparison.svg" "$OUT/compare/difference.svg" figures/compare/
+  fi
   "$BIN" report "$OUT/compare" --output "$OUT/compare-report.html" >/dev/null
-  summary+=("compare: $OUT/compare/compare.json, figures/compare/{comparison,difference}.svg, $OUT/compare-report.html")
+  summary+=("compare: $OUT/compare/{compare.json,comparison.svg,difference.svg}, $OUT/compare-report.html")
 fi
 
 step "done"
