@@ -1,5 +1,6 @@
 // `make bench`: one benchmark per file; this file only runs them in order.
-// Arguments: --quick (3 languages in the trace benchmark, a smaller alignment problem), --only sgemm|trace|neurons|write|align.
+// Arguments: --quick (3 languages in the trace benchmark, a smaller alignment problem, fewer new tokens),
+// --only sgemm|trace|neurons|write|align|generate.
 import Foundation
 import LinearAlgebra
 
@@ -22,3 +23,4 @@ if selected("trace") {
 if selected("neurons") { NeuronCountBenchmark.run(quick: arguments.contains("--quick")) }
 if selected("write") { ActivationsWriteRateBenchmark.run() }
 if selected("align") { AlignmentBenchmark.run(quick: arguments.contains("--quick")) }
+if selected("generate") { GenerationThroughputBenchmark.run(quick: arguments.contains("--quick")) }

@@ -45,8 +45,16 @@ if re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html):
 for i, svg in enumerate(figures):
     open(os.path.join(sys.argv[2], f"report-{i}.svg"), "w", encoding="utf-8").write(svg)
 PY
-  for f in "$work"/figures/*.svg "$work"/report-figures/*.svg; do svgs+=("$f"); done
-  for f in figures/*.svg figures/*/*.svg; do [ -e "$f" ] && svgs+=("$f"); done
+  # compare: the same analysis twice under two labels, on a relative-depth axis (one legend entry per run,
+  # x from 0 to 1), and its report page.
+  cp -r "$align_dir" "$work/align-b"
+  "$BIN" compare --label first="$align_dir" --label second="$work/align-b" --depth relative \
+    --metrics cka_debiased --bootstrap 100 --output "$work/compare" >"$work/compare.log" 2>&1 \
+    || { cat "$work/compare.log" >&2; exit 1; }
+  python3 scripts/render-check.py check-compare "$work/compare"
+  "$BIN" report "$work/compare" --output "$work/compare-report.html" >/dev/null
+  for f in "$work"/figures/*.svg "$work"/report-figures/*.svg "$work"/compare/*.svg; do svgs+=("$f"); done
+  for f in figures/*.svg figures/*/*.svg figures/*/*/*.svg; do [ -e "$f" ] && svgs+=("$f"); done
 fi
 [ ${#svgs[@]} -gt 0 ] || { echo "render-check: no SVG to check" >&2; exit 1; }
 

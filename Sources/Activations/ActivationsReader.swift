@@ -17,7 +17,7 @@ public final class ActivationsReader: @unchecked Sendable {
     public let ids: [String]
     /// The `complete` attribute (false for an interrupted trace opened with `allowIncomplete`).
     public let isComplete: Bool
-    private let file: H5File
+    let file: H5File
 
     /// Largest number of floats one layer read may allocate (16 GiB): a guard against corrupt shapes.
     public static let maximumLayerElements = 1 << 32

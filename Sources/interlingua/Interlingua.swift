@@ -16,8 +16,8 @@ struct Interlingua: ParsableCommand {
             then the usage).
             """,
         version: version,
-        subcommands: [Inspect.self, Tokenize.self, Trace.self, Align.self, Plot.self, Report.self,
-                      NeuronsCommand.self, Perplexity.self]
+        subcommands: [Inspect.self, Tokenize.self, Trace.self, Align.self, CompareCommand.self, Plot.self, Report.self,
+                      Generate.self, Langid.self, ResponsesCommand.self, NeuronsCommand.self, Perplexity.self]
     )
 
     /// Exit status of a usage error (POSIX utilities and GNU tools use 2; ArgumentParser's own is 64).

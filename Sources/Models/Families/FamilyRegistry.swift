@@ -6,6 +6,11 @@ public enum FamilyRegistry {
     public static var families: [any ModelFamily.Type] {
         [
             LlamaFamily.self,
+            MistralFamily.self,
+            Qwen2Family.self,
+            Qwen3Family.self,
+            GemmaFamily.self,
+            Gemma2Family.self,
             Gemma3Family.self,
             BloomFamily.self,
             CohereFamily.self,

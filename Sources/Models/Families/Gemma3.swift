@@ -172,7 +172,8 @@ public final class Gemma3Model: FamilyDecoder {
     init(config: ModelConfig, weights: any WeightSource, tensors: [TensorSpec], queryKeyNorm: Bool = true) throws {
         let core = try DecoderCore(weights: weights, config: config, tensors: tensors, layout: .standard(config))
         globalRope = RotaryEmbedding(headDim: config.headDim, base: config.ropeTheta, scaling: config.ropeScaling)
-        localRope = RotaryEmbedding(headDim: config.headDim, base: config.ropeLocalTheta ?? config.ropeTheta)
+        // Gemma 3's sliding layers have a base of their own; Gemma 2's share the global rotation.
+        localRope = config.ropeLocalTheta.map { RotaryEmbedding(headDim: config.headDim, base: $0) } ?? globalRope
         let scale = Float(1 / (config.queryPreAttnScalar ?? Double(config.headDim)).squareRoot())
         let softcap = config.attnLogitSoftcap.map(Float.init)
         globalAttention = CausalSelfAttention(heads: config.nHeads, kvHeads: config.nKVHeads, headDim: config.headDim,
