@@ -84,6 +84,8 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "Activations", "HDF5"]),
         .testTarget(name: "GenerationTests", dependencies: ["TestSupport", "Generation", "Models", "Checkpoints", "Tokenizers"]),
         .testTarget(name: "ResponsesTests", dependencies: ["TestSupport", "Responses", "Corpus"]),
+        .testTarget(name: "NeuronsTests", dependencies: ["TestSupport", "Neurons", "Activations",
+            "Tracing", "Models", "Checkpoints", "Tokenizers", "Corpus"]),
     ],
     swiftLanguageModes: [.v6]
 )
