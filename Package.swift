@@ -1,7 +1,7 @@
 // swift-tools-version: 6.0
 // Interlingua: where does a language model align languages?
 // Layering (a module imports only modules listed before it): C modules → LinearAlgebra, HDF5 →
-// Checkpoints → Tokenizers → Models → Activations, Corpus → Tracing → Alignment → Plotting → Figures →
+// Checkpoints → Tokenizers → Models → Activations, Corpus → Tracing → Alignment → Compare → Plotting → Figures →
 // interlingua.
 import PackageDescription
 
@@ -26,6 +26,10 @@ let package = Package(
             pkgConfig: "hdf5",
             providers: [.apt(["libhdf5-dev"])]
         ),
+        // CLD2 is C++ without a .pc file: a C shim target links libcld2 by name.
+        .target(name: "CCLD2", linkerSettings: [.linkedLibrary("cld2")]),
+        // fastText (Debian libfasttext-dev) is C++ too: the same kind of shim, linked by name.
+        .target(name: "CFastText", linkerSettings: [.linkedLibrary("fasttext")]),
 
         // MARK: - Library modules
         .target(name: "LinearAlgebra", dependencies: ["CLinearAlgebra"]),
@@ -38,18 +42,26 @@ let package = Package(
         .target(name: "Tracing", dependencies: [
             "LinearAlgebra", "Checkpoints", "Tokenizers", "Models", "Activations", "Corpus",
         ]),
+        .target(name: "Generation", dependencies: [
+            "LinearAlgebra", "Checkpoints", "Tokenizers", "Models", "Corpus", "Tracing",
+        ]),
         .target(name: "Alignment", dependencies: ["LinearAlgebra", "HDF5", "Activations"]),
+        .target(name: "Responses", dependencies: ["CCLD2", "CFastText", "Corpus"]),
+        .target(name: "Compare", dependencies: ["Alignment", "LinearAlgebra"]),
+        .target(name: "Neurons", dependencies: ["Activations"]),
         .target(name: "Lens", dependencies: ["Activations"]),
         .target(name: "Plotting", dependencies: []),
-        .target(name: "Figures", dependencies: ["Alignment", "Activations", "HDF5", "Plotting", "Lens"]),
+        .target(name: "Figures", dependencies: ["Alignment", "Activations", "Compare", "HDF5", "Plotting", "Responses", "Lens"]),
         .executableTarget(name: "interlingua", dependencies: [
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             "LinearAlgebra", "Checkpoints", "Tokenizers", "Models", "Activations", "Corpus",
-            "Tracing", "Alignment", "Figures",
+            "Tracing", "Alignment", "Compare", "Figures",
+            "Generation", "Responses", "Neurons",
         ]),
         .executableTarget(name: "Benchmarks", dependencies: [
             "LinearAlgebra", "Checkpoints", "Tokenizers", "Models", "Activations", "Corpus",
             "Tracing", "Alignment",
+            "Generation",
         ], path: "Benchmarks"),
 
         // MARK: - Tests (one target per module)
@@ -66,10 +78,15 @@ let package = Package(
             "TestSupport", "Tracing", "Activations", "Corpus", "Models", "Checkpoints", "Tokenizers", "LinearAlgebra", "HDF5",
         ]),
         .testTarget(name: "AlignmentTests", dependencies: ["TestSupport", "Alignment", "Activations", "HDF5", "LinearAlgebra"]),
+        .testTarget(name: "CompareTests", dependencies: ["Compare", "Alignment"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
-        .testTarget(name: "FiguresTests", dependencies: ["TestSupport", "Figures", "Alignment", "Activations"]),
+        .testTarget(name: "FiguresTests", dependencies: ["TestSupport", "Figures", "Alignment", "Activations", "Responses"]),
         // Runs the built release binary (`swift build -c release` first; `--build-tests` builds it too).
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "Activations", "HDF5"]),
+        .testTarget(name: "GenerationTests", dependencies: ["TestSupport", "Generation", "Models", "Checkpoints", "Tokenizers"]),
+        .testTarget(name: "ResponsesTests", dependencies: ["TestSupport", "Responses", "Corpus"]),
+        .testTarget(name: "NeuronsTests", dependencies: ["TestSupport", "Neurons", "Activations",
+            "Tracing", "Models", "Checkpoints", "Tokenizers", "Corpus"]),
         .testTarget(name: "LensTests", dependencies: ["TestSupport", "Lens", "Activations"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,5 +1,6 @@
 // `make bench`: one benchmark per file; this file only runs them in order.
-// Arguments: --quick (3 languages in the trace benchmark, a smaller alignment problem), --only sgemm|trace|write|align|lens.
+// Arguments: --quick (3 languages in the trace benchmark, a smaller alignment problem, fewer new tokens),
+// --only sgemm|trace|neurons|write|align|lens|generate.
 import Foundation
 import LinearAlgebra
 
@@ -19,6 +20,8 @@ if selected("trace") {
     sgemmPeak = max(sgemmPeak, SgemmPeakBenchmark.run())
     TraceThroughputBenchmark.printSummary(rows, sgemmPeakGFLOPS: sgemmPeak)
 }
+if selected("neurons") { NeuronCountBenchmark.run(quick: arguments.contains("--quick")) }
 if selected("write") { ActivationsWriteRateBenchmark.run() }
 if selected("align") { AlignmentBenchmark.run(quick: arguments.contains("--quick")) }
 if selected("lens") { LensBenchmark.run(quick: arguments.contains("--quick")) }
+if selected("generate") { GenerationThroughputBenchmark.run(quick: arguments.contains("--quick")) }

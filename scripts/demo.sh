@@ -7,6 +7,9 @@
 #   demo-output/<model>-align/      alignment.json, alignment.csv, projections.h5
 #   demo-output/<model>-figures/    the SVG figures
 #   demo-output/<model>-report.html the self-contained report
+#   demo-output/<model>-responses.jsonl, <model>-responses/  answers to the same 3 instructions in 12 languages
+#                                   and their languages (CLD2), with figures/ (committed: figures/responses/<model>/)
+#   demo-output/compare/            Gemma 3 vs SmolLM2 on relative depth (make figures: figures/compare/)
 #   demo-output/<model>.lens.h5     the logit lens (Wendler et al. 2024): translation into each demo language
 #                                   from notebooks-data/django-ui-words-12lang.tsv; its figures lens-*.svg join
 #                                   the model's figures; demo-output/<model>-lens-report.html its report
@@ -61,6 +64,13 @@ for name in $MODELS_TO_RUN; do
   plot_log=$("$BIN" plot "$align" --output "$figures")
   echo "$plot_log"
   "$BIN" report "$align" --output "$report"
+  step "$tag: answer the same instructions in every language (generate), identify the answers' languages (responses)"
+  "$BIN" generate "$model" notebooks-data/demo-instructions.jsonl --max-new-tokens 48 --output "$OUT/$tag-responses.jsonl"
+  rm -rf "$OUT/$tag-responses"
+  "$BIN" responses "$OUT/$tag-responses.jsonl" --output "$OUT/$tag-responses"
+  response_figures="$OUT/$tag-responses/figures"
+  [ "$COMMITTED_FIGURES" = 1 ] && response_figures="figures/responses/$tag"
+  "$BIN" plot "$OUT/$tag-responses" --output "$response_figures"
   step "$tag: logit lens — translation into every demo language from $LEXICON"
   tasks="$OUT/lens-tasks.jsonl"
   if [ ! -s "$tasks" ]; then
@@ -83,8 +93,23 @@ for name in $MODELS_TO_RUN; do
   summary+=("$tag: $peak" "    activations  $acts" "    alignment    $align/alignment.json (+ alignment.csv, projections.h5)"
             "    figures      $figures/{alignment-curves,cka-layers,projections,separability}.svg"
             "    report       $report"
-            "    lens         $lens, $figures/lens-{latent,table}.svg, $OUT/$tag-lens-report.html")
+            "    lens         $lens, $figures/lens-{latent,table}.svg, $OUT/$tag-lens-report.html"
+            "    responses    $OUT/$tag-responses/ (figures in $response_figures/)")
 done
+
+if [ -d "$OUT/gemma3-270m-align" ] && [ -d "$OUT/smollm2-135m-align" ] && [[ " $MODELS_TO_RUN " == *" gemma3 "* ]] \
+   && [[ " $MODELS_TO_RUN " == *" smollm2 "* ]]; then
+  step "compare Gemma 3 270M with SmolLM2-135M (relative depth, paired bootstrap over the same sentences)"
+  rm -rf "$OUT/compare"
+  "$BIN" compare --label "Gemma 3 270M=$OUT/gemma3-270m-align" --label "SmolLM2-135M=$OUT/smollm2-135m-align" \
+    --metrics retrieval_p1_centered,cka_debiased --output "$OUT/compare"
+  if [ "$COMMITTED_FIGURES" = 1 ]; then
+    mkdir -p figures/compare
+    cp "$OUT/compare/comparison.svg" "$OUT/compare/difference.svg" figures/compare/
+  fi
+  "$BIN" report "$OUT/compare" --output "$OUT/compare-report.html" >/dev/null
+  summary+=("compare: $OUT/compare/{compare.json,comparison.svg,difference.svg}, $OUT/compare-report.html")
+fi
 
 step "done"
 printf '%s\n' "${summary[@]}"

@@ -16,6 +16,7 @@ series' points sit at (layer, mean) in pixels, and the lens table has one cell p
 
 Usage: render-check.py check-svg FILE.svg  -> prints "W H" for the window size
        render-check.py check-figures ALIGNMENT_DIR FIGURES_DIR
+       render-check.py check-compare COMPARE_DIR     (comparison.svg / difference.svg against compare.json)
        render-check.py check-lens-figures FIGURES_DIR   (lens-latent.svg, lens-table.svg, lens-curves.json)
        render-check.py check-png FILE.png W H LABEL   (LABEL names the SVG in messages)
 Only the standard library: PNG is decoded with zlib (PNG spec, ISO/IEC 15948: IHDR, IDAT, filters 0-4).
@@ -277,10 +278,47 @@ def groups_of(root, class_name):
     return groups(root, class_name)
 
 
+def check_compare(compare_dir):
+    """comparison.svg: one legend entry per run (in order), one panel per metric, every value inside the y
+    axis, and on a relative-depth axis x ticks from 0 to 1; difference.svg: one panel per difference."""
+    import json
+    import math
+    import os
+    report = json.load(open(os.path.join(compare_dir, "compare.json"), encoding="utf-8"))
+    runs = [r["label"] for r in report["runs"]]
+    curves = xml.dom.minidom.parse(os.path.join(compare_dir, "comparison.svg")).documentElement
+    legend = [g.getAttribute("data-label") for g in groups(curves, "legend-entry")]
+    if legend != runs:
+        fail(f"comparison.svg: legend {legend} != runs {runs}")
+    panels = groups(curves, "panel")
+    if len(panels) != len(report["metrics"]):
+        fail(f"comparison.svg: {len(panels)} panels, expected {len(report['metrics'])} (one per metric)")
+    relative = report["settings"]["depth"] == "relative"
+    for panel, metric in zip(panels, report["metrics"]):
+        values = [p[k] for c in report["curves"] if c["metric"] == metric and c["source"] == "*"
+                  for p in c["points"] for k in ("value", "ci_low", "ci_high") if p.get(k) is not None]
+        ticks = [number(t) for t in texts(panel, "y-tick")]
+        finite = [v for v in values if math.isfinite(v)]
+        if finite and (min(finite) < min(ticks) - 1e-9 or max(finite) > max(ticks) + 1e-9):
+            fail(f"comparison.svg {metric}: data {min(finite):.4g}…{max(finite):.4g} outside the y axis")
+        x_ticks = [number(t) for t in texts(panel, "x-tick")]
+        if relative and (min(x_ticks) != 0 or max(x_ticks) != 1):
+            fail(f"comparison.svg {metric}: relative-depth axis ticks {x_ticks} do not run from 0 to 1")
+    differences = xml.dom.minidom.parse(os.path.join(compare_dir, "difference.svg")).documentElement
+    if len(groups(differences, "panel")) != len(report["differences"]):
+        fail(f"difference.svg: {len(groups(differences, 'panel'))} panels, expected {len(report['differences'])}")
+    print(f"ok compare figures in {compare_dir} match compare.json ({len(runs)} runs, "
+          f"{'relative depth' if relative else 'layers'}, {len(report['differences'])} differences)")
+
+
 if __name__ == "__main__":
+    if len(sys.argv) >= 3 and sys.argv[1] == "check-compare":
+        check_compare(sys.argv[2])
+        sys.exit(0)
     if len(sys.argv) >= 3 and sys.argv[1] == "check-lens-figures":
         check_lens_figures(sys.argv[2])
-    elif len(sys.argv) >= 4 and sys.argv[1] == "check-figures":
+        sys.exit(0)
+    if len(sys.argv) >= 4 and sys.argv[1] == "check-figures":
         check_figures(sys.argv[2], sys.argv[3])
     elif len(sys.argv) >= 3 and sys.argv[1] == "check-svg":
         check_svg(sys.argv[2])

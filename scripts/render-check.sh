@@ -45,6 +45,14 @@ if re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html):
 for i, svg in enumerate(figures):
     open(os.path.join(sys.argv[2], f"report-{i}.svg"), "w", encoding="utf-8").write(svg)
 PY
+  # compare: the same analysis twice under two labels, on a relative-depth axis (one legend entry per run,
+  # x from 0 to 1), and its report page.
+  cp -r "$align_dir" "$work/align-b"
+  "$BIN" compare --label first="$align_dir" --label second="$work/align-b" --depth relative \
+    --metrics cka_debiased --bootstrap 100 --output "$work/compare" >"$work/compare.log" 2>&1 \
+    || { cat "$work/compare.log" >&2; exit 1; }
+  python3 scripts/render-check.py check-compare "$work/compare"
+  "$BIN" report "$work/compare" --output "$work/compare-report.html" >/dev/null
   # The lens figures: the lens of tiny m-LLaMA (the test fixture) over translation tasks from the bundled lexicon.
   "$BIN" lens-tasks notebooks-data/django-ui-words-12lang.tsv --task translation --source fr --target zh --shots 4 \
     --output "$work/lens-tasks.jsonl" 2>/dev/null
@@ -63,10 +71,11 @@ if len(figures) != 2:
 for i, svg in enumerate(figures):
     open(os.path.join(sys.argv[2], f"lens-report-{i}.svg"), "w", encoding="utf-8").write(svg)
 PY
-  for f in "$work"/figures/*.svg "$work"/report-figures/*.svg "$work"/lens-figures/*.svg "$work"/lens-report-figures/*.svg; do
+  for f in "$work"/figures/*.svg "$work"/report-figures/*.svg "$work"/compare/*.svg "$work"/lens-figures/*.svg \
+           "$work"/lens-report-figures/*.svg; do
     svgs+=("$f")
   done
-  for f in figures/*.svg figures/*/*.svg; do [ -e "$f" ] && svgs+=("$f"); done
+  for f in figures/*.svg figures/*/*.svg figures/*/*/*.svg; do [ -e "$f" ] && svgs+=("$f"); done
 fi
 [ ${#svgs[@]} -gt 0 ] || { echo "render-check: no SVG to check" >&2; exit 1; }
 

@@ -2,7 +2,7 @@
 # Installs the system packages Interlingua builds against, only those missing (Debian 12, as root).
 set -euo pipefail
 need=()
-for pkg in pkg-config libhdf5-dev libopenblas-dev liblapacke-dev hdf5-tools chromium "$@"; do
+for pkg in pkg-config libhdf5-dev libopenblas-dev liblapacke-dev hdf5-tools chromium libcld2-dev libfasttext-dev "$@"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -27,7 +27,15 @@
 ///                                             are written, so a reader of an unfinished file knows its rows
 /// /                      provenance attributes (strings): model_path, model_name, model_sha256, corpus,
 ///                        corpus_format, corpus_sha256, corpus_split
+/// /neurons/<lang>/active_count int64[n_layers, d_ffn]  with --neurons: tokens of <lang> at which neuron j of
+///                                                     block i had act(gate·x)_j > 0 (Tang et al. 2024)
+/// /neurons/<lang>/tokens int64 (scalar)               tokens counted (BOS only when neurons_bos_counted = 1)
+/// /neurons/<lang>/running int64[2, n_layers·d_ffn + 1] resume bookkeeping (two alternating slots of the
+///                                                     running counts + tokens); readers ignore it
+/// /                      attributes with --neurons: d_ffn, neurons_bos_counted (0/1);
+///                        with --deactivate: deactivated ("langs (K neurons of FILE)")
 /// ```
+/// `--pool none` (only with --neurons) writes no /pooled and /final_norm groups.
 public enum ActivationsLayout {
     public static let format = "interlingua.activations"
     public static let formatVersion = 1
@@ -68,6 +76,12 @@ public enum ActivationsLayout {
         public static let corpusSHA256 = "corpus_sha256"
         /// The Flores split read (`dev` / `devtest`; Flores folders only).
         public static let corpusSplit = "corpus_split"
+        /// FFN width, with neuron counts.
+        public static let dFFN = "d_ffn"
+        /// 1 when the BOS position was counted in /neurons.
+        public static let neuronsBOSCounted = "neurons_bos_counted"
+        /// Which neurons were switched off during the trace (absent: none).
+        public static let deactivated = "deactivated"
     }
 
     public static let languages = "/languages"
@@ -80,6 +94,10 @@ public enum ActivationsLayout {
     public static func finalNorm(_ pool: Pooling, _ lang: String) -> String { "/final_norm/\(pool.rawValue)/\(lang)" }
     public static func states(_ lang: String) -> String { "/states/\(lang)" }
     public static func tokenPoolSpans(_ lang: String) -> String { "/tokens/\(lang)/pool_span" }
+    public static let neurons = "/neurons"
+    public static func neuronActiveCount(_ lang: String) -> String { "/neurons/\(lang)/active_count" }
+    public static func neuronTokens(_ lang: String) -> String { "/neurons/\(lang)/tokens" }
+    public static func neuronRunning(_ lang: String) -> String { "/neurons/\(lang)/running" }
     public static func subLayer(_ branch: SubLayerBranch, _ pool: Pooling, _ lang: String) -> String {
         "/sublayers/\(branch.rawValue)/\(pool.rawValue)/\(lang)"
     }

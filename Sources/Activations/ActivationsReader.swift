@@ -17,7 +17,7 @@ public final class ActivationsReader: @unchecked Sendable {
     public let ids: [String]
     /// The `complete` attribute (false for an interrupted trace opened with `allowIncomplete`).
     public let isComplete: Bool
-    private let file: H5File
+    let file: H5File
 
     /// Largest number of floats one layer read may allocate (16 GiB): a guard against corrupt shapes.
     public static let maximumLayerElements = 1 << 32
@@ -139,6 +139,37 @@ public final class ActivationsReader: @unchecked Sendable {
         }
         let dataset = try file.root.dataset(ActivationsLayout.pooled(pool, language))
         return try dataset.read(Float.self, offset: [layer, 0, 0], count: [1, shape.sentences, shape.dimension])
+    }
+
+    /// Whether the file holds neuron activation counts (`trace --neurons`).
+    public var hasNeuronCounts: Bool { file.root.contains(ActivationsLayout.neurons) }
+
+    /// `/neurons/<language>/active_count` ([layers, width], row-major) and `/neurons/<language>/tokens`,
+    /// validated: non-negative, no count above the token count.
+    public func neuronCounts(language: String) throws -> (layers: Int, width: Int, counts: [Int64], tokens: Int64) {
+        let path = ActivationsLayout.neuronActiveCount(language)
+        guard languages.contains(language) else {
+            throw ActivationsError.notActivations(file: url.path, reason: "no language '\(language)' (has \(languages.joined(separator: ", ")))")
+        }
+        guard file.root.contains(path), file.root.contains(ActivationsLayout.neuronTokens(language)) else {
+            throw ActivationsError.notActivations(file: url.path, reason: "missing \(path) (trace with --neurons to count neuron activations)")
+        }
+        let dataset = try file.root.dataset(path)
+        let shape = dataset.shape
+        guard shape.count == 2, shape[0] > 0, shape[1] > 0,
+              shape[0].multipliedReportingOverflow(by: shape[1]).partialValue <= Self.maximumLayerElements else {
+            throw ActivationsError.notActivations(file: url.path, reason: "\(path) has shape \(shape), expected [n_layers, d_ffn]")
+        }
+        let counts = try dataset.read(Int64.self)
+        let tokenValues = try file.root.dataset(ActivationsLayout.neuronTokens(language)).read(Int64.self)
+        guard tokenValues.count == 1, let tokens = tokenValues.first, tokens >= 0 else {
+            throw ActivationsError.notActivations(file: url.path, reason: "\(ActivationsLayout.neuronTokens(language)) is not one non-negative integer")
+        }
+        if let bad = counts.firstIndex(where: { $0 < 0 || $0 > tokens }) {
+            throw ActivationsError.notActivations(file: url.path,
+                reason: "\(path)[\(bad / shape[1]), \(bad % shape[1])] = \(counts[bad]) is outside 0…\(tokens) (the token count)")
+        }
+        return (shape[0], shape[1], counts, tokens)
     }
 
     private static func integer(_ value: H5AttributeValue?) -> Int? {

@@ -33,13 +33,19 @@ public struct ActivationsHeader: Sendable {
     public var provenance: [String: String]
     /// The batches in trace order: language index and rows (`/batches`).
     public var batches: [(language: Int, rows: Range<Int>)]
+    /// FFN width when neuron activations are counted (nil: not counted).
+    public var neuronWidth: Int?
+    public var neuronsBOSCounted: Bool = false
+    /// The `deactivated` attribute (nil: nothing switched off).
+    public var deactivated: String?
 
     public init(model: String, architecture: String, nLayers: Int, dModel: Int, template: String,
                 instruction: String, pools: [Pooling], bosInPool: Bool, poolSpan: String, toolVersion: String,
                 runFingerprint: String, languages: [String], ids: [String], texts: [[String]],
                 tokenIDs: [[Int32]], tokenOffsets: [[Int]], poolSpans: [[Range<Int>]],
                 tokenStates: Bool, subLayers: Bool, provenance: [String: String] = [:],
-                batches: [(language: Int, rows: Range<Int>)] = []) {
+                batches: [(language: Int, rows: Range<Int>)] = [], neuronWidth: Int? = nil,
+                neuronsBOSCounted: Bool = false, deactivated: String? = nil) {
         self.model = model
         self.architecture = architecture
         self.nLayers = nLayers
@@ -61,6 +67,9 @@ public struct ActivationsHeader: Sendable {
         self.subLayers = subLayers
         self.provenance = provenance
         self.batches = batches
+        self.neuronWidth = neuronWidth
+        self.neuronsBOSCounted = neuronsBOSCounted
+        self.deactivated = deactivated
     }
 }
 
@@ -119,6 +128,11 @@ public final class ActivationsWriter {
         try root.setAttribute(A.runFingerprint, .string(h.runFingerprint))
         for (name, value) in h.provenance.sorted(by: { $0.key < $1.key }) { try root.setAttribute(name, .string(value)) }
         try root.setAttribute(A.complete, .int(0))
+        if let width = h.neuronWidth {
+            try root.setAttribute(A.dFFN, .int(Int64(width)))
+            try root.setAttribute(A.neuronsBOSCounted, .int(h.neuronsBOSCounted ? 1 : 0))
+        }
+        if let deactivated = h.deactivated { try root.setAttribute(A.deactivated, .string(deactivated)) }
 
         let n = h.ids.count
         let d = h.dModel
@@ -150,6 +164,16 @@ public final class ActivationsWriter {
             }
             if h.tokenStates {
                 try writer.preallocate(ActivationsLayout.states(lang), shape: [layers, h.tokenIDs[l].count, d])
+            }
+            if let width = h.neuronWidth {
+                let counts = h.nLayers * width
+                writer.datasets[ActivationsLayout.neuronActiveCount(lang)] = try root.createDataset(
+                    ActivationsLayout.neuronActiveCount(lang), of: Int64.self, shape: [h.nLayers, width], allocateEarly: true)
+                writer.datasets[ActivationsLayout.neuronTokens(lang)] = try root.createDataset(
+                    ActivationsLayout.neuronTokens(lang), of: Int64.self, shape: [], allocateEarly: true)
+                // Zeros in both slots: a language whose first batch was interrupted resumes from nothing.
+                writer.datasets[ActivationsLayout.neuronRunning(lang)] = try root.writeDataset(
+                    ActivationsLayout.neuronRunning(lang), [Int64](repeating: 0, count: 2 * (counts + 1)), shape: [2, counts + 1])
             }
         }
         try file.flush()
@@ -243,6 +267,45 @@ public final class ActivationsWriter {
             throw ActivationsError.notActivations(file: url.path, reason: "\(path) has shape \(shape), which has no rows \(rows)")
         }
         return try ds.read(Float.self, offset: [rows.lowerBound, 0], count: [rows.count, dModel])
+    }
+
+    // MARK: - Neuron counts (resumable: two alternating slots)
+
+    /// Writes the running counts of `lang` (n_layers·d_ffn counts, then the token count) into `slot` (0/1).
+    ///
+    /// The tracer writes a language's cumulative counts after its j-th batch into slot j mod 2; the slot of
+    /// batch j−1 is untouched until batch j+1, so an interrupted batch j never damages the counts the
+    /// journal vouches for (batch j−1's): resume reads slot (batches done) mod 2 and redoes batch j.
+    public func writeNeuronRunning(_ lang: String, slot: Int, values: [Int64]) throws {
+        let path = ActivationsLayout.neuronRunning(lang)
+        let ds = try dataset(path)
+        let shape = ds.shape
+        guard shape.count == 2, shape[0] == 2, slot == 0 || slot == 1, values.count == shape[1] else {
+            throw ActivationsError.badWrite(file: url.path, dataset: path, reason: "\(values.count) values for slot \(slot) do not fit shape \(shape)")
+        }
+        try ds.write(values, offset: [slot, 0], count: [1, shape[1]])
+    }
+
+    /// Reads slot `slot` of the running counts of `lang`.
+    public func readNeuronRunning(_ lang: String, slot: Int) throws -> [Int64] {
+        let path = ActivationsLayout.neuronRunning(lang)
+        let ds = try dataset(path)
+        let shape = ds.shape
+        guard shape.count == 2, shape[0] == 2, slot == 0 || slot == 1 else {
+            throw ActivationsError.notActivations(file: url.path, reason: "\(path) has shape \(shape), expected [2, n]")
+        }
+        return try ds.read(Int64.self, offset: [slot, 0], count: [1, shape[1]])
+    }
+
+    /// Writes the final `/neurons/<lang>/active_count` ([n_layers, d_ffn]) and `/neurons/<lang>/tokens`.
+    public func writeNeuronTotals(_ lang: String, counts: [Int64], tokens: Int64) throws {
+        let path = ActivationsLayout.neuronActiveCount(lang)
+        let ds = try dataset(path)
+        guard counts.count == ds.shape.reduce(1, *) else {
+            throw ActivationsError.badWrite(file: url.path, dataset: path, reason: "\(counts.count) counts do not fit shape \(ds.shape)")
+        }
+        try ds.write(counts)
+        try dataset(ActivationsLayout.neuronTokens(lang)).write([tokens])
     }
 
     /// Pushes every buffered write to the operating system (after which a process kill loses nothing).

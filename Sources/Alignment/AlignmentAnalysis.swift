@@ -40,27 +40,63 @@ public struct AlignmentAnalysis: Sendable {
         }
     }
 
+    /// `pseudoValues`, when given, receives every statistic's per-sentence pseudo-values layer by layer (what
+    /// `interlingua compare` bootstraps from); memory stays one layer's worth.
     public func run(_ source: LayerSource, sourceInfo: SourceInfo, toolVersion: String = "",
+                    pseudoValues: PseudoValueWriter? = nil,
                     progress: (@Sendable (String) -> Void)? = nil) throws -> AlignmentOutcome {
         let plan = try self.plan(source)
         var clock = Stopwatch()
         let design = settings.bootstrap > 0 ? BootstrapDesign(replicates: settings.bootstrap, sentences: plan.sentenceCount, seed: settings.seed) : nil
-        var accumulator = BootstrapAccumulator(design: design, confidence: settings.confidence, primary: plan.primary.rawValue)
+        let curveMetrics = [plan.primary] + plan.metrics.filter { $0.isPairMetric && $0 != plan.primary }
+        var accumulator = BootstrapAccumulator(design: design, confidence: settings.confidence,
+                                               curveMetrics: curveMetrics.filter { plan.selected.contains($0) }.map(\.rawValue),
+                                               controlCurves: [ShuffledControl.seriesPrefix + plan.primary.rawValue])
         clock.lap("bootstrap")
+        let lexical = try lexicalOverlapControl(source, pairs: plan.pairs, design: design, confidence: settings.confidence)
+        clock.lap("lexical_control")
 
         let pivotKernels = try plan.pivotKernels(source, clock: &clock)
         var layerCKARows: [String: [[Double]]] = [:]   // target → [targetLayer][pivotLayer]
         var projections: [LayerProjection] = []
+        var diagnostics: [LayerDiagnostics] = []
         for layer in 0..<plan.layerCount {
             progress?("layer \(layer + 1)/\(plan.layerCount)")
             let measured = try plan.measure(layer: layer, source, pivotKernels: pivotKernels, clock: &clock)
             if let projection = measured.projection { projections.append(projection) }
             for (language, row) in measured.layerCKARows { layerCKARows[language, default: []].append(row) }
-            accumulator.add(pairStatistics: measured.pairStatistics, layerStatistics: measured.layerStatistics)
+            if let entry = measured.diagnostics { diagnostics.append(entry) }
+            let shuffled = measured.shuffled.enumerated().map { (index, stat) in
+                (key: SeriesKey(metric: ShuffledControl.seriesPrefix + plan.primary.rawValue,
+                                source: plan.pairs[index].source, target: plan.pairs[index].target), stat: stat)
+            }
+            accumulator.add(pairStatistics: measured.pairStatistics + shuffled, layerStatistics: measured.layerStatistics)
+            if let pseudoValues {
+                for (key, stat) in measured.pairStatistics {
+                    try pseudoValues.write(layer: layer, metric: key.metric,
+                                           pair: LanguagePair(source: key.source, target: key.target), values: stat.pseudoValues)
+                }
+                for (metric, stat) in measured.layerStatistics {
+                    try pseudoValues.write(layer: layer, metric: metric, pair: nil, values: stat.pseudoValues)
+                }
+            }
             clock.lap("bootstrap")
         }
-        let report = assemble(plan, accumulator, pivotKernels: pivotKernels, layerCKARows: layerCKARows,
+        var report = assemble(plan, accumulator, pivotKernels: pivotKernels, layerCKARows: layerCKARows,
                               projections: projections, sourceInfo: sourceInfo, toolVersion: toolVersion)
+        report.diagnostics = diagnostics
+        report.warnings = AnisotropyDiagnostics.warnings(diagnostics, normalization: settings.normalize)
+        let shuffledName = ShuffledControl.seriesPrefix + plan.primary.rawValue
+        let shuffledSeries = plan.pairs.compactMap { pair in
+            accumulator.pairValues[SeriesKey(metric: shuffledName, source: pair.source, target: pair.target)].map {
+                PairMetricSeries(metric: plan.primary.rawValue, source: pair.source, target: pair.target, values: $0)
+            }
+        }
+        let shuffled = accumulator.estimates(shuffledName).map {
+            ShuffledControl(metric: plan.primary.rawValue, permutationSeed: settings.seed ^ ShuffledControl.seedOffset,
+                            curve: $0, pairs: shuffledSeries)
+        }
+        report.controls = AlignmentControls(lexicalOverlap: lexical?.pairs, lexicalOverlapMean: lexical?.mean, shuffled: shuffled)
         return AlignmentOutcome(report: report, projections: projections, seconds: clock.totals, cpuSeconds: clock.cpuTotals)
     }
 
@@ -91,7 +127,8 @@ public struct AlignmentAnalysis: Sendable {
         }
         return AnalysisPlan(settings: settings, metrics: metrics, selected: selected, languages: languages, pairs: pairs,
                             sentenceCount: n, layerCount: layerCount, primary: settings.primary,
-                            ckaPivot: languages.contains(settings.pivot) ? settings.pivot : languages[0], workers: workers)
+                            ckaPivot: languages.contains(settings.pivot) ? settings.pivot : languages[0], workers: workers,
+                            shufflePermutation: derangement(n, seed: settings.seed ^ ShuffledControl.seedOffset))
     }
 
     // MARK: - Report assembly
@@ -135,10 +172,15 @@ public struct AlignmentAnalysis: Sendable {
             projection = ProjectionSummary(components: projections.first?.explainedVarianceRatio.count ?? 0,
                                            explainedVarianceRatio: projections.map(\.explainedVarianceRatio), coordinates: points)
         }
-        return AlignmentReport(
+        var report = AlignmentReport(
             toolVersion: toolVersion, created: ISO8601DateFormatter().string(from: Date()), source: sourceInfo,
             settings: settings, layers: layers, languages: plan.languages, sentenceCount: plan.sentenceCount, pairs: plan.pairs,
             definitions: MetricDefinitions.definitions(for: plan.metrics, settings: settings), pairMetrics: pairSeries,
-            layerMetrics: layerSeries, layerCKA: layerCKA, projection: projection, peak: accumulator.peak(layers: layers))
+            layerMetrics: layerSeries, layerCKA: layerCKA, projection: projection,
+            peak: accumulator.peak(plan.primary.rawValue, layers: layers))
+        let peaks = accumulator.curveMetrics.compactMap { accumulator.peak($0, layers: layers) }
+        report.peaks = peaks
+        report.peakAgreement = peaks.isEmpty ? nil : PeakAgreement(peaks: peaks)
+        return report
     }
 }

@@ -135,13 +135,43 @@ public enum AlignmentOutputs {
             if let peak = report.peak, peak.layer == layer { line += "  ◀ peak" }
             lines.append(line)
         }
-        if let peak = report.peak {
-            var summary = "peak: layer \(peak.layer) (\(primary) pair mean \(String(format: "%.4f", peak.value)))"
-            if let low = peak.layerCILow, let high = peak.layerCIHigh {
-                summary += ", \(Int(report.settings.confidence * 100))% interval of the peak layer: [\(low), \(high)]"
+        let level = "\(Int((report.settings.confidence * 100).rounded()))%"
+        if let peaks = report.peaks, !peaks.isEmpty {
+            lines.append("")
+            lines.append("metric                   peak layer  \(level) interval   pair mean")
+            for peak in peaks {
+                let interval = peak.layerCILow.map { low in "[\(low), \(peak.layerCIHigh ?? low)]" } ?? "–"
+                lines.append(peak.metric.padding(toLength: 24, withPad: " ", startingAt: 0)
+                             + String(format: " %10d  ", peak.layer) + interval.padding(toLength: 13, withPad: " ", startingAt: 0)
+                             + String(format: "  %9.4f", peak.value))
             }
-            lines.append(summary)
         }
+        if let control = report.controls?.lexicalOverlapMean {
+            lines.append("lexical-overlap baseline (token bags, pair mean): retrieval_p1 \(String(format: "%.4f", control.retrievalP1.value)), cosine \(String(format: "%.4f", control.cosine.value))")
+        }
+        if let shuffled = report.controls?.shuffled, let peak = report.peak,
+           let index = report.layers.firstIndex(of: peak.layer), index < shuffled.curve.count {
+            let e = shuffled.curve[index]
+            var text = "chance level (translations shuffled) of \(shuffled.metric) at layer \(peak.layer): \(String(format: "%.4f", e.value))"
+            if let low = e.ciLow, let high = e.ciHigh { text += " [\(String(format: "%.4f", low)), \(String(format: "%.4f", high))]" }
+            lines.append(text)
+        }
+        if let headline = headline(report) { lines.append(headline) }
         return lines.joined(separator: "\n")
+    }
+
+    /// The one-line conclusion: the primary's peak when the pair metrics agree, their span when not.
+    public static func headline(_ report: AlignmentReport) -> String? {
+        guard let peak = report.peak else { return nil }
+        let level = "\(Int((report.settings.confidence * 100).rounded()))%"
+        var interval = ""
+        if let low = peak.layerCILow, let high = peak.layerCIHigh { interval = ", \(level) interval of the peak layer: [\(low), \(high)]" }
+        if let agreement = report.peakAgreement, !agreement.agree {
+            let each = (report.peaks ?? []).map { "\($0.metric) \($0.layer)" }.joined(separator: ", ")
+            return "metrics disagree: their peaks span layers \(agreement.lowestLayer)–\(agreement.highestLayer) "
+                + "(more than \(agreement.toleranceLayers) apart: \(each)); no single peak layer. "
+                + "\(peak.metric) (primary) peaks at layer \(peak.layer)\(interval)"
+        }
+        return "peak: layer \(peak.layer) (\(peak.metric) pair mean \(String(format: "%.4f", peak.value)))\(interval)"
     }
 }

@@ -21,7 +21,9 @@ import Foundation
 /// ```
 public struct AlignmentReport: Codable, Sendable, Equatable {
     public static let format = "interlingua.alignment"
-    public static let currentFormatVersion = 1
+    /// 2: `settings.normalize` (applied before every measure), `diagnostics`, `warnings`, `peaks` (every
+    /// pair metric), `peak_agreement` and `controls`; version-1 files read with those absent.
+    public static let currentFormatVersion = 2
 
     public var format: String
     public var formatVersion: Int
@@ -49,6 +51,16 @@ public struct AlignmentReport: Codable, Sendable, Equatable {
     public var projection: ProjectionSummary?
     /// The layer maximizing the pair-averaged primary metric (nil when no pair metric was computed).
     public var peak: AlignmentPeak?
+    /// The peak of every pair metric (pair-averaged), primary first.
+    public var peaks: [AlignmentPeak]?
+    /// Whether the pair metrics' peaks agree (span at most `PeakAgreement.toleranceLayers`).
+    public var peakAgreement: PeakAgreement?
+    /// Per layer: anisotropy of the raw vectors (top dimensions' shares, PC1 share).
+    public var diagnostics: [LayerDiagnostics]?
+    /// Warnings a reader must see (one dimension dominating the raw cosine, …); also printed on stderr.
+    public var warnings: [String]?
+    /// The lexical-overlap baseline and the shuffled-pairing chance level.
+    public var controls: AlignmentControls?
 
     public init(format: String = AlignmentReport.format, formatVersion: Int = AlignmentReport.currentFormatVersion,
                 toolVersion: String, created: String, source: SourceInfo, settings: AlignmentSettings,
@@ -74,6 +86,11 @@ public struct AlignmentReport: Codable, Sendable, Equatable {
         self.peak = peak
     }
 
+    /// The peak of `metric` among `peaks` (or the primary's `peak`).
+    public func peak(of metric: String) -> AlignmentPeak? {
+        peaks?.first { $0.metric == metric } ?? (peak?.metric == metric ? peak : nil)
+    }
+
     enum CodingKeys: String, CodingKey {
         case format, source, settings, layers, languages, pairs, definitions, projection, peak, created
         case formatVersion = "format_version"
@@ -82,6 +99,8 @@ public struct AlignmentReport: Codable, Sendable, Equatable {
         case pairMetrics = "pair_metrics"
         case layerMetrics = "layer_metrics"
         case layerCKA = "layer_cka"
+        case peaks, diagnostics, warnings, controls
+        case peakAgreement = "peak_agreement"
     }
 
     // MARK: - Lookup helpers for readers (Plotting)
@@ -190,11 +209,14 @@ public struct AlignmentSettings: Codable, Sendable, Equatable {
     public var components: Int
     public var lsarRank: Int
     public var confidence: Double
+    /// Applied to every layer's vectors before every measure (`--normalize`; absent in version-1 files = none).
+    public var normalize: Normalization
 
     public init(pool: Pooling = .mean, pivot: String = "en", pairs: PairsMode = .pivot,
                 metrics: [MetricName] = MetricName.allCases, bootstrap: Int = 1000,
                 seed: UInt64 = 0, primary: MetricName = .retrievalP1, rbfScale: Double = 0.5,
-                knnK: Int = 10, components: Int = 3, lsarRank: Int = 1, confidence: Double = 0.95) {
+                knnK: Int = 10, components: Int = 3, lsarRank: Int = 1, confidence: Double = 0.95,
+                normalize: Normalization = .defaultChoice) {
         self.pool = pool
         self.pivot = pivot
         self.pairs = pairs
@@ -207,10 +229,28 @@ public struct AlignmentSettings: Codable, Sendable, Equatable {
         self.components = components
         self.lsarRank = lsarRank
         self.confidence = confidence
+        self.normalize = normalize
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        pool = try c.decode(Pooling.self, forKey: .pool)
+        pivot = try c.decode(String.self, forKey: .pivot)
+        pairs = try c.decode(PairsMode.self, forKey: .pairs)
+        metrics = try c.decode([MetricName].self, forKey: .metrics)
+        bootstrap = try c.decode(Int.self, forKey: .bootstrap)
+        seed = try c.decode(UInt64.self, forKey: .seed)
+        primary = try c.decode(MetricName.self, forKey: .primary)
+        rbfScale = try c.decode(Double.self, forKey: .rbfScale)
+        knnK = try c.decode(Int.self, forKey: .knnK)
+        components = try c.decode(Int.self, forKey: .components)
+        lsarRank = try c.decode(Int.self, forKey: .lsarRank)
+        confidence = try c.decode(Double.self, forKey: .confidence)
+        normalize = try c.decodeIfPresent(Normalization.self, forKey: .normalize) ?? .none
     }
 
     enum CodingKeys: String, CodingKey {
-        case pool, pivot, pairs, metrics, bootstrap, seed, primary, components, confidence
+        case pool, pivot, pairs, metrics, bootstrap, seed, primary, components, confidence, normalize
         case rbfScale = "rbf_scale"
         case knnK = "knn_k"
         case lsarRank = "lsar_rank"
@@ -379,5 +419,33 @@ public struct AlignmentPeak: Codable, Sendable, Equatable {
         case layerCILow = "layer_ci_low"
         case layerCIHigh = "layer_ci_high"
         case layerFrequency = "layer_frequency"
+    }
+}
+
+/// Do the pair metrics locate the same layer? They disagree when their peak layers span more than
+/// `toleranceLayers`; the headline then names the span instead of one layer.
+public struct PeakAgreement: Codable, Sendable, Equatable {
+    /// Peaks more than this many layers apart disagree.
+    public static let defaultTolerance = 2
+
+    public var metrics: [String]
+    public var lowestLayer: Int
+    public var highestLayer: Int
+    public var toleranceLayers: Int
+    public var agree: Bool
+
+    public init(peaks: [AlignmentPeak], toleranceLayers: Int = PeakAgreement.defaultTolerance) {
+        metrics = peaks.map(\.metric)
+        lowestLayer = peaks.map(\.layer).min() ?? 0
+        highestLayer = peaks.map(\.layer).max() ?? 0
+        self.toleranceLayers = toleranceLayers
+        agree = highestLayer - lowestLayer <= toleranceLayers
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case metrics, agree
+        case lowestLayer = "lowest_layer"
+        case highestLayer = "highest_layer"
+        case toleranceLayers = "tolerance_layers"
     }
 }

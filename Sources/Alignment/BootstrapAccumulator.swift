@@ -1,6 +1,6 @@
 // Collects each layer's statistics as the analysis walks the layers: point values, bootstrap
-// intervals (all statistics of a layer resampled together) and the pair-averaged primary curve with
-// its replicates, from which the peak and its layer interval follow.
+// intervals (all statistics of a layer resampled together) and, for every pair metric, the
+// pair-averaged curve with its replicates, from which each metric's peak and its layer interval follow.
 import LinearAlgebra
 
 /// A series' identity within a layer.
@@ -10,23 +10,35 @@ struct SeriesKey: Hashable {
     var target: String
 }
 
+/// A pair-averaged curve and, per layer, its B bootstrap replicates.
+struct AveragedCurve {
+    var values: [Double] = []
+    var replicates: [[Double]] = []
+}
+
 /// The bootstrap side of an analysis, one layer at a time.
 struct BootstrapAccumulator {
     let design: BootstrapDesign?
     let confidence: Double
-    /// The series name whose pair average is the peak curve.
-    let primary: String
+    /// The series names whose pair averages are tracked as curves with a peak (the pair metrics), primary first.
+    let curveMetrics: [String]
+    /// Series names averaged over pairs without a peak (controls).
+    let controlCurves: [String]
 
     private(set) var pairValues: [SeriesKey: [Estimate]] = [:]
     private(set) var layerValues: [String: [Estimate]] = [:]
-    /// The pair-averaged primary metric per layer, and per layer its B replicates.
-    private(set) var curve: [Double] = []
-    private(set) var curveReplicates: [[Double]] = []
+    private(set) var curves: [String: AveragedCurve] = [:]
+    /// Per-sentence pseudo-values of every pair series per layer (`pseudovalues.h5`), when kept.
+    private(set) var pseudoValues: [SeriesKey: [[Double]]] = [:]
+    let keepPseudoValues: Bool
 
-    init(design: BootstrapDesign?, confidence: Double, primary: String) {
+    init(design: BootstrapDesign?, confidence: Double, curveMetrics: [String], controlCurves: [String] = [],
+         keepPseudoValues: Bool = false) {
         self.design = design
         self.confidence = confidence
-        self.primary = primary
+        self.curveMetrics = curveMetrics
+        self.controlCurves = controlCurves
+        self.keepPseudoValues = keepPseudoValues
     }
 
     /// Adds one layer: its pair statistics and its layer-scope statistics (name, statistic).
@@ -41,25 +53,44 @@ struct BootstrapAccumulator {
             let interval = percentileInterval(column, level: confidence)
             return Estimate(value: stat.value, ciLow: interval.low, ciHigh: interval.high)
         }
-        for (index, entry) in statistics.enumerated() { pairValues[entry.key, default: []].append(estimate(index, entry.stat)) }
+        for (index, entry) in statistics.enumerated() {
+            pairValues[entry.key, default: []].append(estimate(index, entry.stat))
+            if keepPseudoValues { pseudoValues[entry.key, default: []].append(entry.stat.pseudoValues) }
+        }
         for (offset, entry) in layerStatistics.enumerated() {
             layerValues[entry.0, default: []].append(estimate(statistics.count + offset, entry.1))
         }
-        let primaryIndices = statistics.indices.filter { statistics[$0].key.metric == primary }
-        if !primaryIndices.isEmpty {
-            curve.append(primaryIndices.reduce(0) { $0 + statistics[$1].stat.value } / Double(primaryIndices.count))
+        func average(_ name: String, _ indices: [Int], _ values: [Double]) {
+            guard !indices.isEmpty else { return }
+            var curve = curves[name] ?? AveragedCurve()
+            curve.values.append(values.reduce(0, +) / Double(values.count))
             if let replicates {
-                curveReplicates.append((0..<replicates.rows).map { b in
-                    primaryIndices.reduce(0) { $0 + replicates[b, $1] } / Double(primaryIndices.count)
+                curve.replicates.append((0..<replicates.rows).map { b in
+                    indices.reduce(0) { $0 + replicates[b, $1] } / Double(indices.count)
                 })
             }
+            curves[name] = curve
+        }
+        for metric in curveMetrics + controlCurves {
+            let indices = statistics.indices.filter { statistics[$0].key.metric == metric }
+            average(metric, indices, indices.map { statistics[$0].stat.value })
         }
     }
 
-    /// The peak of the primary curve with its layer interval (nil unless every layer had the primary).
-    func peak(layers: [Int]) -> AlignmentPeak? {
-        guard curve.count == layers.count else { return nil }
-        return alignmentPeak(metric: primary, layers: layers, curve: curve,
-                             replicates: design == nil ? nil : curveReplicates, level: confidence)
+    /// The peak of a metric's curve with its layer interval (nil unless every layer had the metric).
+    func peak(_ metric: String, layers: [Int]) -> AlignmentPeak? {
+        guard let curve = curves[metric], curve.values.count == layers.count else { return nil }
+        return alignmentPeak(metric: metric, layers: layers, curve: curve.values,
+                             replicates: design == nil ? nil : curve.replicates, level: confidence)
+    }
+
+    /// A curve with per-layer percentile intervals (no peak).
+    func estimates(_ name: String) -> [Estimate]? {
+        guard let curve = curves[name] else { return nil }
+        return curve.values.indices.map { l in
+            guard design != nil, l < curve.replicates.count else { return Estimate(value: curve.values[l]) }
+            let interval = percentileInterval(curve.replicates[l], level: confidence)
+            return Estimate(value: curve.values[l], ciLow: interval.low, ciHigh: interval.high)
+        }
     }
 }

@@ -17,6 +17,8 @@ struct AnalysisPlan: Sendable {
     /// The language whose layers every layer is compared with in `layer_cka`.
     var ckaPivot: String
     var workers: Int
+    /// The shuffled-pairing control's row permutation (a derangement of the sentences).
+    var shufflePermutation: [Int]
 }
 
 /// What one layer produced.
@@ -26,6 +28,10 @@ struct LayerMeasurement {
     var projection: LayerProjection?
     /// `layer_cka`: per language other than the CKA pivot, CKA of this layer against every pivot layer.
     var layerCKARows: [String: [Double]] = [:]
+    /// Anisotropy of the raw (un-normalised) vectors.
+    var diagnostics: LayerDiagnostics?
+    /// The primary metric per pair (pair order) with the target's rows permuted.
+    var shuffled: [SentenceStatistic] = []
 }
 
 extension AnalysisPlan {
@@ -36,10 +42,22 @@ extension AnalysisPlan {
         for layer in 0..<layerCount {
             let raw = try source.vectors(language: ckaPivot, layer: layer)
             clock.lap("read")
-            kernels.append(PackedKernel(centeredGram: try LanguageVectors(raw).centeredGram))
+            kernels.append(PackedKernel(centeredGram: try normalizedPivot(source, layer: layer, raw: raw).centeredGram))
             clock.lap(MetricName.layerCKA.rawValue)
         }
         return kernels
+    }
+
+    /// The CKA pivot's vectors at `layer` after normalisation (which may need every language's vectors).
+    private func normalizedPivot(_ source: LayerSource, layer: Int, raw: Matrix<Float>) throws -> LanguageVectors {
+        switch settings.normalize {
+        case .none, .center:
+            return try settings.normalize.apply([LanguageVectors(raw)])[0]
+        case .standardize, .allButTop:
+            let all = try languages.map { try LanguageVectors($0 == ckaPivot ? raw : source.vectors(language: $0, layer: layer)) }
+            guard let index = languages.firstIndex(of: ckaPivot) else { return try LanguageVectors(raw) }
+            return try settings.normalize.apply(all)[index]
+        }
     }
 
     /// Every selected measure at `layer`.
@@ -56,13 +74,15 @@ extension AnalysisPlan {
             loaded[language] = try LanguageVectors(raw)
             clock.lap("prepare")
         }
-        let vectors = loaded
-        let ordered = languages.compactMap { vectors[$0] }
+        let rawOrdered = languages.compactMap { loaded[$0] }
+        let ordered = try settings.normalize.apply(rawOrdered)
+        clock.lap("normalize")
+        let vectors = Dictionary(uniqueKeysWithValues: zip(languages, ordered))
         var out = LayerMeasurement()
 
         // Per-language pieces shared by pairs (independent: one language per worker).
         let involved = languages.filter { language in pairs.contains { $0.source == language || $0.target == language } }
-        let settings = self.settings, selected = self.selected
+        let settings = self.settings, selected = self.selected, primary = self.primary, permutation = self.shufflePermutation
         let perLanguage = try parallelMap(involved.count, workers: workers) { index -> (rbf: Matrix<Double>?, neighbours: [Int]?, seconds: [String: Double]) in
             guard let v = vectors[involved[index]] else { return (nil, nil, [:]) }
             var timer = ThreadTimer()
@@ -111,23 +131,43 @@ extension AnalysisPlan {
             clock.lap("cross_products")
             let frozenCrosses = crosses
             let results = try parallelMap(chunkPairs.count, workers: workers) { index in
-                try pairStatistics(chunkPairs[index], centeredDots: frozenCrosses[index], shared)
+                var result = try pairStatistics(chunkPairs[index], centeredDots: frozenCrosses[index], shared)
+                var timer = ThreadTimer()
+                let control = try shuffledStatistic(chunkPairs[index], centeredDots: frozenCrosses[index], shared,
+                                                    permutation: permutation, primary: primary)
+                timer.lap("shuffled_control")
+                result.seconds.merge(timer.totals, uniquingKeysWith: +)
+                return (result.statistics, result.seconds, control)
             }
-            clock.distribute(results.map(\.seconds))
-            for result in results { out.pairStatistics.append(contentsOf: result.statistics) }
+            clock.distribute(results.map(\.1))
+            for result in results {
+                out.pairStatistics.append(contentsOf: result.0)
+                if let control = result.2 { out.shuffled.append(control) }
+            }
         }
+        // Per-language centering removes exactly the language means these two measure: they read the raw vectors then.
+        let languageMeasured = settings.normalize == .center ? rawOrdered : ordered
         if selected.contains(.languageSeparability), ordered.count >= 2 {
-            out.layerStatistics.append((MetricName.languageSeparability.rawValue, try languageSeparability(ordered)))
+            out.layerStatistics.append((MetricName.languageSeparability.rawValue, try languageSeparability(languageMeasured)))
             clock.lap(MetricName.languageSeparability.rawValue)
         }
         if selected.contains(.centroidAccuracy), ordered.count >= 2 {
-            out.layerStatistics.append((MetricName.centroidAccuracy.rawValue, try centroidAccuracy(ordered)))
+            out.layerStatistics.append((MetricName.centroidAccuracy.rawValue, try centroidAccuracy(languageMeasured)))
             clock.lap(MetricName.centroidAccuracy.rawValue)
         }
         if selected.contains(.projection) {
             out.projection = try principalComponents(ordered, components: settings.components)
             clock.lap(MetricName.projection.rawValue)
         }
+        // The raw vectors' anisotropy; PC1 from the projection when that already is the raw PCA.
+        var pc1: Double?
+        if settings.normalize == .none, let projection = out.projection {
+            pc1 = projection.explainedVarianceRatio.first
+        } else {
+            pc1 = try principalComponents(rawOrdered, components: 1, oversampling: 4).explainedVarianceRatio.first
+        }
+        out.diagnostics = AnisotropyDiagnostics.measure(layer: layer, rawOrdered, pc1VarianceShare: pc1)
+        clock.lap("diagnostics")
         if selected.contains(.layerCKA) {
             for language in languages where language != ckaPivot {
                 guard let v = vectors[language] else { continue }
@@ -207,3 +247,26 @@ func pairStatistics(_ pair: LanguagePair, centeredDots: Matrix<Double>?, _ input
     return (statistics, timer.totals)
 }
 
+
+/// The primary metric of `pair` with the target's sentences permuted by `permutation` (translations no
+/// longer paired): the chance level of the metric on these vectors. Nil when the primary was not measured.
+func shuffledStatistic(_ pair: LanguagePair, centeredDots: Matrix<Double>?, _ inputs: PairInputs,
+                       permutation pi: [Int], primary: MetricName) throws -> SentenceStatistic? {
+    guard inputs.selected.contains(primary), let y = inputs.vectors[pair.target] else { return nil }
+    var shuffled = inputs
+    shuffled.selected = [primary]
+    shuffled.vectors[pair.target] = y.permuted(pi)
+    if let kernel = inputs.rbf[pair.target] { shuffled.rbf[pair.target] = permutedSymmetric(kernel, pi) }
+    if let lists = inputs.neighbours[pair.target] {
+        // Row i of the permuted language is old row π(i); old neighbour j is now row π⁻¹(j).
+        var inverse = [Int](repeating: 0, count: pi.count)
+        for (i, p) in pi.enumerated() { inverse[p] = i }
+        let k = inputs.knnK
+        shuffled.neighbours[pair.target] = (0..<pi.count).flatMap { i in lists[(pi[i] * k)..<((pi[i] + 1) * k)].map { inverse[$0] } }
+    }
+    if let u = inputs.coordinates[pair.target] {
+        shuffled.coordinates[pair.target] = Matrix(rows: u.rows, cols: u.cols, storage: pi.flatMap { u.row($0) })
+    }
+    let dots = centeredDots.map { permutedColumns($0, pi) }
+    return try pairStatistics(pair, centeredDots: dots, shuffled).statistics.first { $0.key.metric == primary.rawValue }?.stat
+}

@@ -11,6 +11,15 @@ public protocol LayerSource {
     var sentenceCount: Int { get }
     /// N × d vectors of `language` at `layer`.
     func vectors(language: String, layer: Int) throws -> Matrix<Float>
+    /// The pooled token ids of every sentence of `language` (the lexical-overlap control), or nil.
+    func pooledTokens(language: String) throws -> [[Int]]?
+    /// How the pooled vectors weight their tokens (the lexical control pools its one-hot vectors alike).
+    var tokenWeights: TokenWeights { get }
+}
+
+extension LayerSource {
+    public func pooledTokens(language: String) throws -> [[Int]]? { nil }
+    public var tokenWeights: TokenWeights { .mean }
 }
 
 /// `/pooled/<pool>/<lang>` of an activation file, one layer at a time.
@@ -42,6 +51,19 @@ public struct ActivationsLayerSource: LayerSource {
     public func vectors(language: String, layer: Int) throws -> Matrix<Float> {
         Matrix(rows: sentenceCount, cols: dimension, storage: try reader.pooled(pool, language: language, layer: layer))
     }
+
+    /// `/tokens/<lang>` pooled spans (nil for a file without token ids).
+    public func pooledTokens(language: String) throws -> [[Int]]? {
+        try reader.pooledTokenIDs(language: language)
+    }
+
+    public var tokenWeights: TokenWeights {
+        switch pool {
+        case .mean: return .mean
+        case .weighted: return .weighted
+        case .last: return .last
+        }
+    }
 }
 
 /// Vectors held in memory: `layers[language][layer]`.
@@ -50,10 +72,13 @@ public struct InMemoryLayerSource: LayerSource {
     public let layers: [String: [Matrix<Float>]]
     public let layerCount: Int
     public let sentenceCount: Int
+    /// Pooled token ids per language (optional: the lexical control needs them).
+    public let tokens: [String: [[Int]]]?
 
-    public init(languages: [String], layers: [String: [Matrix<Float>]]) throws {
+    public init(languages: [String], layers: [String: [Matrix<Float>]], tokens: [String: [[Int]]]? = nil) throws {
         self.languages = languages
         self.layers = layers
+        self.tokens = tokens
         guard let first = languages.first, let stack = layers[first], let n = stack.first?.rows else {
             throw AlignmentError.invalidSetting("no vectors given")
         }
@@ -72,6 +97,8 @@ public struct InMemoryLayerSource: LayerSource {
         guard stack.indices.contains(layer) else { throw AlignmentError.invalidSetting("layer \(layer) out of range") }
         return stack[layer]
     }
+
+    public func pooledTokens(language: String) throws -> [[Int]]? { tokens?[language] }
 }
 
 /// Vectors produced on demand by a function (the benchmark's synthetic data).

@@ -79,6 +79,10 @@ public enum MetricDefinitions {
                 out.append(MetricDefinition(name: "layer_cka", scope: "layer×layer", description: "linear CKA between every layer of the pivot and every layer of each language (and of the pivot itself)", range: [0, 1], higherIsBetter: true))
             }
         }
+        out.append(MetricDefinition(name: "normalize", scope: "all", description: "applied to every layer's vectors before every measure: \(settings.normalize.argument) — \(settings.normalize.definition)", range: [], higherIsBetter: true))
+        out.append(MetricDefinition(name: "diagnostics", scope: "layer", description: "of the raw vectors of all languages: energy share Σx_j²/Σ‖x‖² and variance share (grand-mean centered) of the top-3 dimensions by energy, the largest variance share, the PC1 share of variance; a warning when one dimension's energy share exceeds \(AnisotropyDiagnostics.dominanceThreshold)", range: [0, 1], higherIsBetter: false))
+        out.append(MetricDefinition(name: "lexical_overlap", scope: "pair", description: "control: retrieval P@1 (mean of both directions) and mean translation cosine on the pooled one-hot vectors of the sentences' token ids (same pooled span and weights as the hidden states; no model)", range: [0, 1], higherIsBetter: true))
+        out.append(MetricDefinition(name: "shuffled", scope: "pair", description: "control: the primary metric with the target language's sentences permuted by a derangement (seed = --seed xor 0x73687566666C6564), i.e. its chance level on these vectors", range: [], higherIsBetter: true))
         out.append(MetricDefinition(name: "bootstrap", scope: "all", description: "percentile intervals over \(settings.bootstrap) resamplings of sentences (the same resample for every language, pair and layer). Means of per-sentence quantities are resampled exactly; CKA, margin and separability use their first-order expansion in sentence weights (pseudo-values); retrieval and k-NN sets, centering means, LSAR directions and the RBF bandwidth are held at their full-sample values", range: [], higherIsBetter: true))
         return out
     }

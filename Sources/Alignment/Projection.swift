@@ -8,17 +8,19 @@ public struct LayerProjection: Sendable {
     public var explainedVarianceRatio: [Double]
     /// Per language (input order): N × k coordinates zᵢ·vₖ of the centered vectors.
     public var coordinates: [Matrix<Double>]
+    /// k × d: the principal axes (rows, unit length, sign fixed as documented).
+    public var axes: Matrix<Double>
 }
 
 /// Centered PCA of the stacked vectors of all languages, Z = [X_l − 1μᵀ] with μ the grand mean (rows
 /// x_c + (μ_l − μ) per language). Each component's sign is fixed so that its largest-magnitude loading
 /// is positive, so runs and layers compare. When min(rows, d) ≤ `exactLimit`, Z is decomposed directly
 /// by thin SVD; otherwise by randomized subspace iteration (Halko, Martinsson & Tropp 2011, alg. 4.4:
-/// Gaussian test matrix from a fixed seed, k + 10 columns, `powerIterations` passes, products in
+/// Gaussian test matrix from a fixed seed, k + `oversampling` columns, `powerIterations` passes, products in
 /// Float since they only locate the subspace) followed by the thin SVD of the small projected matrix
 /// QᵀZ and the coordinates, both in Double.
 public func principalComponents(_ languages: [LanguageVectors], components k: Int, exactLimit: Int = 256,
-                                powerIterations: Int = 2) throws -> LayerProjection {
+                                powerIterations: Int = 2, oversampling: Int = 10) throws -> LayerProjection {
     guard let first = languages.first else { throw AlignmentError.invalidSetting("PCA needs at least one language") }
     let n = first.count, d = first.dimension, m = n * languages.count
     guard languages.allSatisfy({ $0.count == n && $0.dimension == d }) else {
@@ -35,7 +37,8 @@ public func principalComponents(_ languages: [LanguageVectors], components k: In
     }
     guard kk > 0, total > 0 else {
         return LayerProjection(explainedVarianceRatio: Array(repeating: 0, count: max(kk, 0)),
-                               coordinates: languages.map { _ in Matrix(rows: n, cols: max(kk, 0)) })
+                               coordinates: languages.map { _ in Matrix(rows: n, cols: max(kk, 0)) },
+                               axes: Matrix(rows: 0, cols: d))
     }
 
     // Z·M and Zᵀ·Y without stacking Z; with `rounded` the block products use Float copies (sgemm,
@@ -78,7 +81,7 @@ public func principalComponents(_ languages: [LanguageVectors], components k: In
         axes = decomposition.vt.rows(0..<kk)
         singular = Array(decomposition.singularValues.prefix(kk))
     } else {
-        let width = min(kk + 10, m, d)
+        let width = min(kk + max(oversampling, 1), m, d)
         var rng = SplitMix64(seed: 0x5043_4131)   // fixed: the projection must not depend on --seed
         let omega = Matrix(rows: d, cols: width, storage: (0..<(d * width)).map { _ in rng.normal() })
         roundedBlocks = languages.map { $0.centered.asFloat }
@@ -101,5 +104,5 @@ public func principalComponents(_ languages: [LanguageVectors], components k: In
     }
     let projected = zTimes(axes.transposed)
     let coordinates = (0..<languages.count).map { projected.rows($0 * n..<($0 + 1) * n) }
-    return LayerProjection(explainedVarianceRatio: singular.map { $0 * $0 / total }, coordinates: coordinates)
+    return LayerProjection(explainedVarianceRatio: singular.map { $0 * $0 / total }, coordinates: coordinates, axes: axes)
 }

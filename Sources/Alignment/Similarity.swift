@@ -43,6 +43,15 @@ public struct LanguageVectors: Sendable {
         self.meanNormSquared = dot(mean, mean)
     }
 
+    /// Vectors already centered (a normalisation's output): X_c with its mean μ and Gram X_cX_cᵀ.
+    init(centered: Matrix<Double>, mean: [Double], centeredGram: Matrix<Double>) {
+        self.centered = centered
+        self.mean = mean
+        self.centeredGram = centeredGram
+        self.centeredDotMean = matrixVector(centered, mean)
+        self.meanNormSquared = dot(mean, mean)
+    }
+
     /// ‖x_i‖² of the raw rows: ‖x_c‖² + 2 x_c·μ + ‖μ‖².
     /// ‖x_c,i‖²: squared norms of the centered rows.
     public var centeredNormsSquared: [Double] { (0..<count).map { centeredGram[$0, $0] } }

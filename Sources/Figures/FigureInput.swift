@@ -42,8 +42,12 @@ public enum FigureInputs {
     /// Every kind `plot` and `report` know. Add one line per new kind.
     public static let kinds: [any FigureInput.Type] = [
         AlignmentInput.self,
+        CompareInput.self,
+        NeuronsInput.self,
+        PerplexityInput.self,
         LensInput.self,
         ActivationFileInput.self,
+        ResponsesInput.self,
     ]
 
     /// Opens `path` as the first kind that recognises it.

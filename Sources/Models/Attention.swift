@@ -57,6 +57,57 @@ public struct CausalSelfAttention: Sendable {
         }
     }
 
+    /// Attention of `count` new queries (absolute positions `firstPosition…`) over the keys and values of
+    /// positions 0 ..< firstPosition + count of one sequence (a KV cache slot: key p at `keys + p·kvStride`,
+    /// head g at column g·headDim). The mask is the same as `apply`'s with absolute positions, so a cached
+    /// run gives the result of running the whole sequence at once.
+    /// - scores: scratch of at least count · (firstPosition + count) elements.
+    public func applyCached(queries: UnsafePointer<Float>, count: Int, queryStride: Int, firstPosition: Int,
+                            keys: UnsafePointer<Float>, values: UnsafePointer<Float>, kvStride: Int,
+                            output: UnsafeMutablePointer<Float>, outputStride: Int, scores: UnsafeMutablePointer<Float>) {
+        guard count > 0 else { return }
+        let total = firstPosition + count
+        let group = heads / kvHeads
+        for h in 0..<heads {
+            let g = h / group
+            BLAS.gemm(.none, .transposed, m: count, n: total, k: headDim, alpha: scale,
+                      a: queries + h * headDim, lda: queryStride, b: keys + g * headDim, ldb: kvStride,
+                      c: scores, ldc: total)
+            if let slopes = alibiSlopes {
+                // ALiBi with absolute key positions, as `ALiBi.addBias` for the whole sequence.
+                for i in 0..<count {
+                    let row = scores + i * total
+                    for j in 0...(firstPosition + i) { row[j] += slopes[h] * Float(j) }
+                }
+            }
+            for i in 0..<count { softmaxCausalRow(scores + i * total, position: firstPosition + i, length: total) }
+            BLAS.gemm(.none, .none, m: count, n: headDim, k: total, a: scores, lda: total,
+                      b: values + g * headDim, ldb: kvStride, c: output + h * headDim, ldc: outputStride)
+        }
+    }
+
+    /// One score row of the query at absolute `position` over `length` keys turned into the masked softmax
+    /// (keys after `position` and outside the window get weight 0), exactly as `softmaxCausalRows` does.
+    func softmaxCausalRow(_ row: UnsafeMutablePointer<Float>, position i: Int, length: Int) {
+        let first = slidingWindow.map { max(0, i - $0 + 1) } ?? 0
+        if let cap = logitSoftcap {
+            for j in first...i { row[j] = cap * Float(tanh(Double(row[j] / cap))) }
+        }
+        var maximum = -Float.infinity
+        for j in first...i { maximum = max(maximum, row[j]) }
+        var sum: Float = 0
+        for j in first...i {
+            let z = row[j] - maximum
+            let e = z < -80 ? 0 : expf(z)
+            row[j] = e
+            sum += e
+        }
+        let inverse = 1 / sum
+        for j in 0..<first { row[j] = 0 }
+        for j in first...i { row[j] *= inverse }
+        for j in (i + 1)..<length { row[j] = 0 }
+    }
+
     /// Turns each row i of the `length × length` score matrix into the masked softmax, zeros elsewhere.
     func softmaxCausalRows(_ scores: UnsafeMutablePointer<Float>, length: Int) {
         for i in 0..<length {

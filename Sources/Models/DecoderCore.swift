@@ -73,6 +73,8 @@ final class DecoderCore {
     let projected = ScratchBuffer(), gateUp = ScratchBuffer(), scores = ScratchBuffer()
     let logitWeights = ScratchBuffer(), logitInputs = ScratchBuffer()
     private var decodedLayer: Int?
+    /// The layer whose block is running (set by `decodeProjections`): where a KV cache stores this block's keys.
+    private(set) var activeLayer = 0
 
     /// Validates the configuration and every tensor of `tensors` (the family's specs: all but the
     /// optional ones must exist with their shapes).
@@ -161,7 +163,28 @@ final class DecoderCore {
         guard longest <= bound else {
             throw ModelError.invalidBatch(reason: "a sentence of \(longest) tokens exceeds the \(bound)-token limit")
         }
+        if let context = batch.cache {
+            guard context.slots.count == batch.sequences.count, context.cache.layers == config.nLayers,
+                  context.cache.kvDim == kvDim else {
+                throw ModelError.invalidBatch(reason: "the KV cache context does not match the batch and model")
+            }
+            for (s, range) in batch.sequences.enumerated() {
+                guard context.slots[s] >= 0, context.slots[s] < context.cache.slots,
+                      context.offset(s) + range.count <= context.cache.capacity else {
+                    throw ModelError.invalidBatch(reason: "sentence \(s) does not fit its KV cache slot")
+                }
+            }
+        }
         return longest
+    }
+
+    /// Positions the batch reaches: the longest sentence, or with a KV cache the largest cached length
+    /// plus new tokens.
+    func positionsNeeded(_ batch: PackedBatch, longest: Int) -> Int {
+        guard let context = batch.cache else { return longest }
+        var most = 0
+        for (s, range) in batch.sequences.enumerated() { most = max(most, context.offset(s) + range.count) }
+        return most
     }
 
     // MARK: - Weights
@@ -171,6 +194,7 @@ final class DecoderCore {
         guard layer >= 0, layer < config.nLayers else {
             throw ModelError.layerOutOfRange(layer: layer, layers: config.nLayers)
         }
+        activeLayer = layer
         if decodedLayer == layer { return }
         let start = DispatchTime.now().uptimeNanoseconds
         let d = config.dModel, ffn = config.dFFN
@@ -303,13 +327,16 @@ final class DecoderCore {
     /// Rotates every query and key head by its token's position within its sentence.
     func applyRotary(_ rope: RotaryEmbedding, batch: PackedBatch, longest: Int) {
         let start = DispatchTime.now().uptimeNanoseconds
-        rope.reserve(positions: longest)
+        rope.reserve(positions: positionsNeeded(batch, longest: longest))
         let hd = config.headDim
-        for sequence in batch.sequences {
-            let table = rope.table(forSentenceOf: sequence.count)
+        for (s, sequence) in batch.sequences.enumerated() {
+            // With a KV cache the sentence continues at its cached length; under dynamic scaling the table is
+            // the one of the whole sequence so far (as transformers recomputes it per forward pass).
+            let offset = batch.cache?.offset(s) ?? 0
+            let table = rope.table(forSentenceOf: offset + sequence.count)
             for t in sequence {
                 let row = qkv.pointer + t * qkvDim
-                let position = t - sequence.lowerBound
+                let position = offset + t - sequence.lowerBound
                 for h in 0..<(config.nHeads + config.nKVHeads) { table.rotate(row + h * hd, position: position) }
             }
         }
@@ -323,14 +350,41 @@ final class DecoderCore {
         let q = UnsafePointer(qkv.pointer)
         // Tokens outside every sentence (none in a well-formed batch) must not feed stale values onward.
         attended.pointer.update(repeating: 0, count: tokens * qDim)
-        for sequence in batch.sequences {
-            attention.apply(sequence: sequence, q: q, k: q + qDim, v: q + qDim + kvDim, qkvStride: qkvDim,
-                            output: attended.pointer, outputStride: qDim, scores: scores.pointer)
+        if let context = batch.cache {
+            attendCached(attention, batch: batch, context: context)
+        } else {
+            for sequence in batch.sequences {
+                attention.apply(sequence: sequence, q: q, k: q + qDim, v: q + qDim + kvDim, qkvStride: qkvDim,
+                                output: attended.pointer, outputStride: qDim, scores: scores.pointer)
+            }
         }
         timings.attentionSeconds += seconds(since: start)
         project(attended.pointer, lda: qDim, weight: outputWeight.pointer, inputs: qDim, outputs: config.dModel,
                 into: projected.pointer, tokens: tokens,
                 bias: layout.outputBias == nil ? nil : UnsafePointer(outputBias.pointer))
+    }
+
+    /// Incremental attention: each sentence's new keys and values are appended to its cache slot at this
+    /// layer, then its queries attend over the slot's whole cached sequence.
+    private func attendCached(_ attention: CausalSelfAttention, batch: PackedBatch, context: KVCacheContext) {
+        let cache = context.cache, layer = activeLayer
+        var most = 0
+        for (s, range) in batch.sequences.enumerated() { most = max(most, range.count * (context.offset(s) + range.count)) }
+        let scratch = scores.reserve(most)
+        for (s, range) in batch.sequences.enumerated() where !range.isEmpty {
+            let slot = context.slots[s], first = context.offset(s)
+            for (i, t) in range.enumerated() {
+                let row = UnsafePointer(qkv.pointer + t * qkvDim)
+                cache.keyRow(layer: layer, slot: slot, position: first + i).update(from: row + qDim, count: kvDim)
+                cache.valueRow(layer: layer, slot: slot, position: first + i).update(from: row + qDim + kvDim, count: kvDim)
+            }
+            attention.applyCached(queries: UnsafePointer(qkv.pointer + range.lowerBound * qkvDim), count: range.count,
+                                  queryStride: qkvDim, firstPosition: first,
+                                  keys: UnsafePointer(cache.keyRow(layer: layer, slot: slot, position: 0)),
+                                  values: UnsafePointer(cache.valueRow(layer: layer, slot: slot, position: 0)),
+                                  kvStride: kvDim, output: attended.pointer + range.lowerBound * qDim,
+                                  outputStride: qDim, scores: scratch)
+        }
     }
 
     /// projected ← (act(normed·Wgᵀ) ⊙ normed·Wuᵀ) · Wdᵀ for a gated MLP, act(normed·Wuᵀ) · Wdᵀ for a plain

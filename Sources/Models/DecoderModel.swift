@@ -8,10 +8,14 @@ import LinearAlgebra
 public struct PackedBatch: Sendable {
     public var tokens: [Int32]
     public var sequences: [Range<Int>]
+    /// Incremental decoding: sentence s continues the sequence cached in `cache.slots[s]` (positions start
+    /// at its cached length; keys and values are appended to and read from the cache). Nil for the tracer.
+    public var cache: KVCacheContext?
 
-    public init(tokens: [Int32], sequences: [Range<Int>]) {
+    public init(tokens: [Int32], sequences: [Range<Int>], cache: KVCacheContext? = nil) {
         self.tokens = tokens
         self.sequences = sequences
+        self.cache = cache
     }
 
     public var tokenCount: Int { tokens.count }

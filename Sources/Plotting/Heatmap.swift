@@ -10,15 +10,23 @@ public struct HeatmapPanel: Sendable {
     /// The number of the first column and row (e.g. 0 when columns are layers 0…L).
     public var firstColumn: Int
     public var firstRow: Int
+    /// Category names of the columns / rows (e.g. languages) drawn instead of numbered ticks.
+    public var columnLabels: [String]?
+    public var rowLabels: [String]?
+    /// Writes each cell's value in it (small matrices).
+    public var annotate: Bool
 
     public init(title: String, xLabel: String, yLabel: String, values: [[Double]], firstColumn: Int = 0,
-                firstRow: Int = 0) {
+                firstRow: Int = 0, columnLabels: [String]? = nil, rowLabels: [String]? = nil, annotate: Bool = false) {
         self.title = title
         self.xLabel = xLabel
         self.yLabel = yLabel
         self.values = values
         self.firstColumn = firstColumn
         self.firstRow = firstRow
+        self.columnLabels = columnLabels
+        self.rowLabels = rowLabels
+        self.annotate = annotate
     }
 
     var rowCount: Int { values.count }
@@ -118,6 +126,21 @@ public struct Heatmap: Sendable {
             }
         }
         canvas.endGroup()
+        if panel.annotate {
+            canvas.beginGroup(className: "cell-values")
+            for (r, row) in panel.values.enumerated() {
+                for (c, value) in row.enumerated() where value.isFinite {
+                    // Light text on the dark half of viridis, dark text on the light half.
+                    let dark = (color(for: value).map { 0.299 * Double($0.red) + 0.587 * Double($0.green) + 0.114 * Double($0.blue) } ?? 255) < 128
+                    let text = value == value.rounded() && abs(value) < 1e6 ? String(Int(value)) : String(format: "%.2g", value)
+                    canvas.text(text, x: frame.x + (Double(c) + 0.5) * cellW,
+                                y: frame.maxY - (Double(r) + 0.5) * cellH + ChartStyle.tickSize * 0.35,
+                                size: ChartStyle.tickSize, anchor: .middle, fill: dark ? "#ffffff" : ChartStyle.ink,
+                                className: "cell-value")
+                }
+            }
+            canvas.endGroup()
+        }
         // Cell centers carry the integer labels: column c spans [c, c + 1) in the scale below.
         let xScale = LinearScale(domain: Double(panel.firstColumn) - 0.5...Double(panel.firstColumn + columns) - 0.5,
                                  range: (frame.x, frame.maxX))
@@ -127,10 +150,23 @@ public struct Heatmap: Sendable {
                                              length: frame.width, targetCount: 6, integer: true)
         let yTicks = AxesPainter.ticks(for: Double(panel.firstRow)...Double(panel.firstRow + rows - 1),
                                        targetCount: 6, integer: true)
-        var axes = AxesPainter(frame: frame, xScale: xScale, yScale: yScale, xTicks: xTicks, yTicks: yTicks,
+        var axes = AxesPainter(frame: frame, xScale: xScale, yScale: yScale,
+                               xTicks: panel.columnLabels == nil ? xTicks : [], yTicks: panel.rowLabels == nil ? yTicks : [],
                                xLabel: panel.xLabel, yLabel: panel.yLabel)
         axes.grid = false
         axes.draw(on: &canvas)
+        if let labels = panel.columnLabels {
+            for (c, label) in labels.prefix(columns).enumerated() {
+                canvas.text(label, x: frame.x + (Double(c) + 0.5) * cellW, y: frame.maxY + ChartStyle.tickSize + 4,
+                            size: ChartStyle.tickSize, anchor: .middle, fill: ChartStyle.mutedInk, className: "column-label")
+            }
+        }
+        if let labels = panel.rowLabels {
+            for (r, label) in labels.prefix(rows).enumerated() {
+                canvas.text(label, x: frame.x - 4, y: frame.maxY - (Double(r) + 0.5) * cellH + ChartStyle.tickSize * 0.35,
+                            size: ChartStyle.tickSize, anchor: .end, fill: ChartStyle.mutedInk, className: "row-label")
+            }
+        }
         canvas.endGroup()
     }
 

@@ -17,6 +17,9 @@ public protocol Tokenizer: Sendable {
     func decode(_ ids: [Int32]) -> String
     /// The vocabulary string of `id` (e.g. `▁the`, `Ġthe`, `<s>`); "" for an id outside the vocabulary.
     func piece(_ id: Int32) -> String
+    /// The control and special added tokens by text (`<|im_start|>`, `<start_of_turn>`, `<bos>`): the markup
+    /// a chat template writes, which `encode(_:addBOS:parsingSpecialTokens:)` turns into these ids.
+    var specialTokens: [(text: String, id: Int32)] { get }
 }
 
 extension Tokenizer {

@@ -19,6 +19,10 @@ public struct BatchActivations: Sendable {
     /// Per pooling: [n_layers, B, d] with sub-layers, else empty: attention and MLP branch outputs.
     public var attention: [[Float]]
     public var mlp: [[Float]]
+    /// With neuron counts: [n_layers, d_ffn] tokens of this batch with act(gate·x) > 0, else empty.
+    public var neuronCounts: [Int32] = []
+    /// Tokens counted in this batch (BOS excluded unless counted).
+    public var countedTokens = 0
 }
 
 /// Where the executor's time went (seconds, summed over batches).
@@ -41,9 +45,20 @@ public final class LayerMajorExecutor {
     public var afterLayer: ((Int, Int) -> Void)?
     private let clock = ContinuousClock()
 
+    /// Counts FFN activations when the plan asks for neuron counts.
+    public let counter: NeuronActivationCounter?
+    /// The MLP hook installed for each batch: deactivation first, then counting.
+    private let hook: (any MLPActivationHook)?
+
     public init(model: any DecoderModel, plan: TracePlan) {
         self.model = model
         self.plan = plan
+        let counter = plan.settings.neuronCounts.map { _ in
+            NeuronActivationCounter(layers: model.config.nLayers, width: model.config.dFFN)
+        }
+        self.counter = counter
+        let hooks: [(any MLPActivationHook)?] = [plan.settings.deactivation?.hook(), counter]
+        hook = MLPHookChain.combine(hooks.compactMap { $0 })
     }
 
     /// Embeds the batch, applies every block to all its tokens and pools after each; never computes logits.
@@ -65,6 +80,15 @@ public final class LayerMajorExecutor {
             (sequences[k].lowerBound + tokenized.poolSpans[n].lowerBound)..<(sequences[k].lowerBound + tokenized.poolSpans[n].upperBound)
         }
         let packed = PackedBatch(tokens: Array(tokenized.ids[batch.tokens]), sequences: sequences)
+        if let counter {
+            counter.begin(rows: NeuronActivationCounter.countedRows(
+                sequences: sequences, startsWithBOS: rows.map { $0 < tokenized.startsWithBOS.count && tokenized.startsWithBOS[$0] },
+                countBOS: settings.neuronCounts?.countBOS ?? false))
+        }
+        // The hook belongs to this pass only: another user of the model must not inherit it.
+        let previousHook = model.mlpActivationHook
+        model.mlpActivationHook = hook
+        defer { model.mlpActivationHook = previousHook }
 
         var out = BatchActivations(
             batch: batch, layerCount: layerCount, dModel: d,
@@ -81,6 +105,7 @@ public final class LayerMajorExecutor {
         timing.embed += seconds(since: start)
 
         func sink(_ matrix: Matrix<Float>, into target: inout [[Float]], layer: Int) {
+            guard !settings.pools.isEmpty else { return }
             matrix.storage.withUnsafeBufferPointer { states in
                 scratch.withUnsafeMutableBufferPointer { acc in
                     for (p, pooling) in settings.pools.enumerated() {
@@ -130,6 +155,12 @@ public final class LayerMajorExecutor {
             afterLayer?(layer + 1, nLayers)
         }
 
+        if let counter {
+            out.neuronCounts = counter.counts
+            out.countedTokens = counter.countedTokens
+        }
+        // The final norm feeds only the pooled final-norm datasets (none with --pool none).
+        guard !settings.pools.isEmpty else { return out }
         start = clock.now
         let normed = try model.applyFinalNorm(hidden)
         try Self.checkShape(normed, rows: tb, cols: d, stage: "final norm")

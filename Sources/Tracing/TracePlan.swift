@@ -11,6 +11,8 @@ public struct TokenizedLanguage: Sendable, Equatable {
     public var offsets: [Int]
     /// The pooled tokens of sentence n, relative to its prompt's first token.
     public var poolSpans: [Range<Int>]
+    /// Whether sentence n's prompt starts with a BOS the tokenizer added (empty: none does).
+    public var startsWithBOS: [Bool] = []
 
     public var sentenceCount: Int { offsets.count - 1 }
     public func tokenRange(_ n: Int) -> Range<Int> { offsets[n]..<offsets[n + 1] }
@@ -51,6 +53,7 @@ public struct TracePlan: Sendable {
             var ids: [Int32] = []
             var offsets = [0]
             var spans: [Range<Int>] = []
+            var bos: [Bool] = []
             offsets.reserveCapacity(corpus.sentenceCount + 1)
             for (n, text) in corpus.texts[l].enumerated() {
                 guard let prompt = settings.template.encode(text, tokenizer: tokenizer,
@@ -67,8 +70,10 @@ public struct TracePlan: Sendable {
                 ids.append(contentsOf: prompt.ids)
                 offsets.append(ids.count)
                 spans.append(span)
+                bos.append(prompt.startsWithBOS)
             }
-            languages.append(TokenizedLanguage(language: lang, ids: ids, offsets: offsets, poolSpans: spans))
+            languages.append(TokenizedLanguage(language: lang, ids: ids, offsets: offsets, poolSpans: spans,
+                                               startsWithBOS: bos))
         }
         self.init(corpus: corpus, settings: settings, languages: languages)
     }

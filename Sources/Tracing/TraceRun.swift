@@ -110,7 +110,9 @@ public final class TraceRun {
         }
         outcome.batchesSkipped = startBatch
 
+        if let deactivation = plan.settings.deactivation { try deactivation.check(against: model.config) }
         let executor = LayerMajorExecutor(model: model, plan: plan)
+        var neurons = try NeuronTally(plan: plan, config: model.config, writer: writer, batchesDone: startBatch)
         model.resetTimings()
         var sentencesDone = plan.batches[..<startBatch].reduce(0) { $0 + $1.sentences.count }
         var tokensDone = plan.batches[..<startBatch].reduce(0) { $0 + $1.tokens.count }
@@ -136,6 +138,7 @@ public final class TraceRun {
                 outcome.computeSeconds += seconds(clock.now - computeStart)
                 writeStart = clock.now
                 try write(activations, with: writer, checksum: &checksum)
+                try neurons?.add(activations, writer: writer)
                 try writer.flush()
                 let state: TraceJournal.State = index + 1 == total ? .finalizing : .tracing
                 try TraceJournal(fingerprint: fingerprint, state: state, batchesDone: index + 1, batchesTotal: total,
@@ -158,6 +161,7 @@ public final class TraceRun {
             }
         }
         writeStart = clock.now
+        try neurons?.writeTotals(writer)
         try writer.markComplete()
         try TraceJournal.remove(for: output)
         outcome.writeSeconds += seconds(clock.now - writeStart)
@@ -235,7 +239,9 @@ public final class TraceRun {
             ids: plan.corpus.ids, texts: plan.corpus.texts, tokenIDs: plan.languages.map(\.ids),
             tokenOffsets: plan.languages.map(\.offsets), poolSpans: plan.languages.map(\.poolSpans),
             tokenStates: s.tokenStates, subLayers: s.subLayers, provenance: provenance,
-            batches: plan.batches.map { ($0.language, $0.sentences) })
+            batches: plan.batches.map { ($0.language, $0.sentences) },
+            neuronWidth: s.neuronCounts == nil ? nil : c.dFFN, neuronsBOSCounted: s.neuronCounts?.countBOS ?? false,
+            deactivated: s.deactivation?.summary)
     }
 
     /// One dataset a batch writes: a [layers, N, d] dataset's rows (`layered`) or an [N, d] dataset's rows.
@@ -291,5 +297,58 @@ public final class TraceRun {
             }
         }
         return checksum
+    }
+}
+
+/// The running neuron counts of every language during a trace, journaled with the batches' rows.
+///
+/// Batch j of a language (1-based) adds its counts to the language's total and writes the total into
+/// running slot j mod 2, before the flush and the journal update that mark the batch done. On resume after
+/// k batches, a language with j of them restores slot j mod 2: the slot an interrupted batch was writing is
+/// the other one, so counts are exact after any kill.
+struct NeuronTally {
+    let plan: TracePlan
+    let width: Int
+    /// Per language: n_layers·d_ffn counts, then the token count.
+    var running: [[Int64]]
+    var batchesDone: [Int]
+
+    init?(plan: TracePlan, config: ModelConfig, writer: ActivationsWriter, batchesDone done: Int) throws {
+        guard plan.settings.neuronCounts != nil else { return nil }
+        self.plan = plan
+        width = config.nLayers * config.dFFN
+        batchesDone = [Int](repeating: 0, count: plan.languages.count)
+        for batch in plan.batches[..<done] { batchesDone[batch.language] += 1 }
+        running = []
+        for (l, tokenized) in plan.languages.enumerated() {
+            if batchesDone[l] == 0 {
+                running.append([Int64](repeating: 0, count: width + 1))
+            } else {
+                let slot = try writer.readNeuronRunning(tokenized.language, slot: batchesDone[l] % 2)
+                guard slot.count == width + 1 else {
+                    throw TracingError.resumeMismatch(file: writer.url.path, reason: "its neuron counts of \(tokenized.language) have \(slot.count) entries, expected \(width + 1)")
+                }
+                running.append(slot)
+            }
+        }
+    }
+
+    mutating func add(_ a: BatchActivations, writer: ActivationsWriter) throws {
+        let l = a.batch.language
+        guard a.neuronCounts.count == width else {
+            throw TracingError.modelShape(stage: "neuron counts", expected: [width], found: [a.neuronCounts.count])
+        }
+        running[l].withUnsafeMutableBufferPointer { total in
+            for i in 0..<width { total[i] += Int64(a.neuronCounts[i]) }
+            total[width] += Int64(a.countedTokens)
+        }
+        batchesDone[l] += 1
+        try writer.writeNeuronRunning(plan.languages[l].language, slot: batchesDone[l] % 2, values: running[l])
+    }
+
+    func writeTotals(_ writer: ActivationsWriter) throws {
+        for (l, tokenized) in plan.languages.enumerated() {
+            try writer.writeNeuronTotals(tokenized.language, counts: Array(running[l][..<width]), tokens: running[l][width])
+        }
     }
 }

@@ -21,6 +21,8 @@ public enum TracingError: Error, LocalizedError, Equatable {
     case outputExists(file: String)
     /// Another process holds the output's lock (a trace onto the same file is running).
     case outputBusy(file: String)
+    /// A `--deactivate` neurons file is unusable.
+    case badDeactivation(file: String, reason: String)
 
     public var errorDescription: String? {
         switch self {
@@ -39,6 +41,7 @@ public enum TracingError: Error, LocalizedError, Equatable {
             return "\(file) already exists; pass --resume to continue it or choose another --output"
         case let .outputBusy(file):
             return "\(file) is being written by another running trace (its lock \((file as NSString).lastPathComponent).lock is held); wait for it to finish or choose another --output"
+        case let .badDeactivation(file, reason): return "\(file): cannot deactivate neurons: \(reason)"
         }
     }
 }

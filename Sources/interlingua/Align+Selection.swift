@@ -19,6 +19,12 @@ struct SelectedLayerSource: LayerSource {
         guard sentenceCount < all.rows else { return all }
         return Matrix(rows: sentenceCount, cols: all.cols, storage: Array(all.storage.prefix(sentenceCount * all.cols)))
     }
+
+    func pooledTokens(language: String) throws -> [[Int]]? {
+        try base.pooledTokens(language: language).map { Array($0.prefix(sentenceCount)) }
+    }
+
+    var tokenWeights: TokenWeights { base.tokenWeights }
 }
 
 /// The languages and rows to analyse, and what was left out (for the message).
@@ -82,6 +88,23 @@ extension AlignmentReport {
             peak.layerCILow = peak.layerCILow.map { $0 + first }
             peak.layerCIHigh = peak.layerCIHigh.map { $0 + first }
             self.peak = peak
+        }
+        peaks = peaks?.map { peak in
+            var shifted = peak
+            shifted.layer += first
+            shifted.layerCILow = peak.layerCILow.map { $0 + first }
+            shifted.layerCIHigh = peak.layerCIHigh.map { $0 + first }
+            return shifted
+        }
+        if var agreement = peakAgreement {
+            agreement.lowestLayer += first
+            agreement.highestLayer += first
+            peakAgreement = agreement
+        }
+        diagnostics = diagnostics?.map { entry in
+            var shifted = entry
+            shifted.layer += first
+            return shifted
         }
         if var projection {
             projection.coordinates = projection.coordinates.map {

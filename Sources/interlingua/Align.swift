@@ -11,7 +11,8 @@ struct Align: ParsableCommand {
         abstract: "Measure per layer where languages align (cosine, retrieval, CKA, k-NN, separability, PCA, peak).",
         discussion: """
         Writes DIR/alignment.json (self-describing report), DIR/alignment.csv (long form: \
-        \(AlignmentOutputs.csvHeader)) and DIR/projections.h5 (PCA coordinates per layer), and prints a \
+        \(AlignmentOutputs.csvHeader)), DIR/projections.h5 (PCA coordinates per layer) and DIR/pseudovalues.h5 \
+        (per-sentence pseudo-values, for interlingua compare), and prints a \
         per-layer table with the peak marked. Metrics: \(MetricName.allCases.map(\.rawValue).joined(separator: ", ")).
         """
     )
@@ -62,6 +63,9 @@ struct Align: ParsableCommand {
     @Option(name: .customLong("lsar-rank"), help: "Directions of the language means removed by LSAR.")
     var lsarRank: Int = 1
 
+    @Option(help: ArgumentHelp("Applied to every layer's vectors before every measure: \(Normalization.choices) (docs/alignment.md: why the default).", valueName: "mode"))
+    var normalize: Normalization = .defaultChoice
+
     @Option(help: ArgumentHelp("Comma-separated languages to analyse (default: all in the file).", valueName: "list"),
             transform: CommaList.languages)
     var languages: [String]?
@@ -72,6 +76,10 @@ struct Align: ParsableCommand {
     @Flag(name: .customLong("allow-incomplete"),
           help: "Analyse a file whose trace did not finish (complete = 0): only the rows its progress journal proves written.")
     var allowIncomplete = false
+
+    @Flag(name: .customLong("no-pseudo-values"),
+          help: "Do not keep pseudovalues.h5 (per-sentence pseudo-values for 'interlingua compare': layers × sentences × series float64).")
+    var noPseudoValues = false
 
     @Flag(name: .customLong("quiet"), help: "No progress on stderr.")
     var quiet = false
@@ -121,20 +129,31 @@ struct Align: ParsableCommand {
             pool: pool, pivot: pivot, pairs: pairs,
             metrics: metrics ?? MetricName.allCases, bootstrap: bootstrap, seed: seed,
             primary: primaryMetric ?? Self.defaultPrimary, rbfScale: rbfScale, knnK: knnK,
-            components: components, lsarRank: lsarRank)
+            components: components, lsarRank: lsarRank, normalize: normalize)
         let quiet = self.quiet
         let started = Date()
         let analysis = threads.threads.map { AlignmentAnalysis(settings: settings, workers: $0) }
             ?? AlignmentAnalysis(settings: settings)
+        // Pseudo-values carry the file's layer numbers, like the outputs (row l = the l-th analysed layer).
+        let pseudoValues = noPseudoValues ? nil : try PseudoValueWriter(
+            url: outputURL.appendingPathComponent(PseudoValues.fileName), ids: Array(reader.ids.prefix(selection.rows)),
+            layers: Array(range.lower..<(range.lower + source.layerCount)))
         var outcome = try analysis.run(
-            source, sourceInfo: sourceInfo(reader), toolVersion: Interlingua.version,
+            source, sourceInfo: sourceInfo(reader), toolVersion: Interlingua.version, pseudoValues: pseudoValues,
             progress: { message in
                 if !quiet { FileHandle.standardError.write(Data("align: \(message)\n".utf8)) }
             })
         // The analysis numbered the selected layers from 0; the outputs use the file's numbers.
         outcome.report.offsetLayers(by: range.lower)
-        let files = try AlignmentOutputs.write(outcome, ids: Array(reader.ids.prefix(selection.rows)), to: outputURL)
+        var files = try AlignmentOutputs.write(outcome, ids: Array(reader.ids.prefix(selection.rows)), to: outputURL)
+        if let pseudoValues {
+            try pseudoValues.finish()
+            files.append(pseudoValues.url)
+        }
         print(AlignmentOutputs.table(outcome.report))
+        for warning in outcome.report.warnings ?? [] {
+            FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
+        }
         if !quiet {
             let elapsed = String(format: "%.1f", Date().timeIntervalSince(started))
             FileHandle.standardError.write(Data("align: wrote \(files.map(\.path).joined(separator: ", ")) in \(elapsed) s\n".utf8))

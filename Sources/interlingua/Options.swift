@@ -88,3 +88,4 @@ extension PromptTemplate: ExpressibleByArgument {}
 extension Pooling: ExpressibleByArgument {}
 extension MetricName: ExpressibleByArgument {}
 extension PairsMode: ExpressibleByArgument {}
+extension Normalization: ExpressibleByArgument {}

@@ -32,9 +32,19 @@ struct Trace: ParsableCommand {
     @OptionGroup(title: "Corpus")
     var selection: CorpusSelection
 
-    @Option(help: ArgumentHelp("Comma-separated poolings: mean, last, weighted (default: mean).", valueName: "list"),
-            transform: CommaList.pools)
+    @Option(help: ArgumentHelp("Comma-separated poolings: mean, last, weighted (default: mean); none (only with --neurons) stores no pooled states.",
+                               valueName: "list"),
+            transform: CommaList.poolsOrNone)
     var pool: [Pooling]?
+
+    @Flag(help: "Count, per language, layer and FFN neuron, the tokens with act(gate·x) > 0 (/neurons/<lang>).")
+    var neurons = false
+
+    @Flag(help: "With --neurons: count the BOS position too (excluded by default).")
+    var neuronsCountBos = false
+
+    @Option(help: "FILE:LANG[,LANG…] — switch off those languages' neurons (a neurons.json of 'interlingua neurons') in every forward pass.")
+    var deactivate: String?
 
     @Flag(help: "Also store every token's state at every layer (/states/<lang>).")
     var tokenStates = false
@@ -68,6 +78,8 @@ struct Trace: ParsableCommand {
 
     func validate() throws {
         if batchTokens < 1 { throw ValidationError("--batch-tokens must be at least 1") }
+        if pool == [] && !neurons { throw ValidationError("--pool none stores nothing without --neurons") }
+        if neuronsCountBos && !neurons { throw ValidationError("--neurons-count-bos needs --neurons") }
     }
 
     func run() throws {
@@ -76,6 +88,7 @@ struct Trace: ParsableCommand {
         if let threads = threads.threads { BLASThreads.set(threads) }
         let outputURL = URL(fileURLWithPath: output)
         try TraceRun.checkOutput(outputURL, resume: resume)
+        let deactivation = try deactivate.map { try NeuronDeactivation.load(argument: $0) }
         // From here on an interrupted run is resumable: say how (the journal records every flushed batch).
         InterruptNotice.install("""
 
@@ -88,7 +101,8 @@ struct Trace: ParsableCommand {
             template: template, instruction: instruction,
             pools: pool ?? [.mean],
             bosInPool: bosInPool, poolWholePrompt: poolPrompt, tokenStates: tokenStates, subLayers: sublayers,
-            batchTokens: batchTokens)
+            batchTokens: batchTokens, neuronCounts: neurons ? NeuronCountSettings(countBOS: neuronsCountBos) : nil,
+            deactivation: deactivation)
 
         // Arguments of the wrong kind (model and corpus swapped) and corpus errors surface before the model
         // is even opened.
@@ -246,5 +260,12 @@ final class ProgressReporter {
     static func duration(_ seconds: Double) -> String {
         let s = Int(seconds.rounded())
         return s >= 3600 ? "\(s / 3600)h\(String(format: "%02d", s / 60 % 60))m" : "\(s / 60)m\(String(format: "%02d", s % 60))s"
+    }
+}
+
+extension CommaList {
+    /// `--pool`: poolings, or `none` (an empty list: no pooled output, for a count-only `--neurons` pass).
+    static func poolsOrNone(_ text: String) throws -> [Pooling] {
+        text.trimmingCharacters(in: .whitespaces) == "none" ? [] : try pools(text)
     }
 }

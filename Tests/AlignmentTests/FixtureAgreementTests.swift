@@ -17,7 +17,8 @@ struct FixtureAgreementTests {
     @Test func pairMetricsMatchNumPy() throws {
         let reader = try ActivationsReader(url: TestPaths.fixture("alignment/activations.h5"))
         let source = try ActivationsLayerSource(reader: reader, pool: .mean)
-        var settings = AlignmentSettings(bootstrap: 0)
+        // The fixture defines the measures on the vectors as traced.
+        var settings = AlignmentSettings(bootstrap: 0, normalize: .none)
         settings.metrics = [.cosine, .cosineMargin, .retrievalP1, .ckaLinear, .ckaDebiased, .ckaRBF, .mutualKNN]
         let report = try AlignmentAnalysis(settings: settings).run(source, sourceInfo: SourceInfo(path: "fixture")).report
         let expected = try expectedValues()

@@ -3,6 +3,14 @@ import Foundation
 import LinearAlgebra
 import Testing
 
+/// Entry (i, j) of language l at layer t of `crossCheckSource`, before rounding to Float.
+func crossCheckValue(i: Int, j: Int, l: Int, t: Int) -> Double {
+    let (di, dj, dl, dt) = (Double(i), Double(j), Double(l), Double(t))
+    let shared = sin(1.3 * di + 0.7 * dj) * (1 + 0.4 * dt)
+    let own = 0.6 * sin(0.9 * di * (dl + 1) + 0.5 * dj + dt) + 0.3 * (dl + 1) * cos(0.2 * dj + dl)
+    return shared + own
+}
+
 /// Deterministic synthetic vectors; the same formula generated the NumPy reference values below
 /// (float64 rounded to float32, as here).
 func crossCheckSource(languages: Int, sentences n: Int, dimension d: Int, layers: Int) throws -> InMemoryLayerSource {
@@ -13,10 +21,7 @@ func crossCheckSource(languages: Int, sentences n: Int, dimension d: Int, layers
             var m = Matrix<Float>(rows: n, cols: d)
             for i in 0..<n {
                 for j in 0..<d {
-                    let (di, dj, dl, dt) = (Double(i), Double(j), Double(l), Double(t))
-                    let shared = sin(1.3 * di + 0.7 * dj) * (1 + 0.4 * dt)
-                    let own = 0.6 * sin(0.9 * di * (dl + 1) + 0.5 * dj + dt) + 0.3 * (dl + 1) * cos(0.2 * dj + dl)
-                    m[i, j] = Float(shared + own)
+                    m[i, j] = Float(crossCheckValue(i: i, j: j, l: l, t: t))
                 }
             }
             return m
@@ -61,7 +66,7 @@ struct IndependentImplementationTests {
     @Test(arguments: crossCheckCases)
     fileprivate func everyMeasureMatches(_ c: CrossCheckCase) throws {
         let source = try crossCheckSource(languages: 3, sentences: c.sentences, dimension: c.dimension, layers: c.layers)
-        let settings = AlignmentSettings(pivot: "a", bootstrap: 0, rbfScale: c.rbfScale, knnK: c.k, lsarRank: c.lsarRank)
+        let settings = AlignmentSettings(pivot: "a", bootstrap: 0, rbfScale: c.rbfScale, knnK: c.k, lsarRank: c.lsarRank, normalize: .none)
         let report = try AlignmentAnalysis(settings: settings).run(source, sourceInfo: SourceInfo(path: "memory")).report
         for (name, value) in c.expected {
             let ours: Double

@@ -11,7 +11,7 @@ struct OutputTests {
     @Test func jsonCSVAndProjectionsDescribeTheRun() throws {
         let reader = try ActivationsReader(url: TestPaths.fixture("alignment/activations.h5"))
         let source = try ActivationsLayerSource(reader: reader, pool: .mean)
-        let outcome = try AlignmentAnalysis(settings: AlignmentSettings(bootstrap: 100, seed: 9))
+        let outcome = try AlignmentAnalysis(settings: AlignmentSettings(bootstrap: 100, seed: 9, normalize: .none))
             .run(source, sourceInfo: SourceInfo(path: "activations.h5", model: "synthetic"), toolVersion: "test")
         let dir = try TestPaths.temporaryDirectory("align-out")
         let files = try AlignmentOutputs.write(outcome, ids: reader.ids, to: dir)

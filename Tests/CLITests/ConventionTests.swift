@@ -9,7 +9,7 @@ struct ConventionTests {
         let version = try CLI.run(["--version"])
         #expect(version.status == 0)
         #expect(version.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".").count == 3)
-        for command in ["inspect", "tokenize", "trace", "align", "plot", "report"] {
+        for command in ["inspect", "tokenize", "trace", "align", "plot", "report", "generate", "langid", "responses"] {
             let help = try CLI.run([command, "--help"])
             #expect(help.status == 0, "\(command): \(help.stderr)")
             #expect(help.stdout.contains("USAGE: interlingua \(command)"), "\(command)")

@@ -1,0 +1,63 @@
+// The C shim over fastText's C++ API (fasttext.h): FastText::loadModel and FastText::predictLine.
+#include "cfasttext.h"
+
+#include <fasttext/fasttext.h>
+#include <cstring>
+#include <sstream>
+#include <string>
+
+struct cfasttext_model {
+    fasttext::FastText model;
+};
+
+static void copyText(const std::string &text, char *out, int length) {
+    if (out == nullptr || length <= 0) return;
+    std::strncpy(out, text.c_str(), length - 1);
+    out[length - 1] = 0;
+}
+
+extern "C" cfasttext_model *cfasttext_load(const char *path, char *error, int errorLength) {
+    copyText("", error, errorLength);
+    auto *handle = new (std::nothrow) cfasttext_model();
+    if (handle == nullptr) { copyText("out of memory", error, errorLength); return nullptr; }
+    try {
+        handle->model.loadModel(std::string(path));
+        if (handle->model.getArgs().model != fasttext::model_name::sup) {
+            copyText("not a supervised (classification) model", error, errorLength);
+            delete handle;
+            return nullptr;
+        }
+    } catch (const std::exception &e) {
+        copyText(e.what(), error, errorLength);
+        delete handle;
+        return nullptr;
+    } catch (...) {
+        copyText("unreadable model", error, errorLength);
+        delete handle;
+        return nullptr;
+    }
+    return handle;
+}
+
+extern "C" int cfasttext_predict(const cfasttext_model *model, const char *text, int length, char *label,
+                                 int labelLength, float *probability) {
+    copyText("", label, labelLength);
+    if (probability) *probability = 0;
+    if (model == nullptr || text == nullptr || length <= 0) return 0;
+    std::string line(text, static_cast<size_t>(length));
+    for (auto &c : line) if (c == '\n' || c == '\r') c = ' ';
+    line.push_back('\n');
+    std::istringstream in(line);
+    std::vector<std::pair<fasttext::real, std::string>> predictions;
+    try {
+        model->model.predictLine(in, predictions, 1, 0.0);
+    } catch (...) {
+        return 0;
+    }
+    if (predictions.empty()) return 0;
+    copyText(predictions[0].second, label, labelLength);
+    if (probability) *probability = predictions[0].first;
+    return 1;
+}
+
+extern "C" void cfasttext_free(cfasttext_model *model) { delete model; }

@@ -1,0 +1,91 @@
+// Language-specific neurons, step 1 (Tang et al. 2024, "Language-Specific Neurons: The Key to Multilingual
+// Capabilities in Large Language Models", §2.2): how often each FFN neuron fires on a language's tokens.
+import Models
+
+/// What `trace --neurons` counts.
+public struct NeuronCountSettings: Sendable, Equatable, Codable {
+    /// Count the BOS position too (off by default, as in the reference counts: BOS is the same token in
+    /// every language and would only dilute the per-language probabilities).
+    public var countBOS: Bool
+
+    public init(countBOS: Bool = false) { self.countBOS = countBOS }
+}
+
+/// An MLP hook counting, per layer and neuron, the tokens at which a = act(gate·x) > 0 (the input of the
+/// gated product: SiLU for LLaMA-likes, GELU-tanh for Gemma; the activation of a non-gated MLP).
+///
+/// Per batch: `begin(rows:)` names the packed rows to count (every token of every sentence, minus BOS
+/// unless counted); the hook adds 1 to `counts[layer · width + j]` for each of those rows with a_j > 0.
+/// Counts are Int32 within a batch (a batch has far fewer than 2³¹ tokens) and Int64 once accumulated.
+public final class NeuronActivationCounter: MLPActivationHook {
+    public let layers: Int
+    public let width: Int
+    /// [layers · width] for the current batch.
+    public private(set) var counts: [Int32]
+    /// Rows of the current packed batch that are counted.
+    public private(set) var rows: [Range<Int>] = []
+    /// Number of rows counted in the current batch (the same for every layer).
+    public var countedTokens: Int { rows.reduce(0) { $0 + $1.count } }
+
+    public init(layers: Int, width: Int) {
+        self.layers = layers
+        self.width = width
+        counts = [Int32](repeating: 0, count: layers * width)
+    }
+
+    /// Starts a batch: zeroes the counts and sets the rows to count.
+    public func begin(rows: [Range<Int>]) {
+        self.rows = rows
+        for i in counts.indices { counts[i] = 0 }
+    }
+
+    public func mlpActivation(layer: Int, values: UnsafeMutablePointer<Float>, rowStride: Int, tokens: Int,
+                              width: Int, batch: PackedBatch) {
+        // A model of another shape than announced is a bug upstream; counting it would be silently wrong.
+        guard layer >= 0, layer < layers, width == self.width else { return }
+        counts.withUnsafeMutableBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            let c = base + layer * width
+            for range in rows {
+                for r in range where r >= 0 && r < tokens {
+                    let v = UnsafePointer(values + r * rowStride)
+                    for j in 0..<width { c[j] &+= v[j] > 0 ? 1 : 0 }
+                }
+            }
+        }
+    }
+
+    /// The rows a trace counts in a packed batch: each sentence's rows, without its first row when that is a
+    /// BOS the tokenizer added and BOS is not counted.
+    public static func countedRows(sequences: [Range<Int>], startsWithBOS: [Bool], countBOS: Bool) -> [Range<Int>] {
+        sequences.enumerated().map { k, s in
+            let skip = !countBOS && k < startsWithBOS.count && startsWithBOS[k] && !s.isEmpty
+            return skip ? (s.lowerBound + 1)..<s.upperBound : s
+        }
+    }
+}
+
+/// Several MLP hooks run in order on the same activations (e.g. deactivation, then counting: counts then
+/// describe the intervened model).
+public final class MLPHookChain: MLPActivationHook {
+    public let hooks: [any MLPActivationHook]
+
+    public init(_ hooks: [any MLPActivationHook]) { self.hooks = hooks }
+
+    /// nil for no hook, the hook itself for one, a chain for several.
+    public static func combine(_ hooks: [any MLPActivationHook]) -> (any MLPActivationHook)? {
+        switch hooks.count {
+        case 0: return nil
+        case 1: return hooks[0]
+        default: return MLPHookChain(hooks)
+        }
+    }
+
+    public func mlpActivation(layer: Int, values: UnsafeMutablePointer<Float>, rowStride: Int, tokens: Int,
+                              width: Int, batch: PackedBatch) {
+        for hook in hooks {
+            hook.mlpActivation(layer: layer, values: values, rowStride: rowStride, tokens: tokens, width: width,
+                               batch: batch)
+        }
+    }
+}
