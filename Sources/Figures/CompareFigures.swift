@@ -73,12 +73,11 @@ public struct CompareFigures: Sendable {
             if !legend.contains(where: { $0.label == name }) { legend.append(LegendEntry(label: name, color: color)) }
             let zero = LineSeries(name: "0", color: RGBColor(0x888888), dash: "4 3",
                                   points: [LinePoint(x: points.first?.x ?? 0, y: 0), LinePoint(x: points.last?.x ?? 1, y: 0)])
-            let significant = d.layersExcludingZero.isEmpty ? "interval covers 0 at every layer"
-                : "excludes 0 at layer\(d.layersExcludingZero.count == 1 ? "" : "s") " + d.layersExcludingZero.map(String.init).joined(separator: ", ")
+            let excluded = d.layersExcludingZero.count
             panels.append(LinePanel(
-                title: "\(Self.title(of: d.metric)): \(name) (\(d.paired ? "paired" : "unpaired")); \(significant)",
+                title: "\(Self.title(of: d.metric)): \(name) (\(d.paired ? "paired" : "unpaired"))",
                 xLabel: gridRelative ? "relative depth (\(d.grid))" : "layer (0 = embeddings)",
-                yLabel: "difference", series: [LineSeries(name: name, color: color, points: points), zero],
+                yLabel: excluded == 0 ? "difference (CI covers 0)" : "difference (CI excludes 0 at \(excluded))", series: [LineSeries(name: name, color: color, points: points), zero],
                 integerX: !gridRelative))
         }
         legend.append(LegendEntry(label: "0 (no difference)", color: RGBColor(0x888888), dash: "4 3"))
