@@ -63,14 +63,15 @@ public struct CompareFigures: Sendable {
     public func differences() -> Figure {
         var panels: [LinePanel] = []
         var legend: [LegendEntry] = []
-        for (k, d) in report.differences.enumerated() {
+        for d in report.differences {
             let gridRelative = relative || d.grid != "layers"
             let points = d.points.map {
                 LinePoint(x: gridRelative ? $0.relativeDepth : Double($0.layer), y: $0.difference, low: $0.ciLow, high: $0.ciHigh)
             }
             let name = "\(d.runA) − \(d.runB)"
-            let color = Self.color(k)
-            if !legend.contains(where: { $0.label == name }) { legend.append(LegendEntry(label: name, color: color)) }
+            // One colour per pair of runs (its legend entry), whatever metric the panel shows.
+            if !legend.contains(where: { $0.label == name }) { legend.append(LegendEntry(label: name, color: Self.color(legend.count))) }
+            let color = legend.first { $0.label == name }?.color ?? Self.color(0)
             let zero = LineSeries(name: "0", color: RGBColor(0x888888), dash: "4 3",
                                   points: [LinePoint(x: points.first?.x ?? 0, y: 0), LinePoint(x: points.last?.x ?? 1, y: 0)])
             let excluded = d.layersExcludingZero.count
