@@ -38,23 +38,31 @@ public struct CausalSelfAttention: Sendable {
     public func apply(sequence: Range<Int>, q: UnsafePointer<Float>, k: UnsafePointer<Float>,
                       v: UnsafePointer<Float>, qkvStride: Int, output: UnsafeMutablePointer<Float>,
                       outputStride: Int, scores: UnsafeMutablePointer<Float>) {
-        let length = sequence.count
-        guard length > 0 else { return }
-        let start = sequence.lowerBound
-        let group = heads / kvHeads
         for h in 0..<heads {
-            let g = h / group
-            let qh = q + start * qkvStride + h * headDim
-            let kh = k + start * qkvStride + g * headDim
-            let vh = v + start * qkvStride + g * headDim
-            BLAS.gemm(.none, .transposed, m: length, n: length, k: headDim, alpha: scale,
-                      a: qh, lda: qkvStride, b: kh, ldb: qkvStride, c: scores, ldc: length)
-            if let slopes = alibiSlopes { ALiBi.addBias(slope: slopes[h], to: scores, length: length) }
-            softmaxCausalRows(scores, length: length)
-            BLAS.gemm(.none, .none, m: length, n: headDim, k: length,
-                      a: scores, lda: length, b: vh, ldb: qkvStride,
-                      c: output + start * outputStride + h * headDim, ldc: outputStride)
+            apply(sequence: sequence, head: h, q: q, k: k, v: v, qkvStride: qkvStride, output: output,
+                  outputStride: outputStride, scores: scores)
         }
+    }
+
+    /// `apply` for one head `h` only: writes that head's columns of the sentence's output rows, so
+    /// different (sentence, head) pairs may run on different threads, each with its own `scores`.
+    public func apply(sequence: Range<Int>, head h: Int, q: UnsafePointer<Float>, k: UnsafePointer<Float>,
+                      v: UnsafePointer<Float>, qkvStride: Int, output: UnsafeMutablePointer<Float>,
+                      outputStride: Int, scores: UnsafeMutablePointer<Float>) {
+        let length = sequence.count
+        guard length > 0, h >= 0, h < heads else { return }
+        let start = sequence.lowerBound
+        let g = h / (heads / kvHeads)
+        let qh = q + start * qkvStride + h * headDim
+        let kh = k + start * qkvStride + g * headDim
+        let vh = v + start * qkvStride + g * headDim
+        BLAS.gemm(.none, .transposed, m: length, n: length, k: headDim, alpha: scale,
+                  a: qh, lda: qkvStride, b: kh, ldb: qkvStride, c: scores, ldc: length)
+        if let slopes = alibiSlopes { ALiBi.addBias(slope: slopes[h], to: scores, length: length) }
+        softmaxCausalRows(scores, length: length)
+        BLAS.gemm(.none, .none, m: length, n: headDim, k: length,
+                  a: scores, lda: length, b: vh, ldb: qkvStride,
+                  c: output + start * outputStride + h * headDim, ldc: outputStride)
     }
 
     /// Attention of `count` new queries (absolute positions `firstPosition…`) over the keys and values of
@@ -93,44 +101,48 @@ public struct CausalSelfAttention: Sendable {
         if let cap = logitSoftcap {
             for j in first...i { row[j] = cap * Float(tanh(Double(row[j] / cap))) }
         }
-        var maximum = -Float.infinity
-        for j in first...i { maximum = max(maximum, row[j]) }
-        var sum: Float = 0
-        for j in first...i {
-            let z = row[j] - maximum
-            let e = z < -80 ? 0 : expf(z)
-            row[j] = e
-            sum += e
-        }
-        let inverse = 1 / sum
         for j in 0..<first { row[j] = 0 }
-        for j in first...i { row[j] *= inverse }
+        Self.softmax(row + first, count: i - first + 1)
         for j in (i + 1)..<length { row[j] = 0 }
     }
 
     /// Turns each row i of the `length × length` score matrix into the masked softmax, zeros elsewhere.
     func softmaxCausalRows(_ scores: UnsafeMutablePointer<Float>, length: Int) {
-        for i in 0..<length {
-            let row = scores + i * length
-            let first = slidingWindow.map { max(0, i - $0 + 1) } ?? 0
-            if let cap = logitSoftcap {
-                for j in first...i { row[j] = cap * Float(tanh(Double(row[j] / cap))) }
-            }
-            var maximum = -Float.infinity
-            for j in first...i { maximum = max(maximum, row[j]) }
-            var sum: Float = 0
-            for j in first...i {
-                // Weights below e^−80 (< 2e−35) would be subnormal, which stalls the FPU in P·V; they add
-                // nothing at Float32 precision.
-                let z = row[j] - maximum
-                let e = z < -80 ? 0 : expf(z)
-                row[j] = e
-                sum += e
-            }
-            let inverse = 1 / sum
-            for j in 0..<first { row[j] = 0 }
-            for j in first...i { row[j] *= inverse }
-            for j in (i + 1)..<length { row[j] = 0 }
+        for i in 0..<length { softmaxCausalRow(scores + i * length, position: i, length: length) }
+    }
+
+    /// In place: x ← exp(x − max x) / Σ exp(x − max x) over `count` ≥ 1 values, eight lanes at a time
+    /// (`VectorMath.exp`; the maximum and the sum in eight partial lanes, then across them, so each row gets
+    /// the same arithmetic on any thread). Weights below e^−80 (< 2e−35) are set to 0: they would be
+    /// subnormal, which stalls the FPU in P·V, and add nothing at Float32 precision.
+    @inline(__always)
+    static func softmax(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        let raw = UnsafeMutableRawPointer(x)
+        let blocks = count / 8
+        var maxima = SIMD8<Float>(repeating: -.infinity)
+        for b in 0..<blocks { maxima = pointwiseMax(maxima, raw.loadUnaligned(fromByteOffset: 32 * b, as: SIMD8<Float>.self)) }
+        var maximum = maxima.max()
+        for j in (8 * blocks)..<count { maximum = max(maximum, x[j]) }
+        let floor = SIMD8<Float>(repeating: -80), zero = SIMD8<Float>(repeating: 0)
+        func weights(_ v: SIMD8<Float>) -> SIMD8<Float> {
+            let z = v - maximum
+            return zero.replacing(with: VectorMath.exp(z), where: z .>= floor)
         }
+        var sums = SIMD8<Float>(repeating: 0)
+        for b in 0..<blocks {
+            let e = weights(raw.loadUnaligned(fromByteOffset: 32 * b, as: SIMD8<Float>.self))
+            raw.storeBytes(of: e, toByteOffset: 32 * b, as: SIMD8<Float>.self)
+            sums += e
+        }
+        let tail = count - 8 * blocks
+        if tail > 0 {
+            var v = SIMD8<Float>(repeating: -.infinity)
+            for j in 0..<tail { v[j] = x[8 * blocks + j] }
+            let e = weights(v)  // −inf lanes give 0
+            for j in 0..<tail { x[8 * blocks + j] = e[j] }
+            sums += e
+        }
+        let inverse = 1 / sums.sum()
+        for j in 0..<count { x[j] *= inverse }
     }
 }
