@@ -114,19 +114,20 @@ public final class TraceRun {
         let executor = LayerMajorExecutor(model: model, plan: plan)
         var neurons = try NeuronTally(plan: plan, config: model.config, writer: writer, batchesDone: startBatch)
         model.resetTimings()
-        var sentencesDone = plan.batches[..<startBatch].reduce(0) { $0 + $1.sentences.count }
-        var tokensDone = plan.batches[..<startBatch].reduce(0) { $0 + $1.tokens.count }
+        var sentencesDone = plan.batches[..<startBatch].reduce(0) { $0 + $1.sentenceCount }
+        var tokensDone = plan.batches[..<startBatch].reduce(0) { $0 + $1.tokenCount }
         var checksum = resumedChecksum
         if !finalizing {
             for index in startBatch..<total {
                 let batch = plan.batches[index]
                 let computeStart = clock.now
-                let language = plan.languages[batch.language].language
+                // The batch's languages, for the progress line ("de+en" when it spans two).
+                let language = batch.segments.map { plan.languages[$0.language].language }.joined(separator: "+")
                 if let progress {
                     // Large models take minutes per batch: report every layer within it too.
                     let (done, doneTokens, spent, computed) = (sentencesDone, tokensDone, outcome.computeSeconds + outcome.writeSeconds, outcome.tokensComputed)
                     executor.afterLayer = { layer, layers in
-                        let partial = batch.tokens.count * layer / max(1, layers)
+                        let partial = batch.tokenCount * layer / max(1, layers)
                         try? progress(TraceProgress(batchesDone: index, batchesTotal: total, sentencesDone: done,
                                                     sentencesTotal: outcome.sentences, tokensDone: doneTokens + partial,
                                                     tokensTotal: outcome.tokens, elapsed: spent + seconds(clock.now - computeStart),
@@ -145,14 +146,12 @@ public final class TraceRun {
                                  checksum: checksum.hex).write(for: output)
                 outcome.writeSeconds += seconds(clock.now - writeStart)
 
-                let tokenized = plan.languages[batch.language]
-                outcome.tokensComputed += batch.tokens.count
-                let matmuls = model.matmulFLOPs(tokens: batch.tokens.count) * Double(model.config.nLayers)
+                outcome.tokensComputed += batch.tokenCount
+                let matmuls = model.matmulFLOPs(tokens: batch.tokenCount) * Double(model.config.nLayers)
                 outcome.blockMatmulFLOPs += matmuls
-                outcome.flops += matmuls
-                    + model.attentionFLOPs(Self.sequences(of: batch, in: tokenized)) * Double(model.config.nLayers)
-                sentencesDone += batch.sentences.count
-                tokensDone += batch.tokens.count
+                outcome.flops += matmuls + model.attentionFLOPs(Self.sequences(of: batch, in: plan)) * Double(model.config.nLayers)
+                sentencesDone += batch.sentenceCount
+                tokensDone += batch.tokenCount
                 try progress?(TraceProgress(batchesDone: index + 1, batchesTotal: total, sentencesDone: sentencesDone,
                                         sentencesTotal: outcome.sentences, tokensDone: tokensDone,
                                         tokensTotal: outcome.tokens,
@@ -218,12 +217,16 @@ public final class TraceRun {
     }
 
     /// The batch's sentences as packed sequences (for counting attention FLOPs: the ranges are what counts).
-    static func sequences(of batch: TraceBatch, in tokenized: TokenizedLanguage) -> PackedBatch {
+    static func sequences(of batch: TraceBatch, in plan: TracePlan) -> PackedBatch {
         var start = 0
-        let ranges = batch.sentences.map { n -> Range<Int> in
-            let length = tokenized.tokenRange(n).count
-            defer { start += length }
-            return start..<(start + length)
+        var ranges: [Range<Int>] = []
+        for segment in batch.segments {
+            let tokenized = plan.languages[segment.language]
+            for n in segment.sentences {
+                let length = tokenized.tokenRange(n).count
+                ranges.append(start..<(start + length))
+                start += length
+            }
         }
         return PackedBatch(tokens: [], sequences: ranges)
     }
@@ -239,7 +242,7 @@ public final class TraceRun {
             ids: plan.corpus.ids, texts: plan.corpus.texts, tokenIDs: plan.languages.map(\.ids),
             tokenOffsets: plan.languages.map(\.offsets), poolSpans: plan.languages.map(\.poolSpans),
             tokenStates: s.tokenStates, subLayers: s.subLayers, provenance: provenance,
-            batches: plan.batches.map { ($0.language, $0.sentences) },
+            batches: plan.batches.enumerated().flatMap { b, batch in batch.segments.map { (b, $0.language, $0.sentences) } },
             neuronWidth: s.neuronCounts == nil ? nil : c.dFFN, neuronsBOSCounted: s.neuronCounts?.countBOS ?? false,
             deactivated: s.deactivation?.summary)
     }
@@ -251,10 +254,11 @@ public final class TraceRun {
         var layered: Bool
     }
 
-    /// The datasets and rows batch `batch` writes, in write order (the order its checksum follows).
-    private func writes(of batch: TraceBatch) -> [BatchWrite] {
-        let lang = plan.languages[batch.language].language
-        let rows = batch.sentences
+    /// The datasets and rows segment `segment` writes, in write order (the order its checksum follows:
+    /// segment after segment of each batch).
+    private func writes(of segment: TraceSegment) -> [BatchWrite] {
+        let lang = plan.languages[segment.language].language
+        let rows = segment.sentences
         var out: [BatchWrite] = []
         for pool in plan.settings.pools {
             out.append(BatchWrite(path: ActivationsLayout.pooled(pool, lang), rows: rows, layered: true))
@@ -265,34 +269,40 @@ public final class TraceRun {
             }
         }
         if plan.settings.tokenStates {
-            out.append(BatchWrite(path: ActivationsLayout.states(lang), rows: batch.tokens, layered: true))
+            out.append(BatchWrite(path: ActivationsLayout.states(lang), rows: segment.tokens, layered: true))
         }
         return out
     }
 
     private func write(_ a: BatchActivations, with writer: ActivationsWriter, checksum: inout BatchChecksum) throws {
-        var values: [[Float]] = []
-        for p in plan.settings.pools.indices {
-            values.append(a.pooled[p])
-            values.append(a.finalNorm[p])
-            if plan.settings.subLayers {
-                values.append(a.attention[p])
-                values.append(a.mlp[p])
+        let b = a.batch.sentenceCount, tb = a.batch.tokenCount, d = a.dModel
+        for (i, segment) in a.batch.segments.enumerated() {
+            let rows = a.segmentRows(i)
+            var values: [[Float]] = []
+            for p in plan.settings.pools.indices {
+                values.append(BatchActivations.rows(rows, of: a.pooled[p], total: b, dimension: d))
+                values.append(BatchActivations.rows(rows, of: a.finalNorm[p], total: b, dimension: d))
+                if plan.settings.subLayers {
+                    values.append(BatchActivations.rows(rows, of: a.attention[p], total: b, dimension: d))
+                    values.append(BatchActivations.rows(rows, of: a.mlp[p], total: b, dimension: d))
+                }
             }
-        }
-        if plan.settings.tokenStates { values.append(a.states) }
-        for (w, v) in zip(writes(of: a.batch), values) {
-            if w.layered { try writer.writeLayerRows(w.path, rows: w.rows, values: v) }
-            else { try writer.writeRows(w.path, rows: w.rows, values: v) }
-            checksum.add(v)
+            if plan.settings.tokenStates {
+                values.append(BatchActivations.rows(a.segmentTokens(i), of: a.states, total: tb, dimension: d))
+            }
+            for (w, v) in zip(writes(of: segment), values) {
+                if w.layered { try writer.writeLayerRows(w.path, rows: w.rows, values: v) }
+                else { try writer.writeRows(w.path, rows: w.rows, values: v) }
+                checksum.add(v)
+            }
         }
     }
 
     /// The checksum of batches `0..<count` as the file holds them now.
     private func checksumInFile(_ writer: ActivationsWriter, batches count: Int) throws -> BatchChecksum {
         var checksum = BatchChecksum()
-        for batch in plan.batches[..<count] {
-            for w in writes(of: batch) {
+        for segment in plan.batches[..<count].flatMap(\.segments) {
+            for w in writes(of: segment) {
                 checksum.add(w.layered ? try writer.readLayerRows(w.path, rows: w.rows) : try writer.readRows(w.path, rows: w.rows))
             }
         }
@@ -302,10 +312,10 @@ public final class TraceRun {
 
 /// The running neuron counts of every language during a trace, journaled with the batches' rows.
 ///
-/// Batch j of a language (1-based) adds its counts to the language's total and writes the total into
-/// running slot j mod 2, before the flush and the journal update that mark the batch done. On resume after
-/// k batches, a language with j of them restores slot j mod 2: the slot an interrupted batch was writing is
-/// the other one, so counts are exact after any kill.
+/// The j-th batch (1-based) holding rows of a language adds that segment's counts to the language's total
+/// and writes the total into running slot j mod 2, before the flush and the journal update that mark the
+/// batch done. On resume after k batches, a language in j of them restores slot j mod 2: the slot an
+/// interrupted batch was writing is the other one, so counts are exact after any kill.
 struct NeuronTally {
     let plan: TracePlan
     let width: Int
@@ -318,7 +328,7 @@ struct NeuronTally {
         self.plan = plan
         width = config.nLayers * config.dFFN
         batchesDone = [Int](repeating: 0, count: plan.languages.count)
-        for batch in plan.batches[..<done] { batchesDone[batch.language] += 1 }
+        for segment in plan.batches[..<done].flatMap(\.segments) { batchesDone[segment.language] += 1 }
         running = []
         for (l, tokenized) in plan.languages.enumerated() {
             if batchesDone[l] == 0 {
@@ -334,16 +344,22 @@ struct NeuronTally {
     }
 
     mutating func add(_ a: BatchActivations, writer: ActivationsWriter) throws {
-        let l = a.batch.language
-        guard a.neuronCounts.count == width else {
-            throw TracingError.modelShape(stage: "neuron counts", expected: [width], found: [a.neuronCounts.count])
+        guard a.neuronCounts.count == a.batch.segments.count, a.countedTokens.count == a.batch.segments.count else {
+            throw TracingError.modelShape(stage: "neuron counts", expected: [a.batch.segments.count], found: [a.neuronCounts.count])
         }
-        running[l].withUnsafeMutableBufferPointer { total in
-            for i in 0..<width { total[i] += Int64(a.neuronCounts[i]) }
-            total[width] += Int64(a.countedTokens)
+        for (i, segment) in a.batch.segments.enumerated() {
+            let l = segment.language
+            let counts = a.neuronCounts[i]
+            guard counts.count == width else {
+                throw TracingError.modelShape(stage: "neuron counts", expected: [width], found: [counts.count])
+            }
+            running[l].withUnsafeMutableBufferPointer { total in
+                for j in 0..<width { total[j] += Int64(counts[j]) }
+                total[width] += Int64(a.countedTokens[i])
+            }
+            batchesDone[l] += 1
+            try writer.writeNeuronRunning(plan.languages[l].language, slot: batchesDone[l] % 2, values: running[l])
         }
-        batchesDone[l] += 1
-        try writer.writeNeuronRunning(plan.languages[l].language, slot: batchesDone[l] % 2, values: running[l])
     }
 
     func writeTotals(_ writer: ActivationsWriter) throws {
