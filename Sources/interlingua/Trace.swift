@@ -58,8 +58,11 @@ struct Trace: ParsableCommand {
     @OptionGroup
     var threads: ThreadOptions
 
-    @Option(help: "Token budget of one packed batch.")
+    @Option(help: "Token budget of one packed batch (sentences of any languages are packed together).")
     var batchTokens = 2048
+
+    @OptionGroup
+    var weightCache: WeightCacheOptions
 
     @Flag(help: "Continue an interrupted trace into the same output.")
     var resume = false
@@ -113,6 +116,7 @@ struct Trace: ParsableCommand {
         let modelURL = URL(fileURLWithPath: model)
         let checkpoint = try Checkpoint.open(modelURL)
         let decoder = try ModelLoader.load(checkpoint)
+        weightCache.apply(to: decoder)
         let tokenizer = try TraceInputs.tokenizer(for: checkpoint)
         let loadSeconds = Self.seconds(clock.now - mark)
 
