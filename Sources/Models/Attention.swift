@@ -44,6 +44,18 @@ public struct CausalSelfAttention: Sendable {
         }
     }
 
+    /// Sentences up to this many tokens are attended by `applyDirect` (only the causal triangle, no BLAS
+    /// call); longer ones by two sgemm calls per head. A sentence's path depends on its length only.
+    public static let directLength = 96
+
+    /// Floating-point operations of one head over a sentence of `length` tokens, as computed: the causal
+    /// triangle (Q·Kᵀ and P·V over L(L+1)/2 pairs) up to `directLength`, the full L×L squares beyond.
+    /// (Sliding windows are not subtracted.) `DecoderModel.attentionFLOPs` sums it.
+    public static func flops(length: Int, headDim: Int) -> Double {
+        let l = Double(length), d = Double(headDim)
+        return length <= directLength ? 2 * l * (l + 1) * d : 4 * l * l * d
+    }
+
     /// `apply` for one head `h` only: writes that head's columns of the sentence's output rows, so
     /// different (sentence, head) pairs may run on different threads, each with its own `scores`.
     public func apply(sequence: Range<Int>, head h: Int, q: UnsafePointer<Float>, k: UnsafePointer<Float>,
@@ -51,6 +63,11 @@ public struct CausalSelfAttention: Sendable {
                       outputStride: Int, scores: UnsafeMutablePointer<Float>) {
         let length = sequence.count
         guard length > 0, h >= 0, h < heads else { return }
+        if length <= Self.directLength {
+            applyDirect(sequence: sequence, head: h, q: q, k: k, v: v, qkvStride: qkvStride, output: output,
+                        outputStride: outputStride, scores: scores)
+            return
+        }
         let start = sequence.lowerBound
         let g = h / (heads / kvHeads)
         let qh = q + start * qkvStride + h * headDim
@@ -63,6 +80,50 @@ public struct CausalSelfAttention: Sendable {
         BLAS.gemm(.none, .none, m: length, n: headDim, k: length,
                   a: scores, lda: length, b: vh, ldb: qkvStride,
                   c: output + start * outputStride + h * headDim, ldc: outputStride)
+    }
+
+    /// One head of a short sentence without BLAS: for each query i, the scores α·q_i·k_j of the keys it
+    /// sees (j ≤ i, inside the window), ALiBi, soft-cap and the softmax as `softmaxCausalRow`, then
+    /// out_i = Σ_j p_j v_j. Dot products in eight partial lanes; `scores` needs `sequence.count` elements.
+    func applyDirect(sequence: Range<Int>, head h: Int, q: UnsafePointer<Float>, k: UnsafePointer<Float>,
+                     v: UnsafePointer<Float>, qkvStride: Int, output: UnsafeMutablePointer<Float>,
+                     outputStride: Int, scores row: UnsafeMutablePointer<Float>) {
+        let start = sequence.lowerBound, hd = headDim
+        let g = h / (heads / kvHeads)
+        let slope = alibiSlopes?[h]
+        for i in 0..<sequence.count {
+            let qi = q + (start + i) * qkvStride + h * hd
+            let first = slidingWindow.map { max(0, i - $0 + 1) } ?? 0
+            for j in first...i {
+                row[j] = scale * Self.dot(qi, k + (start + j) * qkvStride + g * hd, count: hd)
+            }
+            if let slope { for j in first...i { row[j] += slope * Float(j) } }
+            if let cap = logitSoftcap {
+                for j in first...i { row[j] = cap * Float(tanh(Double(row[j] / cap))) }
+            }
+            Self.softmax(row + first, count: i - first + 1)
+            let o = output + (start + i) * outputStride + h * hd
+            o.update(repeating: 0, count: hd)
+            for j in first...i {
+                let p = row[j], vj = v + (start + j) * qkvStride + g * hd
+                for c in 0..<hd { o[c] += p * vj[c] }
+            }
+        }
+    }
+
+    /// Σ a[i]·b[i] in eight partial lanes (then across them), the rest in order.
+    @inline(__always)
+    static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
+        let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
+        var acc = SIMD8<Float>(repeating: 0)
+        let blocks = count / 8
+        for i in 0..<blocks {
+            acc += ra.loadUnaligned(fromByteOffset: 32 * i, as: SIMD8<Float>.self)
+                * rb.loadUnaligned(fromByteOffset: 32 * i, as: SIMD8<Float>.self)
+        }
+        var sum = acc.sum()
+        for i in (8 * blocks)..<count { sum += a[i] * b[i] }
+        return sum
     }
 
     /// Attention of `count` new queries (absolute positions `firstPosition…`) over the keys and values of
