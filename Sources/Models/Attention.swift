@@ -44,18 +44,6 @@ public struct CausalSelfAttention: Sendable {
         }
     }
 
-    /// Sentences up to this many tokens are attended by `applyDirect` (only the causal triangle, no BLAS
-    /// call); longer ones by two sgemm calls per head. A sentence's path depends on its length only.
-    public static let directLength = 96
-
-    /// Floating-point operations of one head over a sentence of `length` tokens, as computed: the causal
-    /// triangle (Q·Kᵀ and P·V over L(L+1)/2 pairs) up to `directLength`, the full L×L squares beyond.
-    /// (Sliding windows are not subtracted.) `DecoderModel.attentionFLOPs` sums it.
-    public static func flops(length: Int, headDim: Int) -> Double {
-        let l = Double(length), d = Double(headDim)
-        return length <= directLength ? 2 * l * (l + 1) * d : 4 * l * l * d
-    }
-
     /// `apply` for one head `h` only: writes that head's columns of the sentence's output rows, so
     /// different (sentence, head) pairs may run on different threads, each with its own `scores`.
     public func apply(sequence: Range<Int>, head h: Int, q: UnsafePointer<Float>, k: UnsafePointer<Float>,
@@ -63,11 +51,6 @@ public struct CausalSelfAttention: Sendable {
                       outputStride: Int, scores: UnsafeMutablePointer<Float>) {
         let length = sequence.count
         guard length > 0, h >= 0, h < heads else { return }
-        if length <= Self.directLength {
-            applyDirect(sequence: sequence, head: h, q: q, k: k, v: v, qkvStride: qkvStride, output: output,
-                        outputStride: outputStride, scores: scores)
-            return
-        }
         let start = sequence.lowerBound
         let g = h / (heads / kvHeads)
         let qh = q + start * qkvStride + h * headDim
@@ -80,50 +63,6 @@ public struct CausalSelfAttention: Sendable {
         BLAS.gemm(.none, .none, m: length, n: headDim, k: length,
                   a: scores, lda: length, b: vh, ldb: qkvStride,
                   c: output + start * outputStride + h * headDim, ldc: outputStride)
-    }
-
-    /// One head of a short sentence without BLAS: for each query i, the scores α·q_i·k_j of the keys it
-    /// sees (j ≤ i, inside the window), ALiBi, soft-cap and the softmax as `softmaxCausalRow`, then
-    /// out_i = Σ_j p_j v_j. Dot products in eight partial lanes; `scores` needs `sequence.count` elements.
-    func applyDirect(sequence: Range<Int>, head h: Int, q: UnsafePointer<Float>, k: UnsafePointer<Float>,
-                     v: UnsafePointer<Float>, qkvStride: Int, output: UnsafeMutablePointer<Float>,
-                     outputStride: Int, scores row: UnsafeMutablePointer<Float>) {
-        let start = sequence.lowerBound, hd = headDim
-        let g = h / (heads / kvHeads)
-        let slope = alibiSlopes?[h]
-        for i in 0..<sequence.count {
-            let qi = q + (start + i) * qkvStride + h * hd
-            let first = slidingWindow.map { max(0, i - $0 + 1) } ?? 0
-            for j in first...i {
-                row[j] = scale * Self.dot(qi, k + (start + j) * qkvStride + g * hd, count: hd)
-            }
-            if let slope { for j in first...i { row[j] += slope * Float(j) } }
-            if let cap = logitSoftcap {
-                for j in first...i { row[j] = cap * Float(tanh(Double(row[j] / cap))) }
-            }
-            Self.softmax(row + first, count: i - first + 1)
-            let o = output + (start + i) * outputStride + h * hd
-            o.update(repeating: 0, count: hd)
-            for j in first...i {
-                let p = row[j], vj = v + (start + j) * qkvStride + g * hd
-                for c in 0..<hd { o[c] += p * vj[c] }
-            }
-        }
-    }
-
-    /// Σ a[i]·b[i] in eight partial lanes (then across them), the rest in order.
-    @inline(__always)
-    static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
-        let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
-        var acc = SIMD8<Float>(repeating: 0)
-        let blocks = count / 8
-        for i in 0..<blocks {
-            acc += ra.loadUnaligned(fromByteOffset: 32 * i, as: SIMD8<Float>.self)
-                * rb.loadUnaligned(fromByteOffset: 32 * i, as: SIMD8<Float>.self)
-        }
-        var sum = acc.sum()
-        for i in (8 * blocks)..<count { sum += a[i] * b[i] }
-        return sum
     }
 
     /// Attention of `count` new queries (absolute positions `firstPosition…`) over the keys and values of
@@ -162,48 +101,44 @@ public struct CausalSelfAttention: Sendable {
         if let cap = logitSoftcap {
             for j in first...i { row[j] = cap * Float(tanh(Double(row[j] / cap))) }
         }
+        var maximum = -Float.infinity
+        for j in first...i { maximum = max(maximum, row[j]) }
+        var sum: Float = 0
+        for j in first...i {
+            let z = row[j] - maximum
+            let e = z < -80 ? 0 : expf(z)
+            row[j] = e
+            sum += e
+        }
+        let inverse = 1 / sum
         for j in 0..<first { row[j] = 0 }
-        Self.softmax(row + first, count: i - first + 1)
+        for j in first...i { row[j] *= inverse }
         for j in (i + 1)..<length { row[j] = 0 }
     }
 
     /// Turns each row i of the `length × length` score matrix into the masked softmax, zeros elsewhere.
     func softmaxCausalRows(_ scores: UnsafeMutablePointer<Float>, length: Int) {
-        for i in 0..<length { softmaxCausalRow(scores + i * length, position: i, length: length) }
-    }
-
-    /// In place: x ← exp(x − max x) / Σ exp(x − max x) over `count` ≥ 1 values, eight lanes at a time
-    /// (`VectorMath.exp`; the maximum and the sum in eight partial lanes, then across them, so each row gets
-    /// the same arithmetic on any thread). Weights below e^−80 (< 2e−35) are set to 0: they would be
-    /// subnormal, which stalls the FPU in P·V, and add nothing at Float32 precision.
-    @inline(__always)
-    static func softmax(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        let raw = UnsafeMutableRawPointer(x)
-        let blocks = count / 8
-        var maxima = SIMD8<Float>(repeating: -.infinity)
-        for b in 0..<blocks { maxima = pointwiseMax(maxima, raw.loadUnaligned(fromByteOffset: 32 * b, as: SIMD8<Float>.self)) }
-        var maximum = maxima.max()
-        for j in (8 * blocks)..<count { maximum = max(maximum, x[j]) }
-        let floor = SIMD8<Float>(repeating: -80), zero = SIMD8<Float>(repeating: 0)
-        func weights(_ v: SIMD8<Float>) -> SIMD8<Float> {
-            let z = v - maximum
-            return zero.replacing(with: VectorMath.exp(z), where: z .>= floor)
+        for i in 0..<length {
+            let row = scores + i * length
+            let first = slidingWindow.map { max(0, i - $0 + 1) } ?? 0
+            if let cap = logitSoftcap {
+                for j in first...i { row[j] = cap * Float(tanh(Double(row[j] / cap))) }
+            }
+            var maximum = -Float.infinity
+            for j in first...i { maximum = max(maximum, row[j]) }
+            var sum: Float = 0
+            for j in first...i {
+                // Weights below e^−80 (< 2e−35) would be subnormal, which stalls the FPU in P·V; they add
+                // nothing at Float32 precision.
+                let z = row[j] - maximum
+                let e = z < -80 ? 0 : expf(z)
+                row[j] = e
+                sum += e
+            }
+            let inverse = 1 / sum
+            for j in 0..<first { row[j] = 0 }
+            for j in first...i { row[j] *= inverse }
+            for j in (i + 1)..<length { row[j] = 0 }
         }
-        var sums = SIMD8<Float>(repeating: 0)
-        for b in 0..<blocks {
-            let e = weights(raw.loadUnaligned(fromByteOffset: 32 * b, as: SIMD8<Float>.self))
-            raw.storeBytes(of: e, toByteOffset: 32 * b, as: SIMD8<Float>.self)
-            sums += e
-        }
-        let tail = count - 8 * blocks
-        if tail > 0 {
-            var v = SIMD8<Float>(repeating: -.infinity)
-            for j in 0..<tail { v[j] = x[8 * blocks + j] }
-            let e = weights(v)  // −inf lanes give 0
-            for j in 0..<tail { x[8 * blocks + j] = e[j] }
-            sums += e
-        }
-        let inverse = 1 / sums.sum()
-        for j in 0..<count { x[j] *= inverse }
     }
 }

@@ -446,11 +446,8 @@ final class DecoderCore {
     /// OpenBLAS to thread their score product itself run one after another with the BLAS threads.
     private func attendPacked(_ attention: CausalSelfAttention, batch: PackedBatch, q: UnsafePointer<Float>) {
         let heads = config.nHeads, hd = config.headDim, qkvDim = self.qkvDim, qDim = self.qDim, kvDim = self.kvDim
-        // Short sentences take no BLAS call (`CausalSelfAttention.directLength`); OpenBLAS runs an sgemm of
-        // m·n·k ≤ 65536·4 on the calling thread (interface/gemm.c); beyond both it threads the product itself.
-        let threadedBySelf = { (s: Range<Int>) in
-            s.count > CausalSelfAttention.directLength && s.count * s.count * hd > 262_144
-        }
+        // OpenBLAS runs an sgemm of m·n·k ≤ 65536·4 on the calling thread (interface/gemm.c).
+        let threadedBySelf = { (s: Range<Int>) in s.count * s.count * hd > 262_144 }
         var short: [Int] = [], long: [Int] = []
         var longestShort = 0, longestLong = 0
         for (i, s) in batch.sequences.enumerated() where !s.isEmpty {

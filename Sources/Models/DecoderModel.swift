@@ -121,10 +121,9 @@ extension DecoderModel {
     }
 
     /// Floating-point operations of one block's attention products over `batch` (Q·Kᵀ and P·V per
-    /// sentence and head, as computed: `CausalSelfAttention.flops`, the causal triangle 2·L(L+1)·headDim
-    /// for short sentences, the full squares 4·L²·headDim for long ones), times nHeads.
+    /// sentence and head, full L×L squares as computed): Σ_s 4·L_s²·headDim·nHeads.
     public func attentionFLOPs(_ batch: PackedBatch) -> Double {
-        let perHead = batch.sequences.reduce(0.0) { $0 + CausalSelfAttention.flops(length: $1.count, headDim: config.headDim) }
+        let perHead = batch.sequences.reduce(0.0) { $0 + 4 * Double($1.count) * Double($1.count) * Double(config.headDim) }
         return perHead * Double(config.nHeads)
     }
 

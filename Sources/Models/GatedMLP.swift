@@ -13,8 +13,18 @@ public enum GatedActivation {
         for r in 0..<rows {
             let g = gate + r * stride, u = up + r * stride
             switch activation {
-            case .silu: map(g, times: u, count: count, silu)
-            case .geluTanh: map(g, times: u, count: count, geluTanh)
+            case .silu:
+                for i in 0..<count {
+                    let x = g[i]
+                    g[i] = x / (1 + expf(-x)) * u[i]
+                }
+            case .geluTanh:
+                // ½(1 + tanh y) = σ(2y): one expf instead of glibc's much slower tanhf.
+                let twoC = Float(2 * (2 / Double.pi).squareRoot())
+                for i in 0..<count {
+                    let x = g[i]
+                    g[i] = x / (1 + expf(-twoC * (x + 0.044715 * x * x * x))) * u[i]
+                }
             case .gelu:
                 for i in 0..<count { g[i] = gelu(g[i]) * u[i] }
             }
@@ -28,43 +38,18 @@ public enum GatedActivation {
         for r in 0..<rows {
             let g = values + r * stride
             switch activation {
-            case .silu: map(g, times: nil, count: count, silu)
-            case .geluTanh: map(g, times: nil, count: count, geluTanh)
+            case .silu:
+                for i in 0..<count { g[i] = g[i] / (1 + expf(-g[i])) }
+            case .geluTanh:
+                let twoC = Float(2 * (2 / Double.pi).squareRoot())
+                for i in 0..<count {
+                    let x = g[i]
+                    g[i] = x / (1 + expf(-twoC * (x + 0.044715 * x * x * x)))
+                }
             case .gelu:
                 for i in 0..<count { g[i] = gelu(g[i]) }
             }
         }
-    }
-
-    /// SiLU(x) = x·σ(x) = x / (1 + e^−x), eight lanes at a time.
-    @inline(__always)
-    static func silu(_ x: SIMD8<Float>) -> SIMD8<Float> { x / (1 + VectorMath.exp(-x)) }
-
-    /// GELU-tanh: ½x(1 + tanh y) with y = √(2/π)(x + 0.044715x³), as x·σ(2y) = x / (1 + e^−2y) (one
-    /// exponential instead of a tanh).
-    @inline(__always)
-    static func geluTanh(_ x: SIMD8<Float>) -> SIMD8<Float> {
-        let twoC = Float(2 * (2 / Double.pi).squareRoot())
-        return x / (1 + VectorMath.exp(-twoC * (x + 0.044715 * x * x * x)))
-    }
-
-    /// g[i] ← f(g[i]) (· u[i] when `u` is given), 8 lanes at a time; the tail goes through the same
-    /// vector function (zero-padded), so every element gets the same arithmetic wherever it sits.
-    @inline(__always)
-    static func map(_ g: UnsafeMutablePointer<Float>, times u: UnsafePointer<Float>?, count: Int,
-                    _ f: (SIMD8<Float>) -> SIMD8<Float>) {
-        var i = 0
-        while i + 8 <= count {
-            var y = f(UnsafeRawPointer(g + i).loadUnaligned(as: SIMD8<Float>.self))
-            if let u { y *= UnsafeRawPointer(u + i).loadUnaligned(as: SIMD8<Float>.self) }
-            UnsafeMutableRawPointer(g + i).storeBytes(of: y, as: SIMD8<Float>.self)
-            i += 8
-        }
-        guard i < count else { return }
-        var x = SIMD8<Float>(repeating: 0)
-        for j in 0..<(count - i) { x[j] = g[i + j] }
-        let y = f(x)
-        for j in 0..<(count - i) { g[i + j] = u.map { y[j] * $0[i + j] } ?? y[j] }
     }
 
     /// GELU with the exact erf: ½x(1 + erf(x/√2)).

@@ -11,8 +11,12 @@ public enum RowParallel {
     /// a few microseconds, more than a small loop takes. (Tests lower it to split tiny models too.)
     public nonisolated(unsafe) static var minimumWork = 1 << 14
 
+    /// Overrides the thread count of the row-parallel steps only (tests: 1 vs 2 threads with BLAS unchanged,
+    /// since OpenBLAS's own sgemm need not give the same bits on 1 and 2 threads).
+    public nonisolated(unsafe) static var threadOverride: Int? = nil
+
     /// The threads a parallel step uses: OpenBLAS's count (a cheap read of its global).
-    public static var threads: Int { max(1, BLASThreads.count) }
+    public static var threads: Int { max(1, threadOverride ?? BLASThreads.count) }
 
     /// `body(range)` over chunks covering `0..<rows`, `work` elements per row (what decides whether the
     /// step is worth splitting). `body` must only write what its rows own.

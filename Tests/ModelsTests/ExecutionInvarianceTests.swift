@@ -51,16 +51,16 @@ struct ExecutionInvarianceTests {
 
     @Test("the elementwise and attention kernels split over 2 threads give the bits of 1 thread", arguments: supportedArchitectureFixtures)
     func threads(name: String) throws {
-        let previous = (BLASThreads.count, RowParallel.minimumWork)
+        let previous = RowParallel.minimumWork
         defer {
-            BLASThreads.set(previous.0)
-            RowParallel.minimumWork = previous.1
+            RowParallel.threadOverride = nil
+            RowParallel.minimumWork = previous
         }
         RowParallel.minimumWork = 1  // split even these tiny rows
         let model = try load(name)
-        BLASThreads.set(1)
+        RowParallel.threadOverride = 1
         let serial = try forward(model)
-        BLASThreads.set(2)
+        RowParallel.threadOverride = 2
         #expect(RowParallel.threads == 2)
         #expect(try forward(model) == serial)
     }
