@@ -61,6 +61,7 @@ final class DecoderCore {
     /// Rows of the up projection: 2·ffn gated, ffn plain.
     let upRows: Int
     let vocabulary: Int
+    /// The tensor the output head reads (`TiedEmbeddings.headTensor`).
     let outputName: String
     let epsilon: Float
     var timings = ForwardTimings()
@@ -103,15 +104,8 @@ final class DecoderCore {
                                          && found.contains(1))
             guard same else { throw ModelError.shapeMismatch(file: file, tensor: spec.canonical, expected: shape, found: found) }
         }
-        // Untied embeddings need their own LM head: missing, it is named as missing (not as a shape mismatch).
-        if !config.tieWordEmbeddings, present(CanonicalName.lmHead) == nil {
-            throw CheckpointError.tensorNotFound(file: file, tensor: CanonicalName.lmHead)
-        }
-        let tied = config.tieWordEmbeddings
-        outputName = tied ? CanonicalName.embedTokens : CanonicalName.lmHead
-        if !tied, let found = present(CanonicalName.lmHead)?.shape, found != [vocabulary, config.dModel] {
-            throw ModelError.shapeMismatch(file: file, tensor: CanonicalName.lmHead, expected: [vocabulary, config.dModel], found: found)
-        }
+        try TiedEmbeddings.checkHead(config, file: file) { present($0)?.shape }
+        outputName = TiedEmbeddings.headTensor(config)
     }
 
     /// Bounds that keep every buffer size representable and every loop well defined.
