@@ -67,7 +67,12 @@ struct ReferenceLineTests {
 struct EqualScaleTests {
     @Test("a cloud 100 wide and 1 tall spans the same range on both axes, so it draws as a line; the annotation is set")
     func equal() throws {
-        let points: [(x: Double, y: Double)] = (0..<50).map { i in (x: Double(i) * 2 - 50, y: Double(i % 3) * 0.5) }
+        var points: [(x: Double, y: Double)] = []
+        for i in 0..<50 {
+            let x: Double = Double(i) * 2 - 50
+            let y: Double = Double(i % 3) * 0.5
+            points.append((x: x, y: y))
+        }
         let panel = ScatterPanel(title: "layer 15", xLabel: "PC1", yLabel: "PC2",
                                  series: [ScatterSeries(name: "en", color: RGBColor(0), points: points)],
                                  equalScale: true, annotation: "PC1 99.87 %")
