@@ -59,7 +59,7 @@ PY
   "$BIN" plot "$work/tiny-align" --raw "$work/tiny-align-raw" --output "$work/tiny-figures" >/dev/null
   python3 scripts/render-check.py check-figures "$work/tiny-align" "$work/tiny-figures"
   "$BIN" report "$work/tiny-align" --raw "$work/tiny-align-raw" --output "$work/tiny-report.html" >/dev/null
-  grep -q "Every metric's peak" "$work/tiny-report.html" \
+  grep -q 'Every metric&apos;s peak' "$work/tiny-report.html" \
     || { echo "render-check: $work/tiny-report.html has no section on every metric's peak" >&2; exit 1; }
   # compare: the same analysis twice under two labels, on a relative-depth axis (one legend entry per run,
   # x from 0 to 1), and its report page.
