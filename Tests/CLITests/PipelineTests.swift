@@ -54,7 +54,8 @@ struct PipelineTests {
         let report = try CLI.run(["report", "out/align/alignment.json"], in: dir)
         #expect(report.status == 0, "\(report.stderr)")
         let html = try String(contentsOf: dir.appendingPathComponent("out/align/report.html"), encoding: .utf8)
-        #expect(html.components(separatedBy: "<svg").count - 1 == 4)
+        // Curves, normalization (raw-vector diagnostics), layer CKA, projections, separability.
+        #expect(html.components(separatedBy: "<svg").count - 1 == 5)
     }
 }
 
