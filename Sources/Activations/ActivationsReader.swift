@@ -44,8 +44,7 @@ public final class ActivationsReader: @unchecked Sendable {
         guard version >= 1, version <= ActivationsLayout.formatVersion else {
             throw ActivationsError.notActivations(file: path, reason: "format_version \(version) is not supported (this build reads up to \(ActivationsLayout.formatVersion))")
         }
-        let complete = Self.integer(attributes[ActivationsLayout.Attribute.complete]) ?? 0
-        self.isComplete = complete == 1
+        self.isComplete = try completeFlag(attributes[ActivationsLayout.Attribute.complete], file: path) ?? false
         if !isComplete && !allowIncomplete {
             throw ActivationsError.notActivations(file: path, reason: "complete = 0: the trace did not finish (resume it, or allow incomplete files to analyse what was written)")
         }

@@ -202,9 +202,9 @@ public final class ActivationsWriter {
 
     /// Whether the file's `complete` attribute is 1.
     public static func isComplete(_ url: URL) -> Bool {
-        guard let file = try? H5File.open(url, fileLocking: false), case .int(1)? = try? file.root.attribute(ActivationsLayout.Attribute.complete)
-        else { return false }
-        return true
+        guard let file = try? H5File.open(url, fileLocking: false),
+              let value = try? file.root.attribute(ActivationsLayout.Attribute.complete) else { return false }
+        return (try? completeFlag(value, file: url.path)) == true
     }
 
     /// The run fingerprint stored in a file (nil when unreadable).

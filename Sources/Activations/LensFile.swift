@@ -316,7 +316,10 @@ public struct LensFile: Sendable {
         guard version >= 1, version <= LensLayout.formatVersion else {
             throw bad("format_version \(version) is not supported (this build reads up to \(LensLayout.formatVersion))")
         }
-        guard try integer(A.complete) == 1 else { throw bad("complete = 0: the lens run did not finish") }
+        guard root.hasAttribute(A.complete) else { throw bad("attribute '\(A.complete)' is missing") }
+        guard try completeFlag(try root.attribute(A.complete), file: path) == true else {
+            throw bad("complete = 0: the lens run did not finish")
+        }
         model = try string(A.model)
         nLayers = try integer(A.nLayers)
         finalNorm = try integer(A.finalNorm) == 1

@@ -111,13 +111,8 @@ public struct AlignmentAnalysis: Sendable {
         let n = source.sentenceCount, layerCount = source.layerCount
         guard layerCount > 0 else { throw AlignmentError.invalidSetting("the source has no layers") }
         guard !languages.isEmpty else { throw AlignmentError.invalidSetting("the source has no languages") }
-        guard n >= 2 else { throw AlignmentError.tooFewSentences(metric: "alignment", needed: 2, got: n) }
-        if selected.contains(.ckaDebiased), n < 4 {
-            throw AlignmentError.tooFewSentences(metric: "cka_debiased", needed: 4, got: n)
-        }
-        if selected.contains(.mutualKNN), n <= settings.knnK {
-            throw AlignmentError.tooFewSentences(metric: "mutual_knn (k = \(settings.knnK))", needed: settings.knnK + 1, got: n)
-        }
+        let unmet = sentenceMinimums(selected).filter { n < $0.needed }
+        if !unmet.isEmpty { throw AlignmentError.tooFewSentencesForSettings(got: n, unmet: unmet) }
         guard settings.bootstrap >= 0 else { throw AlignmentError.invalidSetting("bootstrap must be ≥ 0") }
         guard settings.confidence > 0, settings.confidence < 1 else { throw AlignmentError.invalidSetting("confidence must be in (0, 1)") }
         guard settings.components >= 1 else { throw AlignmentError.invalidSetting("components must be ≥ 1") }
@@ -129,6 +124,19 @@ public struct AlignmentAnalysis: Sendable {
                             sentenceCount: n, layerCount: layerCount, primary: settings.primary,
                             ckaPivot: languages.contains(settings.pivot) ? settings.pivot : languages[0], workers: workers,
                             shufflePermutation: derangement(n, seed: settings.seed ^ ShuffledControl.seedOffset))
+    }
+
+    /// The fewest sentences each part of the analysis needs: 2 for any (a centred Gram, a retrieval
+    /// with a wrong candidate), 4 for `cka_debiased` (the unbiased HSIC estimator divides by
+    /// (n − 1)(n − 2)(n − 3)), k + 1 for `mutual_knn` (k neighbours besides the sentence itself).
+    /// All of them are checked at once, so one run names every requirement the input misses.
+    func sentenceMinimums(_ selected: Set<MetricName>) -> [SentenceMinimum] {
+        var minimums = [SentenceMinimum(metric: "alignment", needed: 2)]
+        if selected.contains(.ckaDebiased) { minimums.append(SentenceMinimum(metric: "cka_debiased", needed: 4)) }
+        if selected.contains(.mutualKNN) {
+            minimums.append(SentenceMinimum(metric: "mutual_knn (k = \(settings.knnK))", needed: settings.knnK + 1))
+        }
+        return minimums
     }
 
     // MARK: - Report assembly

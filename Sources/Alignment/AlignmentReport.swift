@@ -128,9 +128,14 @@ public struct AlignmentReport: Codable, Sendable, Equatable {
         do { data = try Data(contentsOf: url) } catch {
             throw AlignmentError.unreadableReport(path: url.path, reason: error.localizedDescription)
         }
-        do { return try JSONDecoder().decode(AlignmentReport.self, from: data) } catch {
+        let report: AlignmentReport
+        do { report = try JSONDecoder().decode(AlignmentReport.self, from: data) } catch {
             throw AlignmentError.unreadableReport(path: url.path, reason: String(describing: error))
         }
+        if let problem = report.consistencyProblem() {
+            throw AlignmentError.unreadableReport(path: url.path, reason: "inconsistent: \(problem)")
+        }
+        return report
     }
 
     /// Pretty-printed JSON with sorted keys (stable diffs).

@@ -40,7 +40,7 @@ extension AnalysisPlan {
         guard selected.contains(.layerCKA) else { return [] }
         var kernels: [PackedKernel] = []
         for layer in 0..<layerCount {
-            let raw = try source.vectors(language: ckaPivot, layer: layer)
+            let raw = try source.finiteVectors(language: ckaPivot, layer: layer)
             clock.lap("read")
             kernels.append(PackedKernel(centeredGram: try normalizedPivot(source, layer: layer, raw: raw).centeredGram))
             clock.lap(MetricName.layerCKA.rawValue)
@@ -54,7 +54,7 @@ extension AnalysisPlan {
         case .none, .center:
             return try settings.normalize.apply([LanguageVectors(raw)])[0]
         case .standardize, .allButTop:
-            let all = try languages.map { try LanguageVectors($0 == ckaPivot ? raw : source.vectors(language: $0, layer: layer)) }
+            let all = try languages.map { try LanguageVectors($0 == ckaPivot ? raw : source.finiteVectors(language: $0, layer: layer)) }
             guard let index = languages.firstIndex(of: ckaPivot) else { return try LanguageVectors(raw) }
             return try settings.normalize.apply(all)[index]
         }
@@ -65,7 +65,7 @@ extension AnalysisPlan {
         let n = sentenceCount
         var loaded: [String: LanguageVectors] = [:]
         for language in languages {
-            let raw = try source.vectors(language: language, layer: layer)
+            let raw = try source.finiteVectors(language: language, layer: layer)
             clock.lap("read")
             guard raw.rows == n else { throw AlignmentError.shapeMismatch("\(language) layer \(layer) has \(raw.rows) sentences, expected \(n)") }
             if let other = loaded.values.first, other.dimension != raw.cols {

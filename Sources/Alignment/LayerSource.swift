@@ -20,6 +20,24 @@ public protocol LayerSource {
 extension LayerSource {
     public func pooledTokens(language: String) throws -> [[Int]]? { nil }
     public var tokenWeights: TokenWeights { .mean }
+
+    /// `vectors(language:layer:)`, refusing NaN or ±∞ by language, layer and row (before any measure
+    /// turns them into a NaN statistic or a LAPACK failure).
+    func finiteVectors(language: String, layer: Int) throws -> Matrix<Float> {
+        let x = try vectors(language: language, layer: layer)
+        if let bad = firstNonFinite(x.storage, cols: x.cols) {
+            throw AlignmentError.nonFiniteVector(file: nil, language: language, layer: layer, row: bad.row, id: nil,
+                                                 dimension: bad.column, value: bad.value)
+        }
+        return x
+    }
+}
+
+/// The first non-finite element of a row-major matrix with `cols` columns: its row, column and value.
+func firstNonFinite(_ values: [Float], cols: Int) -> (row: Int, column: Int, value: Float)? {
+    guard let index = values.firstIndex(where: { !$0.isFinite }) else { return nil }
+    let c = max(1, cols)
+    return (index / c, index % c, values[index])
 }
 
 /// `/pooled/<pool>/<lang>` of an activation file, one layer at a time.
@@ -48,8 +66,15 @@ public struct ActivationsLayerSource: LayerSource {
         (layerCount, sentenceCount, dimension) = (s.layers, s.sentences, s.dimension)
     }
 
+    /// Refuses NaN or ±∞ naming the file, language, layer (the file's numbering), row and sentence id.
     public func vectors(language: String, layer: Int) throws -> Matrix<Float> {
-        Matrix(rows: sentenceCount, cols: dimension, storage: try reader.pooled(pool, language: language, layer: layer))
+        let values = try reader.pooled(pool, language: language, layer: layer)
+        if let bad = firstNonFinite(values, cols: dimension) {
+            throw AlignmentError.nonFiniteVector(file: reader.url.path, language: language, layer: layer, row: bad.row,
+                                                 id: reader.ids.indices.contains(bad.row) ? reader.ids[bad.row] : nil,
+                                                 dimension: bad.column, value: bad.value)
+        }
+        return Matrix(rows: sentenceCount, cols: dimension, storage: values)
     }
 
     /// `/tokens/<lang>` pooled spans (nil for a file without token ids).

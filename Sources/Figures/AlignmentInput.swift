@@ -47,6 +47,9 @@ public struct AlignmentInput: FigureInput {
                 path: url.path,
                 reason: "format_version \(report.formatVersion) is newer than this tool reads (\(AlignmentReport.currentFormatVersion))")
         }
+        if let problem = report.consistencyProblem() {
+            throw FiguresError.unreadable(path: url.path, reason: "inconsistent alignment report: \(problem)")
+        }
         return report
     }
 

@@ -19,16 +19,38 @@ struct DegenerateInputTests {
             try debiasedCKA(gramX: k, gramY: k)
         }
         let source = try pairSource(sentences: 3)
-        #expect(throws: AlignmentError.tooFewSentences(metric: "cka_debiased", needed: 4, got: 3)) {
+        #expect(throws: AlignmentError.tooFewSentencesForSettings(got: 3, unmet: [SentenceMinimum(metric: "cka_debiased", needed: 4)])) {
             try AlignmentAnalysis(settings: AlignmentSettings(metrics: [.ckaDebiased], primary: .ckaDebiased))
                 .run(source, sourceInfo: SourceInfo(path: "memory"))
         }
     }
 
     @Test func mutualKNNNeedsMoreSentencesThanK() throws {
-        #expect(throws: AlignmentError.tooFewSentences(metric: "mutual_knn (k = 10)", needed: 11, got: 8)) {
+        #expect(throws: AlignmentError.tooFewSentencesForSettings(got: 8, unmet: [SentenceMinimum(metric: "mutual_knn (k = 10)", needed: 11)])) {
             try AlignmentAnalysis(settings: AlignmentSettings(metrics: [.mutualKNN], primary: .mutualKNN))
                 .run(try pairSource(sentences: 8), sourceInfo: SourceInfo(path: "memory"))
+        }
+    }
+
+    /// Issue #15: the minimums surfaced one run at a time (2, then 4, then 11); one run names them all.
+    @Test func everyUnmetSentenceMinimumIsNamedAtOnce() throws {
+        let all = AlignmentSettings(bootstrap: 50)
+        let expected: [(Int, [SentenceMinimum])] = [
+            (1, [SentenceMinimum(metric: "alignment", needed: 2), SentenceMinimum(metric: "cka_debiased", needed: 4),
+                 SentenceMinimum(metric: "mutual_knn (k = 10)", needed: 11)]),
+            (3, [SentenceMinimum(metric: "cka_debiased", needed: 4), SentenceMinimum(metric: "mutual_knn (k = 10)", needed: 11)]),
+            (5, [SentenceMinimum(metric: "mutual_knn (k = 10)", needed: 11)]),
+        ]
+        for (n, unmet) in expected {
+            let source = try pairSource(sentences: n)
+            #expect(throws: AlignmentError.tooFewSentencesForSettings(got: n, unmet: unmet)) {
+                try AlignmentAnalysis(settings: all).run(source, sourceInfo: SourceInfo(path: "memory"))
+            }
+        }
+        let message = AlignmentError.tooFewSentencesForSettings(got: 1, unmet: expected[0].1).localizedDescription
+        #expect(message == "1 sentence is too few: alignment needs at least 2, cka_debiased needs at least 4, mutual_knn (k = 10) needs at least 11")
+        #expect(throws: Never.self) {
+            try AlignmentAnalysis(settings: all).run(try pairSource(sentences: 11), sourceInfo: SourceInfo(path: "memory"))
         }
     }
 

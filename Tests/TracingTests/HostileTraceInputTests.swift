@@ -126,6 +126,55 @@ struct EarlyValidationTests {
     }
 }
 
+/// Makes `folder` read-only: a read-only tmpfs mounted on it when root (root writes through permission
+/// bits), else mode 0555. Returns how to undo it, or nil when neither works.
+private func makeReadOnly(_ folder: URL) -> (() -> Void)? {
+    if getuid() == 0 {
+        let mount = Process()
+        mount.executableURL = URL(fileURLWithPath: "/bin/mount")
+        mount.arguments = ["-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", folder.path]
+        mount.standardError = FileHandle.nullDevice
+        guard (try? mount.run()) != nil else { return nil }
+        mount.waitUntilExit()
+        guard mount.terminationStatus == 0 else { return nil }
+        return {
+            let umount = Process()
+            umount.executableURL = URL(fileURLWithPath: "/bin/umount")
+            umount.arguments = [folder.path]
+            try? umount.run()
+            umount.waitUntilExit()
+        }
+    }
+    guard chmod(folder.path, 0o555) == 0 else { return nil }
+    return { _ = chmod(folder.path, 0o755) }
+}
+
+@Suite("A read-only output folder is named as such before anything is loaded")
+struct ReadOnlyOutputTests {
+    @Test("trace into a read-only folder (and --resume there): one line naming the folder, no journal message",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: interlinguaBinary.path)))
+    func readOnlyFolder() throws {
+        let dir = try TestPaths.temporaryDirectory("read-only")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let corpus = dir.appendingPathComponent("c.tsv")
+        try Data("id\ten\tde\n1\tHello\tHallo\n".utf8).write(to: corpus)
+        let folder = dir.appendingPathComponent("locked")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let undo = try #require(makeReadOnly(folder), "cannot make a folder read-only here")
+        defer { undo() }
+        let output = folder.appendingPathComponent("out.h5")
+        for extra in [[], ["--resume"]] {
+            let result = try runInterlingua(traceArguments(corpus, output, extra: extra))
+            #expect(result.status == 1, "\(result.stderr)")
+            #expect(isOneErrorLine(result.stderr), "\(result.stderr)")
+            #expect(result.stderr.contains("cannot write into \(folder.path)"), "\(result.stderr)")
+            #expect(result.stderr.contains(getuid() == 0 ? "Read-only file system" : "Permission denied"), "\(result.stderr)")
+            #expect(!result.stderr.contains("journal"), "\(result.stderr)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
+    }
+}
+
 @Suite("Two traces onto one output: the second is refused by the lock, the first finishes intact")
 struct ConcurrentTraceTests {
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: interlinguaBinary.path)))
