@@ -7,9 +7,17 @@ import LinearAlgebra
 enum AlignmentBenchmark {
     /// `quick` shrinks the problem (N 256, 9 layers, d 1024) for a smoke run.
     static func run(quick: Bool = false) {
-        let languages = ["en", "ar", "de", "hi", "ru", "sw", "zh"]
         let (n, layers, d) = quick ? (256, 9, 1024) : (1012, 33, 4096)
-        print("alignment: \(languages.count) languages × \(n) sentences × \(layers) layers × d \(d), bootstrap 1000, BLAS threads \(BLASThreads.count)")
+        run(languageCount: 7, layers: layers, dimension: d, sentences: n, allPairs: false)
+    }
+
+    /// The same synthetic activations at any shape: the first 7 languages are the default run's, further
+    /// ones are named x007, x008, … (`--only align-scale`, e.g. Flores-200's 204 languages).
+    static func run(languageCount: Int, layers: Int, dimension d: Int, sentences n: Int, allPairs: Bool) {
+        let named = ["en", "ar", "de", "hi", "ru", "sw", "zh"]
+        let languages = (0..<max(languageCount, 2)).map { $0 < named.count ? named[$0] : String(format: "x%03d", $0) }
+        let pairCount = allPairs ? languages.count * (languages.count - 1) / 2 : languages.count - 1
+        print("alignment: \(languages.count) languages × \(n) sentences × \(layers) layers × d \(d), \(pairCount) pairs (\(allPairs ? "all" : "pivot")), bootstrap 1000, BLAS threads \(BLASThreads.count)")
         let meaning = syntheticMatrix(rows: n, cols: d, seed: 1)
         let source = GeneratedLayerSource(languages: languages, layerCount: layers, sentenceCount: n) { language, layer in
             // Alignment rises to a peak at 60% depth: shared meaning weighted up, language noise down.
@@ -31,7 +39,7 @@ enum AlignmentBenchmark {
         let started = DispatchTime.now().uptimeNanoseconds
         let outcome: AlignmentOutcome
         do {
-            outcome = try AlignmentAnalysis(settings: AlignmentSettings(bootstrap: 1000, seed: 1))
+            outcome = try AlignmentAnalysis(settings: AlignmentSettings(pairs: allPairs ? .all : .pivot, bootstrap: 1000, seed: 1))
                 .run(source, sourceInfo: SourceInfo(path: "synthetic"))
         } catch {
             print("alignment: failed: \(error.localizedDescription)")

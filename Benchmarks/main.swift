@@ -1,7 +1,8 @@
 // `make bench`: one benchmark per file; this file only runs them in order.
 // Arguments: --quick (3 languages in the trace benchmark, a smaller alignment problem, fewer new tokens),
-// --only sgemm|trace|neurons|write|align|lens|generate, --weight-cache auto|off|SIZE (trace; default auto),
-// --threads N (BLAS and the elementwise kernels; default every core).
+// --only sgemm|trace|neurons|write|align|align-scale|lens|generate, --weight-cache auto|off|SIZE (trace; default
+// auto), --threads N (BLAS and the elementwise kernels; default every core). `align-scale` (not in the default run)
+// is the alignment benchmark at another shape: --languages L --layers T --dimension D [--pairs all] (docs/alignment.md).
 import Foundation
 import LinearAlgebra
 import Models
@@ -30,5 +31,13 @@ if selected("trace") {
 if selected("neurons") { NeuronCountBenchmark.run(quick: arguments.contains("--quick")) }
 if selected("write") { ActivationsWriteRateBenchmark.run() }
 if selected("align") { AlignmentBenchmark.run(quick: arguments.contains("--quick")) }
+if only == "align-scale" {
+    func value(_ flag: String, _ fallback: Int) -> Int {
+        arguments.firstIndex(of: flag).flatMap { $0 + 1 < arguments.count ? Int(arguments[$0 + 1]) : nil } ?? fallback
+    }
+    AlignmentBenchmark.run(languageCount: value("--languages", 204), layers: value("--layers", 2),
+                           dimension: value("--dimension", 4096), sentences: value("--sentences", 1012),
+                           allPairs: arguments.contains("all"))
+}
 if selected("lens") { LensBenchmark.run(quick: arguments.contains("--quick")) }
 if selected("generate") { GenerationThroughputBenchmark.run(quick: arguments.contains("--quick")) }

@@ -56,13 +56,16 @@ public struct AlignmentAnalysis: Sendable {
         let lexical = try lexicalOverlapControl(source, pairs: plan.pairs, design: design, confidence: settings.confidence)
         clock.lap("lexical_control")
 
-        let pivotKernels = try plan.pivotKernels(source, clock: &clock)
+        let pass1 = try plan.pivotKernels(source, clock: &clock)
+        let pivotKernels = pass1.kernels
+        var pivotGrams = pass1.grams
         var layerCKARows: [String: [[Double]]] = [:]   // target → [targetLayer][pivotLayer]
         var projections: [LayerProjection] = []
         var diagnostics: [LayerDiagnostics] = []
         for layer in 0..<plan.layerCount {
             progress?("layer \(layer + 1)/\(plan.layerCount)")
-            let measured = try plan.measure(layer: layer, source, pivotKernels: pivotKernels, clock: &clock)
+            let measured = try plan.measure(layer: layer, source, pivotKernels: pivotKernels, pivotGram: pivotGrams[layer], clock: &clock)
+            pivotGrams[layer] = nil
             if let projection = measured.projection { projections.append(projection) }
             for (language, row) in measured.layerCKARows { layerCKARows[language, default: []].append(row) }
             if let entry = measured.diagnostics { diagnostics.append(entry) }

@@ -88,26 +88,6 @@ public func derangement(_ n: Int, seed: UInt64) -> [Int] {
     return p
 }
 
-extension LanguageVectors {
-    /// The same vectors with row i replaced by row π[i].
-    func permuted(_ pi: [Int]) -> LanguageVectors {
-        let n = count, d = dimension
-        var c = Matrix<Double>(rows: n, cols: d)
-        var g = Matrix<Double>(rows: n, cols: n)
-        centered.storage.withUnsafeBufferPointer { src in
-            c.storage.withUnsafeMutableBufferPointer { dst in
-                for i in 0..<n { for j in 0..<d { dst[i * d + j] = src[pi[i] * d + j] } }
-            }
-        }
-        centeredGram.storage.withUnsafeBufferPointer { src in
-            g.storage.withUnsafeMutableBufferPointer { dst in
-                for i in 0..<n { for j in 0..<n { dst[i * n + j] = src[pi[i] * n + pi[j]] } }
-            }
-        }
-        return LanguageVectors(centered: c, mean: mean, centeredGram: g)
-    }
-}
-
 /// Rows and columns of a square matrix permuted: out[i, j] = a[π[i], π[j]].
 func permutedSymmetric(_ a: Matrix<Double>, _ pi: [Int]) -> Matrix<Double> {
     let n = a.rows

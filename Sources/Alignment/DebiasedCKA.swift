@@ -32,9 +32,14 @@ func unbiasedHSIC(_ k: Matrix<Double>, _ l: Matrix<Double>) -> (value: Double, c
 /// Needs N ≥ 4 (the estimator divides by N−3); a non-positive self-HSIC₁ (no measurable variance)
 /// gives 0, never NaN.
 public func debiasedCKA(gramX k: Matrix<Double>, gramY l: Matrix<Double>) throws -> SentenceStatistic {
+    try debiasedCKA(gramX: k, gramY: l, selfX: nil, selfY: nil)
+}
+
+/// Debiased CKA with HSIC₁(K, K), HSIC₁(L, L) given when already known (nil: computed).
+func debiasedCKA(gramX k: Matrix<Double>, gramY l: Matrix<Double>, selfX: HSICTerm?, selfY: HSICTerm?) throws -> SentenceStatistic {
     guard k.rows == l.rows, k.rows == k.cols, l.rows == l.cols else {
         throw AlignmentError.shapeMismatch("cka_debiased needs two N×N Grams, got \(k.rows)×\(k.cols) and \(l.rows)×\(l.cols)")
     }
     guard k.rows >= 4 else { throw AlignmentError.tooFewSentences(metric: "cka_debiased", needed: 4, got: k.rows) }
-    return ckaFromHSIC(unbiasedHSIC(k, l), unbiasedHSIC(k, k), unbiasedHSIC(l, l))
+    return ckaFromHSIC(unbiasedHSIC(k, l), selfX ?? unbiasedHSIC(k, k), selfY ?? unbiasedHSIC(l, l))
 }

@@ -35,17 +35,23 @@ struct LayerMeasurement {
 }
 
 extension AnalysisPlan {
-    /// The pivot's packed kernels for every layer (pass 1 of `layer_cka`; empty when not selected).
-    func pivotKernels(_ source: LayerSource, clock: inout Stopwatch) throws -> [PackedKernel] {
-        guard selected.contains(.layerCKA) else { return [] }
+    /// The pivot's packed kernels for every layer (pass 1 of `layer_cka`; empty when not selected) and, when
+    /// the normalisation keeps each language's own centered rows (`none`, `center`), the pivot's centered Grams
+    /// per layer, which pass 2 reuses instead of recomputing them (N² Doubles per layer until its turn).
+    func pivotKernels(_ source: LayerSource, clock: inout Stopwatch) throws -> (kernels: [PackedKernel], grams: [Matrix<Double>?]) {
+        guard selected.contains(.layerCKA) else { return ([], Array(repeating: nil, count: layerCount)) }
+        let keepsGrams = settings.normalize == .none || settings.normalize == .center
         var kernels: [PackedKernel] = []
+        var grams: [Matrix<Double>?] = []
         for layer in 0..<layerCount {
             let raw = try source.finiteVectors(language: ckaPivot, layer: layer)
             clock.lap("read")
-            kernels.append(PackedKernel(centeredGram: try normalizedPivot(source, layer: layer, raw: raw).centeredGram))
+            let gram = try normalizedPivot(source, layer: layer, raw: raw).centeredGram
+            kernels.append(PackedKernel(centeredGram: gram))
+            grams.append(keepsGrams ? gram : nil)
             clock.lap(MetricName.layerCKA.rawValue)
         }
-        return kernels
+        return (kernels, grams)
     }
 
     /// The CKA pivot's vectors at `layer` after normalisation (which may need every language's vectors).
@@ -61,7 +67,9 @@ extension AnalysisPlan {
     }
 
     /// Every selected measure at `layer`.
-    func measure(layer: Int, _ source: LayerSource, pivotKernels: [PackedKernel], clock: inout Stopwatch) throws -> LayerMeasurement {
+    /// `pivotGram`: the CKA pivot's centered Gram at this layer from pass 1 (nil: computed here).
+    func measure(layer: Int, _ source: LayerSource, pivotKernels: [PackedKernel], pivotGram: Matrix<Double>? = nil,
+                 clock: inout Stopwatch) throws -> LayerMeasurement {
         let n = sentenceCount
         var loaded: [String: LanguageVectors] = [:]
         for language in languages {
@@ -71,7 +79,7 @@ extension AnalysisPlan {
             if let other = loaded.values.first, other.dimension != raw.cols {
                 throw AlignmentError.shapeMismatch("\(language) layer \(layer) has dimension \(raw.cols), another language \(other.dimension)")
             }
-            loaded[language] = try LanguageVectors(raw)
+            loaded[language] = try LanguageVectors(raw, centeredGram: language == ckaPivot ? pivotGram : nil)
             clock.lap("prepare")
         }
         let rawOrdered = languages.compactMap { loaded[$0] }
@@ -83,12 +91,23 @@ extension AnalysisPlan {
         // Per-language pieces shared by pairs (independent: one language per worker).
         let involved = languages.filter { language in pairs.contains { $0.source == language || $0.target == language } }
         let settings = self.settings, selected = self.selected, primary = self.primary, permutation = self.shufflePermutation
-        let perLanguage = try parallelMap(involved.count, workers: workers) { index -> (rbf: Matrix<Double>?, neighbours: [Int]?, seconds: [String: Double]) in
-            guard let v = vectors[involved[index]] else { return (nil, nil, [:]) }
+        let perLanguage = try parallelMap(involved.count, workers: workers) { index -> (rbf: Matrix<Double>?, neighbours: [Int]?, selfHSIC: SelfHSIC, seconds: [String: Double]) in
+            guard let v = vectors[involved[index]] else { return (nil, nil, SelfHSIC(), [:]) }
             var timer = ThreadTimer()
             var kernel: Matrix<Double>?, lists: [Int]?
+            var own = SelfHSIC()
+            if selected.contains(.ckaLinear) {
+                own.linear = biasedHSIC(v.centeredGram, v.centeredGram)
+                timer.lap(MetricName.ckaLinear.rawValue)
+            }
+            if selected.contains(.ckaDebiased) {
+                own.debiased = unbiasedHSIC(v.centeredGram, v.centeredGram)
+                timer.lap(MetricName.ckaDebiased.rawValue)
+            }
             if selected.contains(.ckaRBF) {
-                kernel = try centeredRBFKernel(gram: v.centeredGram, scale: settings.rbfScale)
+                let k = try centeredRBFKernel(gram: v.centeredGram, scale: settings.rbfScale)
+                own.rbf = biasedHSIC(k, k)
+                kernel = k
                 timer.lap(MetricName.ckaRBF.rawValue)
             }
             if selected.contains(.mutualKNN) {
@@ -96,14 +115,16 @@ extension AnalysisPlan {
                 lists = try nearestNeighbours(cosineFromDots(v.rawGram, rowNormsSquared: norms, colNormsSquared: norms), k: settings.knnK)
                 timer.lap(MetricName.mutualKNN.rawValue)
             }
-            return (kernel, lists, timer.totals)
+            return (kernel, lists, own, timer.totals)
         }
         clock.distribute(perLanguage.map(\.seconds))
         var rbf: [String: Matrix<Double>] = [:]
         var neighbours: [String: [Int]] = [:]
+        var selfHSIC: [String: SelfHSIC] = [:]
         for (language, item) in zip(involved, perLanguage) {
             rbf[language] = item.rbf
             neighbours[language] = item.neighbours
+            selfHSIC[language] = item.selfHSIC
         }
         var coordinates: [String: Matrix<Double>] = [:]
         if selected.contains(.retrievalP1LSAR) {
@@ -116,7 +137,7 @@ extension AnalysisPlan {
         // chunk's pairs in parallel. Chunks bound the memory to a few N × N matrices per worker.
         let needsCross = !selected.isDisjoint(with: [.cosine, .cosineMargin, .retrievalP1, .retrievalP1Centered, .retrievalP1LSAR])
         let shared = PairInputs(vectors: vectors, rbf: rbf, neighbours: neighbours, coordinates: coordinates,
-                                selected: selected, knnK: settings.knnK)
+                                selfHSIC: selfHSIC, selected: selected, knnK: settings.knnK)
         let chunk = workers
         for chunkStart in stride(from: 0, to: pairs.count, by: chunk) {
             let chunkPairs = Array(pairs[chunkStart..<min(chunkStart + chunk, pairs.count)])
@@ -131,13 +152,9 @@ extension AnalysisPlan {
             clock.lap("cross_products")
             let frozenCrosses = crosses
             let results = try parallelMap(chunkPairs.count, workers: workers) { index in
-                var result = try pairStatistics(chunkPairs[index], centeredDots: frozenCrosses[index], shared)
-                var timer = ThreadTimer()
-                let control = try shuffledStatistic(chunkPairs[index], centeredDots: frozenCrosses[index], shared,
-                                                    permutation: permutation, primary: primary)
-                timer.lap("shuffled_control")
-                result.seconds.merge(timer.totals, uniquingKeysWith: +)
-                return (result.statistics, result.seconds, control)
+                let result = try pairStatistics(chunkPairs[index], centeredDots: frozenCrosses[index], shared,
+                                                shuffle: (permutation, primary))
+                return (result.statistics, result.seconds, result.shuffled)
             }
             clock.distribute(results.map(\.1))
             for result in results {
@@ -155,25 +172,39 @@ extension AnalysisPlan {
             out.layerStatistics.append((MetricName.centroidAccuracy.rawValue, try centroidAccuracy(languageMeasured)))
             clock.lap(MetricName.centroidAccuracy.rawValue)
         }
+        // The raw vectors' anisotropy needs their PC1 share: from the projection when that already is the raw
+        // PCA; computed with it when both share the centered rows (`center` only changes the means), so the
+        // data are read once per randomized pass for both; else on its own.
+        let rawPC1 = PCARequest(means: rawOrdered.map(\.mean), components: 1, oversampling: 4)
+        var pc1: Double?
         if selected.contains(.projection) {
-            out.projection = try principalComponents(ordered, components: settings.components)
+            let projection = PCARequest(means: ordered.map(\.mean), components: settings.components, oversampling: 10)
+            switch settings.normalize {
+            case .none:
+                out.projection = try principalComponents(PCABlocks(ordered), [projection])[0]
+                pc1 = out.projection?.explainedVarianceRatio.first
+            case .center:
+                let both = try principalComponents(PCABlocks(ordered), [projection, rawPC1])
+                out.projection = both[0]
+                pc1 = both[1].explainedVarianceRatio.first
+            case .standardize, .allButTop:
+                out.projection = try principalComponents(PCABlocks(ordered), [projection])[0]
+            }
             clock.lap(MetricName.projection.rawValue)
         }
-        // The raw vectors' anisotropy; PC1 from the projection when that already is the raw PCA.
-        var pc1: Double?
-        if settings.normalize == .none, let projection = out.projection {
-            pc1 = projection.explainedVarianceRatio.first
-        } else {
-            pc1 = try principalComponents(rawOrdered, components: 1, oversampling: 4).explainedVarianceRatio.first
+        if pc1 == nil {
+            pc1 = try principalComponents(PCABlocks(rawOrdered), [rawPC1])[0].explainedVarianceRatio.first
         }
         out.diagnostics = AnisotropyDiagnostics.measure(layer: layer, rawOrdered, pc1VarianceShare: pc1)
         clock.lap("diagnostics")
         if selected.contains(.layerCKA) {
-            for language in languages where language != ckaPivot {
-                guard let v = vectors[language] else { continue }
+            let targets = languages.filter { $0 != ckaPivot && vectors[$0] != nil }
+            let rows = try parallelMap(targets.count, workers: workers) { index -> [Double] in
+                guard let v = vectors[targets[index]] else { return [] }
                 let packed = PackedKernel(centeredGram: v.centeredGram)
-                out.layerCKARows[language] = pivotKernels.map { $0.cka(packed) }
+                return pivotKernels.map { $0.cka(packed) }
             }
+            for (language, row) in zip(targets, rows) { out.layerCKARows[language] = row }
             clock.lap(MetricName.layerCKA.rawValue)
         }
         return out
@@ -186,25 +217,53 @@ struct PairInputs: Sendable {
     var rbf: [String: Matrix<Double>]
     var neighbours: [String: [Int]]
     var coordinates: [String: Matrix<Double>]
+    /// Each language's HSIC with itself per CKA variant (the same in every pair it is in).
+    var selfHSIC: [String: SelfHSIC]
     var selected: Set<MetricName>
     var knnK: Int
 }
 
-/// Every selected pair measure of one pair at one layer, with thread CPU seconds per measure.
-func pairStatistics(_ pair: LanguagePair, centeredDots: Matrix<Double>?, _ inputs: PairInputs) throws
-    -> (statistics: [(key: SeriesKey, stat: SentenceStatistic)], seconds: [String: Double]) {
-    guard let x = inputs.vectors[pair.source], let y = inputs.vectors[pair.target] else { return ([], [:]) }
+/// HSIC(K, K) of one language's kernels at one layer, per CKA variant (nil when not selected).
+struct SelfHSIC: Sendable {
+    var linear: HSICTerm?
+    var debiased: HSICTerm?
+    var rbf: HSICTerm?
+}
+
+/// Every selected pair measure of one pair at one layer, with thread CPU seconds per measure, and — when
+/// `shuffle` is given — the shuffled-pairing control of the primary metric: the same measure on the
+/// pair's matrices with the target's sentences permuted (columns of the cross matrices, rows and columns
+/// of the target's kernels, its neighbour lists), so the control costs O(N²), never a second product.
+func pairStatistics(_ pair: LanguagePair, centeredDots: Matrix<Double>?, _ inputs: PairInputs,
+                    shuffle: (permutation: [Int], primary: MetricName)? = nil) throws
+    -> (statistics: [(key: SeriesKey, stat: SentenceStatistic)], shuffled: SentenceStatistic?, seconds: [String: Double]) {
+    guard let x = inputs.vectors[pair.source], let y = inputs.vectors[pair.target] else { return ([], nil, [:]) }
     let selected = inputs.selected
     var timer = ThreadTimer()
     var statistics: [(key: SeriesKey, stat: SentenceStatistic)] = []
+    var shuffled: SentenceStatistic?
     func add(_ name: String, _ stat: SentenceStatistic) {
         statistics.append((SeriesKey(metric: name, source: pair.source, target: pair.target), stat))
     }
+    /// The control of `metric` when it is the primary: `measure` applied to the permuted inputs.
+    func control(_ metric: MetricName, _ measure: ([Int]) throws -> SentenceStatistic) rethrows {
+        guard let shuffle, shuffle.primary == metric else { return }
+        timer.lap(metric.rawValue)
+        shuffled = try measure(shuffle.permutation)
+        timer.lap("shuffled_control")
+    }
+    func retrieval(_ s: Matrix<Double>) -> (forward: SentenceStatistic, backward: SentenceStatistic) {
+        (retrievalAtOne(s, direction: .forward), retrievalAtOne(s, direction: .backward))
+    }
     func addRetrieval(_ metric: MetricName, _ s: Matrix<Double>) {
-        let forward = retrievalAtOne(s, direction: .forward), backward = retrievalAtOne(s, direction: .backward)
+        let (forward, backward) = retrieval(s)
         add(metric.rawValue + "_fwd", forward)
         add(metric.rawValue + "_bwd", backward)
         add(metric.rawValue, .average(forward, backward))
+        control(metric) { pi in
+            let (f, b) = retrieval(permutedColumns(s, pi))
+            return .average(f, b)
+        }
     }
     if let centeredDots {
         let raw = rawDotProducts(centeredDots: centeredDots, x, y)
@@ -213,8 +272,16 @@ func pairStatistics(_ pair: LanguagePair, centeredDots: Matrix<Double>?, _ input
         if !selected.isDisjoint(with: [.cosine, .cosineMargin, .retrievalP1]) {
             let s = cosineFromDots(raw, rowNormsSquared: xNorms, colNormsSquared: yNorms)
             timer.lap("cross_products")
-            if selected.contains(.cosine) { add(MetricName.cosine.rawValue, translationCosine(s)); timer.lap(MetricName.cosine.rawValue) }
-            if selected.contains(.cosineMargin) { add(MetricName.cosineMargin.rawValue, try cosineMargin(s)); timer.lap(MetricName.cosineMargin.rawValue) }
+            if selected.contains(.cosine) {
+                add(MetricName.cosine.rawValue, translationCosine(s))
+                control(.cosine) { translationCosine(permutedColumns(s, $0)) }
+                timer.lap(MetricName.cosine.rawValue)
+            }
+            if selected.contains(.cosineMargin) {
+                add(MetricName.cosineMargin.rawValue, try cosineMargin(s))
+                try control(.cosineMargin) { try cosineMargin(permutedColumns(s, $0)) }
+                timer.lap(MetricName.cosineMargin.rawValue)
+            }
             if selected.contains(.retrievalP1) { addRetrieval(.retrievalP1, s); timer.lap(MetricName.retrievalP1.rawValue) }
         }
         if selected.contains(.retrievalP1Centered) {
@@ -229,44 +296,34 @@ func pairStatistics(_ pair: LanguagePair, centeredDots: Matrix<Double>?, _ input
         }
     }
     if selected.contains(.ckaLinear) {
-        add(MetricName.ckaLinear.rawValue, try linearCKA(centeredGramX: x.centeredGram, centeredGramY: y.centeredGram))
+        add(MetricName.ckaLinear.rawValue, try linearCKA(centeredGramX: x.centeredGram, centeredGramY: y.centeredGram,
+                                                         selfX: inputs.selfHSIC[pair.source]?.linear, selfY: inputs.selfHSIC[pair.target]?.linear))
+        try control(.ckaLinear) { try linearCKA(centeredGramX: x.centeredGram, centeredGramY: permutedSymmetric(y.centeredGram, $0)) }
         timer.lap(MetricName.ckaLinear.rawValue)
     }
     if selected.contains(.ckaDebiased) {
-        add(MetricName.ckaDebiased.rawValue, try debiasedCKA(gramX: x.centeredGram, gramY: y.centeredGram))
+        add(MetricName.ckaDebiased.rawValue, try debiasedCKA(gramX: x.centeredGram, gramY: y.centeredGram,
+                                                             selfX: inputs.selfHSIC[pair.source]?.debiased, selfY: inputs.selfHSIC[pair.target]?.debiased))
+        try control(.ckaDebiased) { try debiasedCKA(gramX: x.centeredGram, gramY: permutedSymmetric(y.centeredGram, $0)) }
         timer.lap(MetricName.ckaDebiased.rawValue)
     }
     if selected.contains(.ckaRBF), let kx = inputs.rbf[pair.source], let ky = inputs.rbf[pair.target] {
-        add(MetricName.ckaRBF.rawValue, try rbfCKA(centeredKernelX: kx, centeredKernelY: ky))
+        add(MetricName.ckaRBF.rawValue, try rbfCKA(centeredKernelX: kx, centeredKernelY: ky,
+                                                   selfX: inputs.selfHSIC[pair.source]?.rbf, selfY: inputs.selfHSIC[pair.target]?.rbf))
+        try control(.ckaRBF) { try rbfCKA(centeredKernelX: kx, centeredKernelY: permutedSymmetric(ky, $0)) }
         timer.lap(MetricName.ckaRBF.rawValue)
     }
     if selected.contains(.mutualKNN), let nx = inputs.neighbours[pair.source], let ny = inputs.neighbours[pair.target] {
         add(MetricName.mutualKNN.rawValue, try mutualKNN(neighboursX: nx, neighboursY: ny, k: inputs.knnK))
+        try control(.mutualKNN) { pi in
+            // Row i of the permuted language is old row π(i); old neighbour j is now row π⁻¹(j).
+            var inverse = [Int](repeating: 0, count: pi.count)
+            for (i, p) in pi.enumerated() { inverse[p] = i }
+            let k = inputs.knnK
+            let lists = (0..<pi.count).flatMap { i in ny[(pi[i] * k)..<((pi[i] + 1) * k)].map { inverse[$0] } }
+            return try mutualKNN(neighboursX: nx, neighboursY: lists, k: k)
+        }
         timer.lap(MetricName.mutualKNN.rawValue)
     }
-    return (statistics, timer.totals)
-}
-
-
-/// The primary metric of `pair` with the target's sentences permuted by `permutation` (translations no
-/// longer paired): the chance level of the metric on these vectors. Nil when the primary was not measured.
-func shuffledStatistic(_ pair: LanguagePair, centeredDots: Matrix<Double>?, _ inputs: PairInputs,
-                       permutation pi: [Int], primary: MetricName) throws -> SentenceStatistic? {
-    guard inputs.selected.contains(primary), let y = inputs.vectors[pair.target] else { return nil }
-    var shuffled = inputs
-    shuffled.selected = [primary]
-    shuffled.vectors[pair.target] = y.permuted(pi)
-    if let kernel = inputs.rbf[pair.target] { shuffled.rbf[pair.target] = permutedSymmetric(kernel, pi) }
-    if let lists = inputs.neighbours[pair.target] {
-        // Row i of the permuted language is old row π(i); old neighbour j is now row π⁻¹(j).
-        var inverse = [Int](repeating: 0, count: pi.count)
-        for (i, p) in pi.enumerated() { inverse[p] = i }
-        let k = inputs.knnK
-        shuffled.neighbours[pair.target] = (0..<pi.count).flatMap { i in lists[(pi[i] * k)..<((pi[i] + 1) * k)].map { inverse[$0] } }
-    }
-    if let u = inputs.coordinates[pair.target] {
-        shuffled.coordinates[pair.target] = Matrix(rows: u.rows, cols: u.cols, storage: pi.flatMap { u.row($0) })
-    }
-    let dots = centeredDots.map { permutedColumns($0, pi) }
-    return try pairStatistics(pair, centeredDots: dots, shuffled).statistics.first { $0.key.metric == primary.rawValue }?.stat
+    return (statistics, shuffled, timer.totals)
 }

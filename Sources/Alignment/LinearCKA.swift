@@ -30,11 +30,20 @@ func ckaFromHSIC(_ kl: (value: Double, countGradient: [Double]), _ kk: (value: D
 
 /// Linear CKA from the centered Grams K = X_cX_cᵀ and L = Y_cY_cᵀ (Gram form, O(N²) given the Grams).
 public func linearCKA(centeredGramX k: Matrix<Double>, centeredGramY l: Matrix<Double>) throws -> SentenceStatistic {
+    try linearCKA(centeredGramX: k, centeredGramY: l, selfX: nil, selfY: nil)
+}
+
+/// HSIC of a kernel with itself and its count gradient: computed once per language and layer, shared by
+/// every pair the language is in.
+typealias HSICTerm = (value: Double, countGradient: [Double])
+
+/// Linear CKA with the self-HSIC terms HSIC(K, K), HSIC(L, L) given when already known (nil: computed).
+func linearCKA(centeredGramX k: Matrix<Double>, centeredGramY l: Matrix<Double>, selfX: HSICTerm?, selfY: HSICTerm?) throws -> SentenceStatistic {
     guard k.rows == l.rows, k.rows == k.cols, l.rows == l.cols else {
         throw AlignmentError.shapeMismatch("cka_linear needs two N×N Grams, got \(k.rows)×\(k.cols) and \(l.rows)×\(l.cols)")
     }
     guard k.rows >= 2 else { throw AlignmentError.tooFewSentences(metric: "cka_linear", needed: 2, got: k.rows) }
-    return ckaFromHSIC(biasedHSIC(k, l), biasedHSIC(k, k), biasedHSIC(l, l))
+    return ckaFromHSIC(biasedHSIC(k, l), selfX ?? biasedHSIC(k, k), selfY ?? biasedHSIC(l, l))
 }
 
 /// Linear CKA of two sets of sentence vectors (rows), choosing the cheaper form: the feature-space

@@ -1,35 +1,33 @@
-// Where an analysis spends its time: wall and CPU seconds per named phase (the benchmark's table).
-import Foundation
+// Where an analysis spends its time: wall and CPU seconds per named phase (the benchmark's table), read
+// with the project's one timing helper (`Duration.seconds`, `Duration.cpuTime`, LinearAlgebra).
+import LinearAlgebra
 
 /// CPU seconds of the calling thread attributed to named phases (for work done inside `parallelMap`).
 struct ThreadTimer {
-    private var last = ThreadTimer.now()
+    private var last = Duration.cpuTime(.thread)
     private(set) var totals: [String: Double] = [:]
 
     mutating func lap(_ name: String) {
-        let t = ThreadTimer.now()
-        totals[name, default: 0] += t - last
+        let t = Duration.cpuTime(.thread)
+        totals[name, default: 0] += (t - last).seconds
         last = t
-    }
-
-    static func now() -> Double {
-        var t = timespec()
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
-        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
     }
 }
 
 /// Wall-clock and process CPU seconds attributed to named phases.
 struct Stopwatch {
-    private var last = DispatchTime.now().uptimeNanoseconds
-    private var lastCPU = Stopwatch.processCPU()
+    private let clock = ContinuousClock()
+    private var last: ContinuousClock.Instant
+    private var lastCPU = Duration.cpuTime(.process)
     private(set) var totals: [String: Double] = [:]
     private(set) var cpuTotals: [String: Double] = [:]
 
+    init() { last = clock.now }
+
     mutating func lap(_ name: String) {
-        let now = DispatchTime.now().uptimeNanoseconds, cpu = Stopwatch.processCPU()
-        totals[name, default: 0] += Double(now - last) / 1e9
-        cpuTotals[name, default: 0] += cpu - lastCPU
+        let now = clock.now, cpu = Duration.cpuTime(.process)
+        totals[name, default: 0] += (now - last).seconds
+        cpuTotals[name, default: 0] += (cpu - lastCPU).seconds
         last = now
         lastCPU = cpu
     }
@@ -40,8 +38,8 @@ struct Stopwatch {
         var shares: [String: Double] = [:]
         for worker in workers { for (name, seconds) in worker { shares[name, default: 0] += seconds } }
         let total = shares.values.reduce(0, +)
-        let now = DispatchTime.now().uptimeNanoseconds, cpu = Stopwatch.processCPU()
-        let wall = Double(now - last) / 1e9, spent = cpu - lastCPU
+        let now = clock.now, cpu = Duration.cpuTime(.process)
+        let wall = (now - last).seconds, spent = (cpu - lastCPU).seconds
         if total > 0 {
             for (name, seconds) in shares {
                 totals[name, default: 0] += wall * seconds / total
@@ -50,11 +48,5 @@ struct Stopwatch {
         }
         last = now
         lastCPU = cpu
-    }
-
-    static func processCPU() -> Double {
-        var t = timespec()
-        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
-        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
     }
 }

@@ -21,47 +21,114 @@ public struct LayerProjection: Sendable {
 /// QᵀZ and the coordinates, both in Double.
 public func principalComponents(_ languages: [LanguageVectors], components k: Int, exactLimit: Int = 256,
                                 powerIterations: Int = 2, oversampling: Int = 10) throws -> LayerProjection {
-    guard let first = languages.first else { throw AlignmentError.invalidSetting("PCA needs at least one language") }
-    let n = first.count, d = first.dimension, m = n * languages.count
-    guard languages.allSatisfy({ $0.count == n && $0.dimension == d }) else {
-        throw AlignmentError.shapeMismatch("PCA needs the same sentences and dimension in every language")
-    }
-    let kk = min(k, m, d)
-    var grand = [Double](repeating: 0, count: d)
-    for lang in languages { for j in 0..<d { grand[j] += lang.mean[j] / Double(languages.count) } }
-    let deltas = languages.map { lang in (0..<d).map { lang.mean[$0] - grand[$0] } }
-    var total = 0.0
-    for (lang, delta) in zip(languages, deltas) {
-        for i in 0..<n { total += lang.centeredGram[i, i] }
-        total += Double(n) * dot(delta, delta)
-    }
-    guard kk > 0, total > 0 else {
-        return LayerProjection(explainedVarianceRatio: Array(repeating: 0, count: max(kk, 0)),
-                               coordinates: languages.map { _ in Matrix(rows: n, cols: max(kk, 0)) },
-                               axes: Matrix(rows: 0, cols: d))
+    guard languages.first != nil else { throw AlignmentError.invalidSetting("PCA needs at least one language") }
+    let request = PCARequest(means: languages.map(\.mean), components: k, oversampling: oversampling)
+    return try principalComponents(PCABlocks(languages), [request], exactLimit: exactLimit, powerIterations: powerIterations)[0]
+}
+
+/// The centered rows X_c of every language shared by several PCAs, with the Gram diagonals (‖x_c‖²) and,
+/// made once, the Float copies the randomized iterations multiply with.
+struct PCABlocks {
+    var centered: [Matrix<Double>]
+    var centeredNormsSquared: [[Double]]
+    private(set) var rounded: [Matrix<Float>]?
+
+    init(_ languages: [LanguageVectors]) {
+        centered = languages.map(\.centered)
+        centeredNormsSquared = languages.map(\.centeredNormsSquared)
     }
 
-    // Z·M and Zᵀ·Y without stacking Z; with `rounded` the block products use Float copies (sgemm,
+    mutating func makeRounded() {
+        if rounded == nil { rounded = centered.map(\.asFloat) }
+    }
+}
+
+/// One PCA over `PCABlocks`: language l's rows are x_c + (μ_l − μ), μ the mean of `means`.
+struct PCARequest {
+    var means: [[Double]]
+    var components: Int
+    var oversampling: Int
+}
+
+/// Several PCAs of the same centered blocks (differing in their language means, e.g. normalised and raw
+/// vectors) computed together: the randomized passes multiply each block once by every request's
+/// matrices side by side, so the data are read once per pass whatever the number of requests. Each
+/// request's result is what it would be alone (its own seed-fixed test matrix, its own iterations).
+func principalComponents(_ shared: PCABlocks, _ requests: [PCARequest], exactLimit: Int = 256,
+                         powerIterations: Int = 2) throws -> [LayerProjection] {
+    var blocks = shared
+    guard let first = blocks.centered.first else { throw AlignmentError.invalidSetting("PCA needs at least one language") }
+    let count = blocks.centered.count
+    let n = first.rows, d = first.cols, m = n * count
+    guard blocks.centered.allSatisfy({ $0.rows == n && $0.cols == d }), requests.allSatisfy({ $0.means.count == count }) else {
+        throw AlignmentError.shapeMismatch("PCA needs the same sentences and dimension in every language")
+    }
+    var results = [LayerProjection?](repeating: nil, count: requests.count)
+    var deltas: [[[Double]]] = [], totals: [Double] = [], active: [Int] = []
+    for (r, request) in requests.enumerated() {
+        let kk = min(request.components, m, d)
+        var grand = [Double](repeating: 0, count: d)
+        for mean in request.means { for j in 0..<d { grand[j] += mean[j] / Double(count) } }
+        let delta = request.means.map { mean in (0..<d).map { mean[$0] - grand[$0] } }
+        var total = 0.0
+        for (norms, dl) in zip(blocks.centeredNormsSquared, delta) {
+            for i in 0..<n { total += norms[i] }
+            total += Double(n) * dot(dl, dl)
+        }
+        deltas.append(delta)
+        totals.append(total)
+        if kk > 0, total > 0 {
+            active.append(r)
+        } else {
+            results[r] = LayerProjection(explainedVarianceRatio: Array(repeating: 0, count: max(kk, 0)),
+                                         coordinates: (0..<count).map { _ in Matrix(rows: n, cols: max(kk, 0)) },
+                                         axes: Matrix(rows: 0, cols: d))
+        }
+    }
+    guard !active.isEmpty else { return results.map { $0! } }
+
+    // Z_r·M_r and Z_rᵀ·Y_r for every active request r at once, without stacking Z: each block multiplies
+    // the requests' matrices side by side. With `rounded` the block products use the Float copies (sgemm,
     // half the memory traffic) — enough to find the subspace, never used for reported numbers.
-    var roundedBlocks: [Matrix<Float>] = []
-    func zTimes(_ mtx: Matrix<Double>, rounded: Bool = false) -> Matrix<Double> {
-        var out = Matrix<Double>(rows: m, cols: mtx.cols)
-        let mtxFloat = rounded ? mtx.asFloat : Matrix<Float>(rows: 0, cols: 0)
-        for (l, lang) in languages.enumerated() {
-            let block = rounded ? matmul(roundedBlocks[l], mtxFloat).asDouble : matmul(lang.centered, mtx)
-            let shift = matmul(Matrix(rows: 1, cols: d, storage: deltas[l]), mtx).storage
-            for i in 0..<n { for j in 0..<mtx.cols { out[l * n + i, j] = block[i, j] + shift[j] } }
+    func zTimes(_ mtx: [Matrix<Double>], rounded: Bool = false) -> [Matrix<Double>] {
+        var out = mtx.map { Matrix<Double>(rows: m, cols: $0.cols) }
+        let joined = sideBySide(mtx)
+        let joinedFloat = rounded ? joined.asFloat : Matrix<Float>(rows: 0, cols: 0)
+        for l in 0..<count {
+            let product = rounded ? matmul(blocks.rounded![l], joinedFloat).asDouble : matmul(blocks.centered[l], joined)
+            var offset = 0
+            for (a, r) in active.enumerated() {
+                let cols = mtx[a].cols
+                let shift = matmul(Matrix(rows: 1, cols: d, storage: deltas[r][l]), mtx[a]).storage
+                out[a].storage.withUnsafeMutableBufferPointer { o in
+                    product.storage.withUnsafeBufferPointer { p in
+                        for i in 0..<n { for j in 0..<cols { o[(l * n + i) * cols + j] = p[i * joined.cols + offset + j] + shift[j] } }
+                    }
+                }
+                offset += cols
+            }
         }
         return out
     }
-    func zTransposeTimes(_ y: Matrix<Double>, rounded: Bool = false) -> Matrix<Double> {
-        var out = Matrix<Double>(rows: d, cols: y.cols)
-        for (l, lang) in languages.enumerated() {
-            let block = y.rows(l * n..<(l + 1) * n)
-            let product = rounded ? matmul(roundedBlocks[l], block.asFloat, transA: .transposed).asDouble
-                                  : matmul(lang.centered, block, transA: .transposed)
-            let sums = (0..<y.cols).map { j in (0..<n).reduce(0) { $0 + block[$1, j] } }
-            for a in 0..<d { for j in 0..<y.cols { out[a, j] += product[a, j] + deltas[l][a] * sums[j] } }
+    func zTransposeTimes(_ y: [Matrix<Double>], rounded: Bool = false) -> [Matrix<Double>] {
+        var out = y.map { Matrix<Double>(rows: d, cols: $0.cols) }
+        for l in 0..<count {
+            let parts = y.map { $0.rows(l * n..<(l + 1) * n) }
+            let joined = sideBySide(parts)
+            let product = rounded ? matmul(blocks.rounded![l], joined.asFloat, transA: .transposed).asDouble
+                                  : matmul(blocks.centered[l], joined, transA: .transposed)
+            var offset = 0
+            for (a, r) in active.enumerated() {
+                let block = parts[a], cols = block.cols
+                let sums = (0..<cols).map { j in (0..<n).reduce(0) { $0 + block[$1, j] } }
+                let delta = deltas[r][l]
+                out[a].storage.withUnsafeMutableBufferPointer { o in
+                    product.storage.withUnsafeBufferPointer { p in
+                        for row in 0..<d { for j in 0..<cols { o[row * cols + j] += p[row * joined.cols + offset + j] + delta[row] * sums[j] } }
+                    }
+                }
+                offset += cols
+            }
         }
         return out
     }
@@ -69,40 +136,66 @@ public func principalComponents(_ languages: [LanguageVectors], components k: In
         do { return try svd(a).u } catch { throw AlignmentError.numerical("PCA: \(error.localizedDescription)") }
     }
 
-    var axes: Matrix<Double>            // kk × d, rows = principal axes
-    var singular: [Double]
+    var axesByRequest: [Matrix<Double>] = []       // kk × d, rows = principal axes
+    var singularByRequest: [[Double]] = []
     if min(m, d) <= exactLimit {
-        var z = Matrix<Double>(rows: m, cols: d)
-        for (l, lang) in languages.enumerated() {
-            for i in 0..<n { for j in 0..<d { z[l * n + i, j] = lang.centered[i, j] + deltas[l][j] } }
+        for r in active {
+            let kk = min(requests[r].components, m, d)
+            var z = Matrix<Double>(rows: m, cols: d)
+            for (l, block) in blocks.centered.enumerated() {
+                for i in 0..<n { for j in 0..<d { z[l * n + i, j] = block[i, j] + deltas[r][l][j] } }
+            }
+            let decomposition: SVD<Double>
+            do { decomposition = try svd(z) } catch { throw AlignmentError.numerical("PCA: \(error.localizedDescription)") }
+            axesByRequest.append(decomposition.vt.rows(0..<kk))
+            singularByRequest.append(Array(decomposition.singularValues.prefix(kk)))
         }
-        let decomposition: SVD<Double>
-        do { decomposition = try svd(z) } catch { throw AlignmentError.numerical("PCA: \(error.localizedDescription)") }
-        axes = decomposition.vt.rows(0..<kk)
-        singular = Array(decomposition.singularValues.prefix(kk))
     } else {
-        let width = min(kk + max(oversampling, 1), m, d)
-        var rng = SplitMix64(seed: 0x5043_4131)   // fixed: the projection must not depend on --seed
-        let omega = Matrix(rows: d, cols: width, storage: (0..<(d * width)).map { _ in rng.normal() })
-        roundedBlocks = languages.map { $0.centered.asFloat }
-        var q = try orthonormalBasis(zTimes(omega, rounded: true))
-        for _ in 0..<powerIterations {
-            let w = try orthonormalBasis(zTransposeTimes(q, rounded: true))
-            q = try orthonormalBasis(zTimes(w, rounded: true))
+        let omegas = active.map { r -> Matrix<Double> in
+            let kk = min(requests[r].components, m, d)
+            let width = min(kk + max(requests[r].oversampling, 1), m, d)
+            var rng = SplitMix64(seed: 0x5043_4131)   // fixed: the projection must not depend on --seed
+            return Matrix(rows: d, cols: width, storage: (0..<(d * width)).map { _ in rng.normal() })
         }
-        roundedBlocks = []
-        let b = zTransposeTimes(q).transposed   // width × d = QᵀZ, in Double
-        let decomposition: SVD<Double>
-        do { decomposition = try svd(b) } catch { throw AlignmentError.numerical("PCA: \(error.localizedDescription)") }
-        axes = decomposition.vt.rows(0..<kk)
-        singular = Array(decomposition.singularValues.prefix(kk))
+        blocks.makeRounded()
+        var q = try zTimes(omegas, rounded: true).map(orthonormalBasis)
+        for _ in 0..<powerIterations {
+            let w = try zTransposeTimes(q, rounded: true).map(orthonormalBasis)
+            q = try zTimes(w, rounded: true).map(orthonormalBasis)
+        }
+        for (a, b) in zTransposeTimes(q).enumerated() {    // d × width = (QᵀZ)ᵀ, in Double
+            let kk = min(requests[active[a]].components, m, d)
+            let decomposition: SVD<Double>
+            do { decomposition = try svd(b.transposed) } catch { throw AlignmentError.numerical("PCA: \(error.localizedDescription)") }
+            axesByRequest.append(decomposition.vt.rows(0..<kk))
+            singularByRequest.append(Array(decomposition.singularValues.prefix(kk)))
+        }
     }
-    for c in 0..<kk {
-        var largest = 0
-        for j in 0..<d where abs(axes[c, j]) > abs(axes[c, largest]) { largest = j }
-        if axes[c, largest] < 0 { for j in 0..<d { axes[c, j] = -axes[c, j] } }
+    for a in axesByRequest.indices {
+        for c in 0..<axesByRequest[a].rows {
+            var largest = 0
+            for j in 0..<d where abs(axesByRequest[a][c, j]) > abs(axesByRequest[a][c, largest]) { largest = j }
+            if axesByRequest[a][c, largest] < 0 { for j in 0..<d { axesByRequest[a][c, j] = -axesByRequest[a][c, j] } }
+        }
     }
-    let projected = zTimes(axes.transposed)
-    let coordinates = (0..<languages.count).map { projected.rows($0 * n..<($0 + 1) * n) }
-    return LayerProjection(explainedVarianceRatio: singular.map { $0 * $0 / total }, coordinates: coordinates, axes: axes)
+    let projected = zTimes(axesByRequest.map(\.transposed))
+    for (a, r) in active.enumerated() {
+        let coordinates = (0..<count).map { projected[a].rows($0 * n..<($0 + 1) * n) }
+        results[r] = LayerProjection(explainedVarianceRatio: singularByRequest[a].map { $0 * $0 / totals[r] },
+                                     coordinates: coordinates, axes: axesByRequest[a])
+    }
+    return results.map { $0! }
+}
+
+/// Matrices with the same rows placed side by side ([A | B | …]).
+func sideBySide(_ parts: [Matrix<Double>]) -> Matrix<Double> {
+    if parts.count == 1 { return parts[0] }
+    let rows = parts.first?.rows ?? 0, cols = parts.reduce(0) { $0 + $1.cols }
+    var out = Matrix<Double>(rows: rows, cols: cols)
+    var offset = 0
+    for part in parts {
+        for i in 0..<rows { for j in 0..<part.cols { out.storage[i * cols + offset + j] = part.storage[i * part.cols + j] } }
+        offset += part.cols
+    }
+    return out
 }

@@ -41,11 +41,16 @@ public func centeredRBFKernel(gram k: Matrix<Double>, scale: Double) throws -> M
 
 /// CKA of two centered RBF kernels (biased HSIC, as `cka(gram_rbf(X), gram_rbf(Y))` in the notebook).
 public func rbfCKA(centeredKernelX k: Matrix<Double>, centeredKernelY l: Matrix<Double>) throws -> SentenceStatistic {
+    try rbfCKA(centeredKernelX: k, centeredKernelY: l, selfX: nil, selfY: nil)
+}
+
+/// RBF CKA with HSIC(K, K), HSIC(L, L) given when already known (nil: computed).
+func rbfCKA(centeredKernelX k: Matrix<Double>, centeredKernelY l: Matrix<Double>, selfX: HSICTerm?, selfY: HSICTerm?) throws -> SentenceStatistic {
     guard k.rows == l.rows, k.rows == k.cols, l.rows == l.cols else {
         throw AlignmentError.shapeMismatch("cka_rbf needs two N×N kernels")
     }
     guard k.rows >= 2 else { throw AlignmentError.tooFewSentences(metric: "cka_rbf", needed: 2, got: k.rows) }
-    return ckaFromHSIC(biasedHSIC(k, l), biasedHSIC(k, k), biasedHSIC(l, l))
+    return ckaFromHSIC(biasedHSIC(k, l), selfX ?? biasedHSIC(k, k), selfY ?? biasedHSIC(l, l))
 }
 
 /// HKH with H = I − 11ᵀ/N: subtract row and column means, add back the grand mean.

@@ -1,4 +1,5 @@
 // Dot products and cosine similarities between sentence vectors, always in Double.
+import Foundation
 import LinearAlgebra
 
 /// One language's sentence vectors at one layer, prepared once and shared by every measure:
@@ -17,28 +18,50 @@ public struct LanguageVectors: Sendable {
     public var count: Int { centered.rows }
     public var dimension: Int { centered.cols }
 
-    /// Prepares `x` ([N, d] Float). Means are accumulated in Double.
-    public init(_ x: Matrix<Float>) throws {
+    /// Prepares `x` ([N, d] Float). Means are accumulated in Double, each column over the rows in order;
+    /// columns are split over the cores (so the result does not depend on their number). A `centeredGram`
+    /// computed before from the same `x` (the `layer_cka` pivot's first pass) is reused instead of a dsyrk.
+    public init(_ x: Matrix<Float>, centeredGram known: Matrix<Double>? = nil) throws {
         let n = x.rows, d = x.cols
-        guard x.storage.allSatisfy({ $0.isFinite }) else { throw AlignmentError.nonFinite("sentence vectors") }
         var mean = [Double](repeating: 0, count: d)
         var centered = Matrix<Double>(rows: n, cols: d)
-        x.storage.withUnsafeBufferPointer { src in
+        let parts = max(1, min(ProcessInfo.processInfo.activeProcessorCount, d / 64))
+        let finite = x.storage.withUnsafeBufferPointer { src in
             mean.withUnsafeMutableBufferPointer { mu in
-                for i in 0..<n {
-                    for j in 0..<d { mu[j] += Double(src[i * d + j]) }
-                }
-                if n > 0 { for j in 0..<d { mu[j] /= Double(n) } }
                 centered.storage.withUnsafeMutableBufferPointer { dst in
-                    for i in 0..<n {
-                        for j in 0..<d { dst[i * d + j] = Double(src[i * d + j]) - mu[j] }
+                    let pointers = _SendablePointers(src: src.baseAddress, mu: mu.baseAddress, dst: dst.baseAddress)
+                    let flags = _FiniteFlags(parts)
+                    DispatchQueue.concurrentPerform(iterations: parts) { part in
+                        guard let src = pointers.src, let mu = pointers.mu, let dst = pointers.dst else { return }
+                        let lo = d * part / parts, hi = d * (part + 1) / parts
+                        var ok = true
+                        for i in 0..<n {
+                            let row = src + i * d
+                            for j in lo..<hi {
+                                let v = row[j]
+                                ok = ok && v.isFinite
+                                mu[j] += Double(v)
+                            }
+                        }
+                        if n > 0 { for j in lo..<hi { mu[j] /= Double(n) } }
+                        for i in 0..<n {
+                            let row = src + i * d, out = dst + i * d
+                            for j in lo..<hi { out[j] = Double(row[j]) - mu[j] }
+                        }
+                        flags.set(part, ok)
                     }
+                    return flags.all
                 }
             }
         }
+        guard finite else { throw AlignmentError.nonFinite("sentence vectors") }
         self.centered = centered
         self.mean = mean
-        self.centeredGram = gram(centered)
+        if let known, known.rows == n, known.cols == n {
+            self.centeredGram = known
+        } else {
+            self.centeredGram = gram(centered)
+        }
         self.centeredDotMean = matrixVector(centered, mean)
         self.meanNormSquared = dot(mean, mean)
     }
@@ -148,4 +171,20 @@ func rowSums(_ a: Matrix<Double>) -> [Double] {
         for i in 0..<n { out[i] = sum(base + i * m, m) }
     }
     return out
+}
+
+/// The buffers `LanguageVectors.init` hands to its column workers (disjoint column ranges per worker).
+private struct _SendablePointers: @unchecked Sendable {
+    let src: UnsafePointer<Float>?
+    let mu: UnsafeMutablePointer<Double>?
+    let dst: UnsafeMutablePointer<Double>?
+}
+
+/// One "all values finite" flag per column worker.
+private final class _FiniteFlags: @unchecked Sendable {
+    private var flags: [Bool]
+    private let lock = NSLock()
+    init(_ count: Int) { flags = Array(repeating: true, count: count) }
+    func set(_ index: Int, _ value: Bool) { lock.lock(); flags[index] = value; lock.unlock() }
+    var all: Bool { lock.lock(); defer { lock.unlock() }; return flags.allSatisfy { $0 } }
 }
