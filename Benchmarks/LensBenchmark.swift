@@ -3,6 +3,7 @@
 import Checkpoints
 import Corpus
 import Foundation
+import LinearAlgebra
 import Models
 import Tokenizers
 import Tracing
@@ -39,7 +40,6 @@ enum LensBenchmark {
 
     static func measure(name: String, model: URL, tasks: [LensTask]) throws -> String {
         let clock = ContinuousClock()
-        func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
         let checkpoint = try Checkpoint.open(model)
         let decoder = try ModelLoader.load(checkpoint)
         let tokenizer = try Tokenizers.load(for: checkpoint)
@@ -56,12 +56,12 @@ enum LensBenchmark {
         var mark = clock.now
         _ = try TraceRun(model: decoder, plan: tracePlan, output: dir.appendingPathComponent("trace.h5"), modelName: name,
                          modelIdentity: model.path, toolVersion: "bench").run(resume: false)
-        let trace = seconds(clock.now - mark)
+        let trace = (clock.now - mark).seconds
 
         mark = clock.now
         let o = try LensRun(model: decoder, plan: plan, vocabulary: vocabulary)
             .run(output: dir.appendingPathComponent("lens.h5"), modelName: name, tasks: "bench", toolVersion: "bench")
-        let lens = seconds(clock.now - mark)
+        let lens = (clock.now - mark).seconds
         print(String(format: "  %@: %d prompts, %d tokens; trace %.2f s; lens %.2f s (forward %.2f, head %.2f, log-softmax %.2f, write %.2f) = %.2f× trace",
                      name as NSString, plan.tasks.count, plan.tokenCount, trace, lens, o.forwardSeconds, o.headSeconds,
                      o.reduceSeconds, o.writeSeconds, lens / trace))

@@ -372,8 +372,7 @@ public final class LensRun {
     }
 
     private func seconds(since start: ContinuousClock.Instant) -> Double {
-        let d = clock.now - start
-        return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+        (clock.now - start).seconds
     }
 }
 
