@@ -22,6 +22,7 @@ enum NeuronCountBenchmark {
             do {
                 let checkpoint = try Checkpoint.open(URL(fileURLWithPath: path))
                 let model = try ModelLoader.load(checkpoint)
+                WeightCache.auto.apply(to: model)
                 let tokenizer = try Tokenizers.load(for: checkpoint)
                 let corpus = try TraceThroughputBenchmark.readCorpus(corpusPath, quick: quick)
                 let plain = try TraceSettings(pools: [.mean], batchTokens: 2048)

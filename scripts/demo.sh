@@ -4,7 +4,8 @@
 # as the LLaMA-architecture example), measures alignment per layer, draws the figures and writes the reports.
 #
 #   demo-output/<model>.h5          activations (git-ignored, like everything under demo-output/)
-#   demo-output/<model>-align/      alignment.json, alignment.csv, projections.h5
+#   demo-output/<model>-align/      alignment.json, alignment.csv, projections.h5 (default --normalize center)
+#   demo-output/<model>-align-raw/  the same on the raw vectors (--normalize none), drawn next to it (plot --raw)
 #   demo-output/<model>-figures/    the SVG figures
 #   demo-output/<model>-report.html the self-contained report
 #   demo-output/<model>-responses.jsonl, <model>-responses/  answers to the same 3 instructions in 12 languages
@@ -59,11 +60,16 @@ for name in $MODELS_TO_RUN; do
   rm -rf "$align"
   "$BIN" align "$acts" --output "$align" --pivot en --bootstrap 1000 --seed 0
 
+  step "$tag: align the raw vectors too (--normalize none), for the raw-against-normalised figure"
+  rm -rf "$align-raw"
+  "$BIN" align "$acts" --output "$align-raw" --pivot en --normalize none --bootstrap 200 --seed 0 --quiet \
+    --metrics retrieval_p1,retrieval_p1_centered,cosine_margin,mutual_knn,cka_debiased >/dev/null
+
   step "$tag: figures and report"
   mkdir -p "$figures"
-  plot_log=$("$BIN" plot "$align" --output "$figures")
+  plot_log=$("$BIN" plot "$align" --raw "$align-raw" --output "$figures")
   echo "$plot_log"
-  "$BIN" report "$align" --output "$report"
+  "$BIN" report "$align" --raw "$align-raw" --output "$report"
   step "$tag: answer the same instructions in every language (generate), identify the answers' languages (responses)"
   "$BIN" generate "$model" notebooks-data/demo-instructions.jsonl --max-new-tokens 48 --output "$OUT/$tag-responses.jsonl"
   rm -rf "$OUT/$tag-responses"
@@ -91,7 +97,7 @@ for name in $MODELS_TO_RUN; do
 
   peak=$(printf '%s\n' "$plot_log" | grep '^alignment peak:' || echo "alignment peak: none (no pair metric)")
   summary+=("$tag: $peak" "    activations  $acts" "    alignment    $align/alignment.json (+ alignment.csv, projections.h5)"
-            "    figures      $figures/{alignment-curves,cka-layers,projections,separability}.svg"
+            "    figures      $figures/{alignment-curves,normalization,cka-layers,projections,separability}.svg"
             "    report       $report"
             "    lens         $lens, $figures/lens-{latent,table}.svg, $OUT/$tag-lens-report.html"
             "    responses    $OUT/$tag-responses/ (figures in $response_figures/)")

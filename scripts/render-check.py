@@ -21,6 +21,8 @@ Usage: render-check.py check-svg FILE.svg  -> prints "W H" for the window size
        render-check.py check-png FILE.png W H LABEL   (LABEL names the SVG in messages)
 Only the standard library: PNG is decoded with zlib (PNG spec, ISO/IEC 15948: IHDR, IDAT, filters 0-4).
 """
+import math
+import re
 import struct
 import sys
 import xml.dom.minidom
@@ -161,19 +163,44 @@ def check_figures(align_dir, figures_dir):
         return [g.getAttribute("data-label") for g in groups(root, "legend-entry")]
 
     curves = load("alignment-curves.svg")
-    if legend(curves) != pair_labels:
-        fail(f"alignment-curves.svg: legend {legend(curves)} != pairs {pair_labels}")
-    projections = load("projections.svg")
-    if report.get("projection") and legend(projections) != languages:
-        fail(f"projections.svg: legend {legend(projections)} != languages {languages}")
+    controls = report.get("controls") or {}
+    lexical = (controls.get("lexical_overlap_mean") or {}).get("retrieval_p1")
+    shuffled = controls.get("shuffled")
 
     def series(metric):
         return [s for s in report["pair_metrics"] if s["metric"] == metric]
 
-    expected_panels = [[e["value"] for s in series(m) for e in s["values"]]
-                       for m in ("retrieval_p1", "cosine_margin", "cka_debiased") if series(m)]
+    curve_metrics = [m for m in ("retrieval_p1", "cosine_margin", "cka_debiased") if series(m)]
+    panel_metrics = curve_metrics + ([peak["metric"]] if peak and peak["curve"] else [])
+
+    # The reference lines each panel must carry: the lexical-overlap baseline on retrieval panels (a flat line
+    # at its pair mean), the shuffled chance level on the panel(s) of the metric it was measured for.
+    def expected_references(metric):
+        out = {}
+        if lexical and metric.startswith("retrieval_p1"):
+            out["lexical-overlap baseline (token bags)"] = [(layer, lexical["value"]) for layer in layers]
+        if shuffled and shuffled["metric"] == metric and shuffled["curve"]:
+            out["chance level (translations shuffled)"] = [(layer, e["value"]) for layer, e in zip(layers, shuffled["curve"])]
+        return out
+
+    reference_labels = [name for name in ("lexical-overlap baseline (token bags)", "chance level (translations shuffled)")
+                        if any(name in expected_references(m) for m in panel_metrics)]
+    if legend(curves) != pair_labels + reference_labels:
+        fail(f"alignment-curves.svg: legend {legend(curves)} != pairs {pair_labels} + references {reference_labels}")
+    marked = [g.getAttribute("data-label") for g in groups(curves, "legend-entry") if g.getAttribute("data-reference") == "true"]
+    if marked != reference_labels:
+        fail(f"alignment-curves.svg: legend entries marked as references {marked} != {reference_labels}")
+    projections = load("projections.svg")
+    if report.get("projection") and legend(projections) != languages:
+        fail(f"projections.svg: legend {legend(projections)} != languages {languages}")
+
+    expected_panels = [[e["value"] for s in series(m) for e in s["values"]] for m in curve_metrics]
     if peak and peak["curve"]:
         expected_panels.append([e["value"] for e in peak["curve"]])
+    for index, metric in enumerate(panel_metrics):
+        expected_panels[index] += [v for points in expected_references(metric).values() for _, v in points]
+    checked_references = check_references(curves, "alignment-curves.svg", [expected_references(m) for m in panel_metrics],
+                                          layers)
     separability = load("separability.svg")
     sep_panels = [[e["value"] for e in s["values"]] for m in ("language_separability", "centroid_accuracy")
                   for s in report["layer_metrics"] if s["metric"] == m]
@@ -203,6 +230,9 @@ def check_figures(align_dir, figures_dir):
                 expected_x = left + (peak["layer"] - layers[0]) / (layers[-1] - layers[0]) * (right - left)
                 if abs(float(lines[0].getAttribute("x1")) - expected_x) > 0.05:
                     fail(f"{name} panel {index}: peak line at x={lines[0].getAttribute('x1')}, expected {expected_x:.2f}")
+    checked_equal = check_equal_scales(projections, "projections.svg") if report.get("projection") else 0
+    matrices = check_pair_matrix(report, figures_dir)
+    normalization = check_normalization(report, figures_dir)
     heatmaps = groups(load("cka-layers.svg"), "panel")
     if len(heatmaps) != len(report["layer_cka"]):
         fail(f"cka-layers.svg: {len(heatmaps)} heatmaps, expected {len(report['layer_cka'])}")
@@ -212,7 +242,157 @@ def check_figures(align_dir, figures_dir):
             fail(f"cka-layers.svg: {matrix['source']} × {matrix['target']} has {len(cells)} cells")
     peak_text = f"peak at layer {peak['layer']}" if peak else "no peak"
     print(f"ok figures in {figures_dir} match {align_dir}/alignment.json "
-          f"({len(pair_labels)} pairs, {len(languages)} languages, {peak_text})")
+          f"({len(pair_labels)} pairs, {len(languages)} languages, {peak_text}; legend references {reference_labels}, "
+          f"{checked_references} reference points at their values; {checked_equal} PCA panels on equal scales; "
+          f"{matrices}; {normalization})")
+
+
+def panel_scales(panel, name):
+    """(x of a value, y of a value) of a line panel, from its grid lines (one per y tick, spanning the layers)."""
+    grid = [l for l in panel.getElementsByTagName("line") if l.getAttribute("class") == "grid"]
+    ticks = [number(t) for t in texts(panel, "y-tick")]
+    if len(grid) != len(ticks) or len(ticks) < 2:
+        fail(f"{name}: {len(grid)} grid lines for {len(ticks)} y ticks")
+    left = min(float(l.getAttribute("x1")) for l in grid)
+    right = max(float(l.getAttribute("x2")) for l in grid)
+    y0, y1 = float(grid[0].getAttribute("y1")), float(grid[-1].getAttribute("y1"))
+    v0, v1 = ticks[0], ticks[-1]
+    return left, right, (lambda v: y0 + (v - v0) / (v1 - v0) * (y1 - y0))
+
+
+def check_references(root, name, expected, layers):
+    """Every panel's reference groups (class="reference", data-name) are exactly the expected ones, and each
+    polyline vertex sits at (layer, value) in pixels."""
+    checked = 0
+    panels = groups(root, "panel")
+    for index, (panel, references) in enumerate(zip(panels, expected)):
+        drawn = {g.getAttribute("data-name"): g for g in groups(panel, "reference")}
+        if sorted(drawn) != sorted(references):
+            fail(f"{name} panel {index}: reference lines {sorted(drawn)} != expected {sorted(references)}")
+        if not references:
+            continue
+        left, right, y_of = panel_scales(panel, f"{name} panel {index}")
+        for label, points in references.items():
+            polylines = drawn[label].getElementsByTagName("polyline")
+            vertices = [tuple(float(v) for v in p.split(",")) for line in polylines
+                        for p in line.getAttribute("points").split()]
+            finite = [(layer, v) for layer, v in points if v is not None and math.isfinite(v)]
+            if len(vertices) != len(finite):
+                fail(f"{name} panel {index} {label}: {len(vertices)} vertices, expected {len(finite)}")
+            for (px, py), (layer, value) in zip(vertices, finite):
+                ex = left + (layer - layers[0]) / (layers[-1] - layers[0]) * (right - left)
+                ey = y_of(value)
+                if abs(px - ex) > 0.05 or abs(py - ey) > 0.6:
+                    fail(f"{name} panel {index} {label} layer {layer}: vertex at ({px}, {py}), expected "
+                         f"({ex:.2f}, {ey:.2f}) for {value:.4f}")
+                checked += 1
+    return checked
+
+
+def check_equal_scales(root, name):
+    """Scatter panels drawn on equal scales: pixels per unit on x (x-tick labels) equal those on y (grid lines)."""
+    checked = 0
+    for index, panel in enumerate(groups(root, "panel")):
+        xt = [t for t in panel.getElementsByTagName("text") if t.getAttribute("class") == "x-tick"]
+        grid = [l for l in panel.getElementsByTagName("line") if l.getAttribute("class") == "grid"]
+        yt = texts(panel, "y-tick")
+        if len(xt) < 2 or len(grid) < 2:
+            continue
+        x_values = [number("".join(c.data for c in t.childNodes)) for t in xt]
+        x_px = [float(t.getAttribute("x")) for t in xt]
+        x_scale = (x_px[-1] - x_px[0]) / (x_values[-1] - x_values[0])
+        y_values = [number(t) for t in yt]
+        y_px = [float(l.getAttribute("y1")) for l in grid]
+        y_scale = -(y_px[-1] - y_px[0]) / (y_values[-1] - y_values[0])
+        if abs(x_scale - y_scale) > 0.01 * abs(x_scale):
+            fail(f"{name} panel {index}: {x_scale:.4g} px per unit on x, {y_scale:.4g} on y (not equal scales)")
+        checked += 1
+    return checked
+
+
+def check_pair_matrix(report, figures_dir):
+    """With --pairs all: pair-matrix.svg holds one language × language matrix per metric, each cell the
+    metric's value for (row, column) at the metric's peak layer (retrieval: row queries, column is searched)."""
+    import os
+    pivot = report["settings"]["pivot"]
+    path = os.path.join(figures_dir, "pair-matrix.svg")
+    if all(p["source"] == pivot for p in report["pairs"]):
+        if os.path.exists(path):
+            fail("pair-matrix.svg drawn for a pivot-only run")
+        return "no pair matrix (pivot pairs)"
+    languages, layers = report["languages"], report["layers"]
+    peaks = {p["metric"]: p for p in report.get("peaks") or []}
+    metrics = [m for m in ("retrieval_p1", "cka_debiased", "mutual_knn")
+               if any(s["metric"] == m for s in report["pair_metrics"])]
+    panels = groups(xml.dom.minidom.parse(path).documentElement, "panel")
+    if len(panels) != len(metrics):
+        fail(f"pair-matrix.svg: {len(panels)} panels, expected {len(metrics)} ({metrics})")
+
+    def value(metric, source, target, index):
+        for s in report["pair_metrics"]:
+            if s["metric"] == metric and s["source"] == source and s["target"] == target:
+                return s["values"][index]["value"]
+        return None
+
+    cells_checked = 0
+    for panel, metric in zip(panels, metrics):
+        layer = (peaks.get(metric) or report["peak"])["layer"]
+        index = layers.index(layer)
+        if not re.search(rf"\blayer {layer}\b", panel.getAttribute("data-title")):
+            fail(f"pair-matrix.svg {metric}: title {panel.getAttribute('data-title')!r} does not name layer {layer}")
+        cells = [r for r in panel.getElementsByTagName("rect") if r.getAttribute("class") == "cell"]
+        if len(cells) != len(languages) ** 2:
+            fail(f"pair-matrix.svg {metric}: {len(cells)} cells, expected {len(languages)}²")
+        for cell in cells:
+            row = languages[len(languages) - 1 - int(cell.getAttribute("data-row"))]
+            column = languages[int(cell.getAttribute("data-column"))]
+            shown = "".join(c.data for t in cell.getElementsByTagName("title") for c in t.childNodes)
+            if row == column:
+                if shown != "n/a":
+                    fail(f"pair-matrix.svg {metric}: diagonal cell {row} shows {shown}")
+                continue
+            if metric == "retrieval_p1":
+                expected = value("retrieval_p1_fwd", row, column, index)
+                if expected is None:
+                    expected = value("retrieval_p1_bwd", column, row, index)
+            else:
+                expected = value(metric, row, column, index)
+                if expected is None:
+                    expected = value(metric, column, row, index)
+            if expected is None or abs(float(shown) - expected) > 5e-4:
+                fail(f"pair-matrix.svg {metric} {row}→{column}: cell shows {shown}, expected {expected}")
+            cells_checked += 1
+    return f"pair matrix: {len(metrics)} panels, {cells_checked} cells at their values"
+
+
+def check_normalization(report, figures_dir):
+    """normalization.svg, when drawn: the diagnostics panel's warning threshold at 0.5 and the reference
+    lines of its retrieval panel where they belong."""
+    import os
+    path = os.path.join(figures_dir, "normalization.svg")
+    if not os.path.exists(path):
+        return "no normalization.svg"
+    root = xml.dom.minidom.parse(path).documentElement
+    panels = groups(root, "panel")
+    layers = report["layers"]
+    threshold = "warning threshold (one dimension > 50 % of the squared norm)"
+    checked = 0
+    for index, panel in enumerate(panels):
+        for reference in groups(panel, "reference"):
+            if reference.getAttribute("data-name") != threshold:
+                continue
+            left, right, y_of = panel_scales(panel, f"normalization.svg panel {index}")
+            for p in reference.getElementsByTagName("polyline")[0].getAttribute("points").split():
+                py = float(p.split(",")[1])
+                if abs(py - y_of(0.5)) > 0.6:
+                    fail(f"normalization.svg panel {index}: threshold line at y={py}, expected {y_of(0.5):.2f}")
+                checked += 1
+    if report.get("diagnostics") and not checked:
+        fail("normalization.svg: no warning-threshold line in the diagnostics panel")
+    labels = [g.getAttribute("data-label") for g in groups(root, "legend-entry")]
+    if report.get("diagnostics") and threshold not in labels:
+        fail(f"normalization.svg: legend {labels} lacks the threshold")
+    return f"normalization.svg: {len(panels)} panels, legend {len(labels)} entries"
 
 
 def check_lens_figures(figures_dir):

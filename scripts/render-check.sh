@@ -45,6 +45,22 @@ if re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html):
 for i, svg in enumerate(figures):
     open(os.path.join(sys.argv[2], f"report-{i}.svg"), "w", encoding="utf-8").write(svg)
 PY
+  # Controls and normalisation (#11): tiny m-LLaMA traced over 5 languages of the bundled corpus (token ids
+  # recorded, so the lexical-overlap baseline exists), aligned over every pair (pair-matrix.svg) and once
+  # more with --normalize none, given to plot as --raw (normalization.svg); check-figures then verifies the
+  # baseline and chance lines (legend entries, vertex positions), the pair matrix and the equal PCA scales.
+  "$BIN" trace Tests/Fixtures/tiny-mllama notebooks-data/django-ui-12lang.tsv --languages en,de,fr,zh,ru --limit 40 \
+    --output "$work/tiny.h5" >"$work/tiny-trace.log" 2>&1 || { cat "$work/tiny-trace.log" >&2; exit 1; }
+  "$BIN" align "$work/tiny.h5" --output "$work/tiny-align" --pairs all --bootstrap 100 --seed 1 \
+    >"$work/tiny-align.log" 2>&1 || { cat "$work/tiny-align.log" >&2; exit 1; }
+  "$BIN" align "$work/tiny.h5" --output "$work/tiny-align-raw" --pairs all --normalize none --bootstrap 100 --seed 1 \
+    --metrics retrieval_p1,retrieval_p1_centered,cosine_margin,cka_debiased >"$work/tiny-align-raw.log" 2>&1 \
+    || { cat "$work/tiny-align-raw.log" >&2; exit 1; }
+  "$BIN" plot "$work/tiny-align" --raw "$work/tiny-align-raw" --output "$work/tiny-figures" >/dev/null
+  python3 scripts/render-check.py check-figures "$work/tiny-align" "$work/tiny-figures"
+  "$BIN" report "$work/tiny-align" --raw "$work/tiny-align-raw" --output "$work/tiny-report.html" >/dev/null
+  grep -q 'Every metric&apos;s peak' "$work/tiny-report.html" \
+    || { echo "render-check: $work/tiny-report.html has no section on every metric's peak" >&2; exit 1; }
   # compare: the same analysis twice under two labels, on a relative-depth axis (one legend entry per run,
   # x from 0 to 1), and its report page.
   cp -r "$align_dir" "$work/align-b"
@@ -71,7 +87,7 @@ if len(figures) != 2:
 for i, svg in enumerate(figures):
     open(os.path.join(sys.argv[2], f"lens-report-{i}.svg"), "w", encoding="utf-8").write(svg)
 PY
-  for f in "$work"/figures/*.svg "$work"/report-figures/*.svg "$work"/compare/*.svg "$work"/lens-figures/*.svg \
+  for f in "$work"/figures/*.svg "$work"/report-figures/*.svg "$work"/tiny-figures/*.svg "$work"/compare/*.svg "$work"/lens-figures/*.svg \
            "$work"/lens-report-figures/*.svg; do
     svgs+=("$f")
   done

@@ -22,9 +22,11 @@
 /// /tokens/<lang>/pool_span int64[N, 2]        pooled tokens of sentence n: [start, end) relative to offsets[n]
 /// /sublayers/<attention|mlp>/<pool>/<lang> float32[n_layers, N, d]   with --sublayers: pooled branch outputs
 ///                                                     of block i+1 (as added to the residual stream)
-/// /batches               int64[B, 3]          the packed batches in trace order: (language index, first row,
-///                                             end row); the journal's batches_done = k means batches 0..<k
-///                                             are written, so a reader of an unfinished file knows its rows
+/// /batches               int64[S, 4]          the packed batches' segments in trace order: (batch index,
+///                                             language index, first row, end row), a batch holding any
+///                                             languages; the journal's batches_done = k means the segments of
+///                                             batches 0..<k are written, so a reader of an unfinished file
+///                                             knows its rows (format_version 1: int64[B, 3] without the batch)
 /// /                      provenance attributes (strings): model_path, model_name, model_sha256, corpus,
 ///                        corpus_format, corpus_sha256, corpus_split
 /// /neurons/<lang>/active_count int64[n_layers, d_ffn]  with --neurons: tokens of <lang> at which neuron j of
@@ -59,7 +61,7 @@ public enum ActivationsLayout {
     public static let format = "interlingua.activations"
     /// The `format` of a shard file.
     public static let shardFormat = "interlingua.activations-shard"
-    public static let formatVersion = 1
+    public static let formatVersion = 2
 
     public enum Attribute {
         public static let format = "format"

@@ -79,20 +79,34 @@ public final class ActivationsReader: @unchecked Sendable {
             throw ActivationsError.notActivations(file: url.path, reason: "complete = 0 and no /batches: traced by a version that did not record which rows each batch writes")
         }
         let dataset = try file.root.dataset(ActivationsLayout.batches)
-        guard dataset.shape.count == 2, dataset.shape[1] == 3 else {
-            throw ActivationsError.notActivations(file: url.path, reason: "/batches has shape \(dataset.shape), expected [B, 3]")
+        // [S, 4]: one row per segment (batch, language, first row, end row), batches packed across languages;
+        // [B, 3]: one row per batch of one language (language, first row, end row), files of format_version 1.
+        guard dataset.shape.count == 2, dataset.shape[1] == 3 || dataset.shape[1] == 4 else {
+            throw ActivationsError.notActivations(file: url.path, reason: "/batches has shape \(dataset.shape), expected [S, 4] or [B, 3]")
         }
         let values = try dataset.read(Int64.self)
-        let total = dataset.shape[0]
+        let width = dataset.shape[1], segments = dataset.shape[0]
+        let segment = { (s: Int) -> (batch: Int, language: Int, start: Int, end: Int) in
+            width == 4 ? (Int(values[4 * s]), Int(values[4 * s + 1]), Int(values[4 * s + 2]), Int(values[4 * s + 3]))
+                       : (s, Int(values[3 * s]), Int(values[3 * s + 1]), Int(values[3 * s + 2]))
+        }
+        var total = 0
+        for s in 0..<segments {
+            let b = segment(s).batch
+            guard b == total - 1 || b == total else {
+                throw ActivationsError.notActivations(file: url.path, reason: "/batches row \(s) names batch \(b) out of order")
+            }
+            total = b + 1
+        }
         guard journal.batchesTotal == total else {
             throw ActivationsError.notActivations(file: url.path, reason: "the journal counts \(journal.batchesTotal) batches, /batches has \(total)")
         }
         var rows = Dictionary(uniqueKeysWithValues: languages.map { ($0, 0) })
         let done = journal.state == .creating ? 0 : min(journal.batchesDone, total)
-        for b in 0..<done {
-            let (l, start, end) = (Int(values[3 * b]), Int(values[3 * b + 1]), Int(values[3 * b + 2]))
+        for s in 0..<segments where segment(s).batch < done {
+            let (_, l, start, end) = segment(s)
             guard languages.indices.contains(l), start >= 0, start <= end, end <= ids.count else {
-                throw ActivationsError.notActivations(file: url.path, reason: "/batches row \(b) = (\(l), \(start), \(end)) is outside the file's languages and rows")
+                throw ActivationsError.notActivations(file: url.path, reason: "/batches row \(s) = (\(l), \(start), \(end)) is outside the file's languages and rows")
             }
             // Only a contiguous prefix counts as written.
             if rows[languages[l]] == start { rows[languages[l]] = end }

@@ -31,8 +31,8 @@ public struct ActivationsHeader: Sendable {
     public var subLayers: Bool
     /// Provenance attributes (`ActivationsLayout.Attribute.modelPath` …), written as root string attributes.
     public var provenance: [String: String]
-    /// The batches in trace order: language index and rows (`/batches`).
-    public var batches: [(language: Int, rows: Range<Int>)]
+    /// The batches' segments in trace order: batch index, language index and rows (`/batches`).
+    public var batches: [(batch: Int, language: Int, rows: Range<Int>)]
     /// FFN width when neuron activations are counted (nil: not counted).
     public var neuronWidth: Int?
     public var neuronsBOSCounted: Bool = false
@@ -51,7 +51,7 @@ public struct ActivationsHeader: Sendable {
                 runFingerprint: String, languages: [String], ids: [String], texts: [[String]],
                 tokenIDs: [[Int32]], tokenOffsets: [[Int]], poolSpans: [[Range<Int>]],
                 tokenStates: Bool, subLayers: Bool, provenance: [String: String] = [:],
-                batches: [(language: Int, rows: Range<Int>)] = [], neuronWidth: Int? = nil,
+                batches: [(batch: Int, language: Int, rows: Range<Int>)] = [], neuronWidth: Int? = nil,
                 neuronsBOSCounted: Bool = false, deactivated: String? = nil) {
         self.model = model
         self.architecture = architecture
@@ -158,8 +158,9 @@ public final class ActivationsWriter {
         _ = try root.writeStrings(ActivationsLayout.ids, h.ids)
         if !h.batches.isEmpty {
             _ = try root.writeDataset(ActivationsLayout.batches,
-                                      h.batches.flatMap { [Int64($0.language), Int64($0.rows.lowerBound), Int64($0.rows.upperBound)] },
-                                      shape: [h.batches.count, 3])
+                                      h.batches.flatMap { [Int64($0.batch), Int64($0.language), Int64($0.rows.lowerBound),
+                                                           Int64($0.rows.upperBound)] },
+                                      shape: [h.batches.count, 4])
         }
         if let shard = h.shard, !shard.rows.runs.isEmpty {
             _ = try root.writeDataset(ActivationsLayout.shardRows, shard.rows.flattened, shape: [shard.rows.runs.count, 3])

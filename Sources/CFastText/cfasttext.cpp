@@ -5,6 +5,8 @@
 #include <cstring>
 #include <sstream>
 #include <string>
+#include <vector>
+#include <algorithm>
 
 struct cfasttext_model {
     fasttext::FastText model;
@@ -57,6 +59,41 @@ extern "C" int cfasttext_predict(const cfasttext_model *model, const char *text,
     if (predictions.empty()) return 0;
     copyText(predictions[0].second, label, labelLength);
     if (probability) *probability = predictions[0].first;
+    return 1;
+}
+
+extern "C" int cfasttext_predict_among(const cfasttext_model *model, const char *text, int length,
+                                       const char *candidates, char *label, int labelLength, float *probability) {
+    copyText("", label, labelLength);
+    if (probability) *probability = 0;
+    if (model == nullptr || text == nullptr || length <= 0 || candidates == nullptr) return 0;
+    std::vector<std::string> allowed;
+    std::stringstream list{std::string(candidates)};
+    for (std::string item; std::getline(list, item, ',');) if (!item.empty()) allowed.push_back(item);
+    std::string line(text, static_cast<size_t>(length));
+    for (auto &c : line) if (c == '\n' || c == '\r') c = ' ';
+    line.push_back('\n');
+    std::istringstream in(line);
+    std::vector<std::pair<fasttext::real, std::string>> predictions;
+    try {
+        model->model.predictLine(in, predictions, -1, 0.0);  // every label, by decreasing probability
+    } catch (...) {
+        return 0;
+    }
+    // fastText reports exp(log(p + 1e-5)) (fasttext.cc, std_log): take the 1e-5 off before renormalising.
+    auto softmax = [](fasttext::real reported) { return std::max(0.0, static_cast<double>(reported) - 1e-5); };
+    double total = 0;
+    const std::pair<fasttext::real, std::string> *best = nullptr;
+    for (const auto &p : predictions) {
+        bool inSet = false;
+        for (const auto &a : allowed) if (p.second == a) { inSet = true; break; }
+        if (!inSet) continue;
+        total += softmax(p.first);
+        if (best == nullptr) best = &p;  // predictions are sorted: the first candidate is the most probable
+    }
+    if (best == nullptr || total <= 0) return 0;
+    copyText(best->second, label, labelLength);
+    if (probability) *probability = static_cast<float>(softmax(best->first) / total);
     return 1;
 }
 

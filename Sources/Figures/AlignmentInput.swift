@@ -67,12 +67,36 @@ public struct AlignmentInput: FigureInput {
     }
 
     public func figures(_ options: FigureOptions) -> FigureSet {
-        AlignmentFigures(report: report, joinTranslations: options.joinTranslations).drawable()
+        AlignmentFigures(report: report, joinTranslations: options.joinTranslations, companion: options.companion).drawable()
     }
 
     public func reportHTML(_ options: FigureOptions) throws -> String {
         AlignmentReportPage(report: report, joinTranslations: options.joinTranslations, corpus: options.corpus,
-                            toolVersion: options.toolVersion).html()
+                            toolVersion: options.toolVersion, companion: options.companion).html()
+    }
+
+    /// The `--raw DIR` companion of `input`: an align output (folder or alignment.json) of the same layers,
+    /// languages and pairs under a different `--normalize`; anything else is refused in one line.
+    public static func companion(_ path: String, for input: any FigureInput) throws -> AlignmentReport {
+        guard let input = input as? AlignmentInput else {
+            throw FiguresError.unreadable(path: path, reason: "--raw applies to an 'interlingua align' output only")
+        }
+        let probe = InputProbe(path: path)
+        guard probe.exists else { throw FiguresError.missing(path: path) }
+        guard recognises(probe) else {
+            throw FiguresError.unrecognised(path: path, found: probe.description, expected: [kindDescription])
+        }
+        let other = try AlignmentInput(probe).report
+        let mine = input.report
+        if other.layers != mine.layers || other.languages != mine.languages || other.pairs != mine.pairs
+            || other.sentenceCount != mine.sentenceCount {
+            throw FiguresError.unreadable(path: path, reason: "not the same layers, languages, pairs and sentences as \(input.url.path)")
+        }
+        if other.settings.normalize == mine.settings.normalize {
+            throw FiguresError.unreadable(
+                path: path, reason: "measured with the same --normalize \(mine.settings.normalize.argument) as \(input.url.path); --raw wants another normalisation (e.g. align --normalize none)")
+        }
+        return other
     }
 
     public func summaryLines() -> [String] {

@@ -11,12 +11,16 @@ public struct AlignmentReportPage: Sendable {
     public var corpus: String?
     /// The version of the `interlingua` writing the page.
     public var toolVersion: String
+    /// `--raw DIR`: the same activations under another normalisation (normalization.svg).
+    public var companion: AlignmentReport?
 
-    public init(report: AlignmentReport, joinTranslations: Bool = false, corpus: String? = nil, toolVersion: String) {
+    public init(report: AlignmentReport, joinTranslations: Bool = false, corpus: String? = nil, toolVersion: String,
+                companion: AlignmentReport? = nil) {
         self.report = report
         self.joinTranslations = joinTranslations
         self.corpus = corpus
         self.toolVersion = toolVersion
+        self.companion = companion
     }
 
     /// Pair metrics shown in the summary table, in this order, when present.
@@ -47,8 +51,9 @@ public struct AlignmentReportPage: Sendable {
 
     /// The whole page.
     public func html() -> String {
-        let figures = AlignmentFigures(report: report, joinTranslations: joinTranslations)
+        let figures = AlignmentFigures(report: report, joinTranslations: joinTranslations, companion: companion)
         var sections: [ReportSection] = []
+        if let peaks = peaksSection() { sections.append(peaks) }
         if let table = peakTable() { sections.append(table) }
         sections.append(ReportSection(heading: "Figures", blocks: figures.drawable().figures.map { figure in
             .figure(svg: figure.svg, caption: caption(for: figure.fileName))
@@ -68,35 +73,102 @@ public struct AlignmentReportPage: Sendable {
                           sections: sections).html()
     }
 
-    private func summary() -> String {
+    static func level(_ report: AlignmentReport) -> String { "\(Int((report.settings.confidence * 100).rounded())) %" }
+
+    /// The headline: the primary's peak when the metrics agree; when they disagree, their span and no single
+    /// layer (the primary's peak only as the primary's); the normalisation; the controls at the peak.
+    public func summary() -> String {
         let layers = report.layers
         var text = "\(report.languages.count) languages (\(report.languages.joined(separator: ", "))) × "
-            + "\(report.sentenceCount) sentences, \(report.pairs.count) pairs, layers \(layers.first ?? 0)–\(layers.last ?? 0). "
-        if let peak = report.peak {
-            var metric = AlignmentFigures.title(of: peak.metric)
-            // "Translation retrieval P@1" reads mid-sentence as "translation retrieval P@1".
-            if let first = metric.first, metric.dropFirst().first?.isLowercase == true {
-                metric = first.lowercased() + metric.dropFirst()
-            }
-            text += "The pair-averaged \(metric) peaks at layer \(peak.layer)"
-            if let low = peak.layerCILow, let high = peak.layerCIHigh {
-                text += " (\(Int((report.settings.confidence * 100).rounded())) % bootstrap interval of the peak layer: \(low)–\(high))"
-            }
-            text += " with \(Self.format(peak.value))."
-        } else {
-            text += "No pair metric was computed, so there is no alignment peak."
+            + "\(report.sentenceCount) sentences, \(report.pairs.count) pairs, layers \(layers.first ?? 0)–\(layers.last ?? 0), "
+            + "measured on \(AlignmentFigures.normalizationNote(report.settings.normalize)). "
+        guard let peak = report.peak else {
+            return text + "No pair metric was computed, so there is no alignment peak."
         }
+        var metric = AlignmentFigures.title(of: peak.metric)
+        // "Translation retrieval P@1" reads mid-sentence as "translation retrieval P@1".
+        if let first = metric.first, metric.dropFirst().first?.isLowercase == true {
+            metric = first.lowercased() + metric.dropFirst()
+        }
+        var interval = ""
+        if let low = peak.layerCILow, let high = peak.layerCIHigh {
+            interval = " (\(Self.level(report)) bootstrap interval of the peak layer: \(low)–\(high))"
+        }
+        if let agreement = report.peakAgreement, !agreement.agree {
+            let each = (report.peaks ?? []).map { "\(AlignmentFigures.axisLabel(of: $0.metric)) \($0.layer)" }.joined(separator: ", ")
+            text += "The metrics disagree: their peaks span layers \(agreement.lowestLayer)–\(agreement.highestLayer) "
+                + "(more than \(agreement.toleranceLayers) layers apart: \(each)), so no single layer is the alignment peak. "
+                + "The primary metric, the pair-averaged \(metric), peaks at layer \(peak.layer)\(interval) with \(Self.format(peak.value))."
+        } else {
+            text += "The pair-averaged \(metric) peaks at layer \(peak.layer)\(interval) with \(Self.format(peak.value))"
+            if let agreement = report.peakAgreement, agreement.metrics.count > 1 {
+                text += "; all \(agreement.metrics.count) pair metrics peak within layers \(agreement.lowestLayer)–\(agreement.highestLayer)"
+            }
+            text += "."
+        }
+        if let controls = controlsSentence() { text += " " + controls }
         return text
+    }
+
+    /// "Controls: the lexical-overlap baseline … ; the chance level at the peak …".
+    func controlsSentence() -> String? {
+        var parts: [String] = []
+        if let lexical = report.controls?.lexicalOverlapMean {
+            parts.append("token bags alone (lexical overlap, no model) retrieve \(Self.inline(lexical.retrievalP1)) of translations")
+        }
+        if let shuffled = report.controls?.shuffled, let peak = report.peak,
+           let index = report.layers.firstIndex(of: peak.layer), index < shuffled.curve.count {
+            parts.append("with translations shuffled, \(AlignmentFigures.axisLabel(of: shuffled.metric)) at layer \(peak.layer) is \(Self.inline(shuffled.curve[index])) (chance level)")
+        }
+        return parts.isEmpty ? nil : "Controls: " + parts.joined(separator: "; ") + "."
+    }
+
+    /// "0.148 [0.120, 0.175]" on one line.
+    static func inline(_ estimate: Estimate) -> String {
+        var text = format(estimate.value)
+        if let low = estimate.ciLow, let high = estimate.ciHigh { text += " [\(format(low)), \(format(high))]" }
+        return text
+    }
+
+    /// Every pair metric's peak with its interval, the value there with its interval, and how often the
+    /// bootstrap put the peak there; the warnings of the run; the controls.
+    func peaksSection() -> ReportSection? {
+        guard let peaks = report.peaks, !peaks.isEmpty else { return nil }
+        var rows: [[String]] = []
+        for peak in peaks {
+            let index = report.layers.firstIndex(of: peak.layer)
+            let value = index.flatMap { $0 < peak.curve.count ? peak.curve[$0] : nil } ?? Estimate(value: peak.value)
+            let interval = peak.layerCILow.map { low in "\(low)–\(peak.layerCIHigh ?? low)" } ?? "–"
+            let share = index.flatMap { $0 < peak.layerFrequency.count ? String(format: "%.0f %%", peak.layerFrequency[$0] * 100) : nil } ?? "–"
+            rows.append([AlignmentFigures.axisLabel(of: peak.metric) + (peak.metric == report.peak?.metric ? " (primary)" : ""),
+                         "\(peak.layer)", interval, Self.format(value), share])
+        }
+        var blocks: [ReportBlock] = []
+        if let agreement = report.peakAgreement {
+            blocks.append(.paragraph(agreement.agree
+                ? "The metrics agree: every peak lies within layers \(agreement.lowestLayer)–\(agreement.highestLayer) (at most \(agreement.toleranceLayers) layers apart)."
+                : "The metrics disagree: their peaks span layers \(agreement.lowestLayer)–\(agreement.highestLayer), more than \(agreement.toleranceLayers) layers apart — there is no single peak layer."))
+        }
+        blocks.append(.table(headers: ["metric (pair mean)", "peak layer", "\(Self.level(report)) interval of the peak layer",
+                                       "value at the peak", "bootstrap replicates peaking there"],
+                             rows: rows, highlightedRows: Set(peaks.indices.filter { peaks[$0].metric == report.peak?.metric })))
+        if let controls = controlsSentence() { blocks.append(.paragraph(controls)) }
+        for warning in report.warnings ?? [] { blocks.append(.paragraph("Warning: " + warning)) }
+        return ReportSection(heading: "Every metric's peak", blocks: blocks)
     }
 
     private func caption(for fileName: String) -> String {
         switch fileName {
         case "alignment-curves.svg":
-            return "Per layer and language pair; the dashed line is the alignment peak, the shaded span its bootstrap interval."
+            return "Per layer and language pair; the dashed line is the alignment peak, the shaded span its bootstrap interval; the dotted grey line is the lexical-overlap baseline, the dashed red line the chance level with translations shuffled."
         case "cka-layers.svg":
             return "Linear CKA between every layer of the pivot (rows) and every layer of each language (columns)."
         case "projections.svg":
-            return "Centered PCA of all languages' sentence vectors (thin SVD) at the first, peak and last layers and some between."
+            return "Centered PCA of all languages' sentence vectors (thin SVD) at the first, peak and last layers and some between, on equal axis scales; the large number is PC1's share of the variance."
+        case "normalization.svg":
+            return "Pair-averaged curves on raw and on normalised vectors, with the lexical-overlap baseline and the chance level; the last panel shows how much of the raw vectors one dimension holds (the warning threshold dotted)."
+        case "pair-matrix.svg":
+            return "Every language pair at each metric's peak layer; for retrieval, row = the language whose sentences query, column = the language searched."
         default:
             return "Per layer over all languages: how much of the variance separates languages, and how often a sentence's nearest language centroid is its own."
         }
@@ -122,7 +194,7 @@ public struct AlignmentReportPage: Sendable {
             mean.append(values.isEmpty ? "" : Self.format(values.reduce(0, +) / Double(values.count)))
         }
         rows.append(mean)
-        return ReportSection(heading: "Summary at the alignment peak (layer \(peak.layer))", blocks: [
+        return ReportSection(heading: "Per pair at layer \(peak.layer), the peak of \(AlignmentFigures.axisLabel(of: peak.metric))", blocks: [
             .paragraph("Values at layer \(peak.layer), with \(Int((report.settings.confidence * 100).rounded())) % bootstrap intervals under them. "
                        + "P@1 = translation retrieval precision at 1, mean of both directions; definitions at the end."),
             .table(headers: ["pair"] + metrics.map { Self.columnTitles[$0] ?? $0 }, rows: rows,

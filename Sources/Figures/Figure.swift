@@ -1,4 +1,5 @@
 // What `plot` writes and `report` embeds: named SVG documents, and the options every figure builder takes.
+import Alignment
 import Foundation
 
 /// One figure: the file `plot` writes it to, its title and the SVG document.
@@ -58,10 +59,15 @@ public struct FigureOptions: Sendable {
     public var toolVersion: String
     /// A corpus name to show when the input does not record its corpus.
     public var corpus: String?
+    /// `--raw DIR`: an align output of the same activations under another `--normalize`, drawn next to an
+    /// align input's curves (read and checked by `AlignmentInput.companion(_:for:)`).
+    public var companion: AlignmentReport?
 
-    public init(joinTranslations: Bool = false, toolVersion: String = "", corpus: String? = nil) {
+    public init(joinTranslations: Bool = false, toolVersion: String = "", corpus: String? = nil,
+                companion: AlignmentReport? = nil) {
         self.joinTranslations = joinTranslations
         self.toolVersion = toolVersion
         self.corpus = corpus
+        self.companion = companion
     }
 }

@@ -38,23 +38,31 @@ public struct CausalSelfAttention: Sendable {
     public func apply(sequence: Range<Int>, q: UnsafePointer<Float>, k: UnsafePointer<Float>,
                       v: UnsafePointer<Float>, qkvStride: Int, output: UnsafeMutablePointer<Float>,
                       outputStride: Int, scores: UnsafeMutablePointer<Float>) {
-        let length = sequence.count
-        guard length > 0 else { return }
-        let start = sequence.lowerBound
-        let group = heads / kvHeads
         for h in 0..<heads {
-            let g = h / group
-            let qh = q + start * qkvStride + h * headDim
-            let kh = k + start * qkvStride + g * headDim
-            let vh = v + start * qkvStride + g * headDim
-            BLAS.gemm(.none, .transposed, m: length, n: length, k: headDim, alpha: scale,
-                      a: qh, lda: qkvStride, b: kh, ldb: qkvStride, c: scores, ldc: length)
-            if let slopes = alibiSlopes { ALiBi.addBias(slope: slopes[h], to: scores, length: length) }
-            softmaxCausalRows(scores, length: length)
-            BLAS.gemm(.none, .none, m: length, n: headDim, k: length,
-                      a: scores, lda: length, b: vh, ldb: qkvStride,
-                      c: output + start * outputStride + h * headDim, ldc: outputStride)
+            apply(sequence: sequence, head: h, q: q, k: k, v: v, qkvStride: qkvStride, output: output,
+                  outputStride: outputStride, scores: scores)
         }
+    }
+
+    /// `apply` for one head `h` only: writes that head's columns of the sentence's output rows, so
+    /// different (sentence, head) pairs may run on different threads, each with its own `scores`.
+    public func apply(sequence: Range<Int>, head h: Int, q: UnsafePointer<Float>, k: UnsafePointer<Float>,
+                      v: UnsafePointer<Float>, qkvStride: Int, output: UnsafeMutablePointer<Float>,
+                      outputStride: Int, scores: UnsafeMutablePointer<Float>) {
+        let length = sequence.count
+        guard length > 0, h >= 0, h < heads else { return }
+        let start = sequence.lowerBound
+        let g = h / (heads / kvHeads)
+        let qh = q + start * qkvStride + h * headDim
+        let kh = k + start * qkvStride + g * headDim
+        let vh = v + start * qkvStride + g * headDim
+        BLAS.gemm(.none, .transposed, m: length, n: length, k: headDim, alpha: scale,
+                  a: qh, lda: qkvStride, b: kh, ldb: qkvStride, c: scores, ldc: length)
+        if let slopes = alibiSlopes { ALiBi.addBias(slope: slopes[h], to: scores, length: length) }
+        softmaxCausalRows(scores, length: length)
+        BLAS.gemm(.none, .none, m: length, n: headDim, k: length,
+                  a: scores, lda: length, b: vh, ldb: qkvStride,
+                  c: output + start * outputStride + h * headDim, ldc: outputStride)
     }
 
     /// Attention of `count` new queries (absolute positions `firstPosition…`) over the keys and values of

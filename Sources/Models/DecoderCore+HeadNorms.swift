@@ -14,16 +14,19 @@ extension DecoderCore {
                 (norm.bias ?? []).withUnsafeBufferPointer { b in
                     guard let wb = w.baseAddress, w.count >= heads * hd else { return }
                     let bias = norm.bias == nil ? nil : b.baseAddress
-                    for t in 0..<tokens {
-                        let row = qkv.pointer + t * qkvDim + offset
-                        for h in 0..<heads {
-                            let x = row + h * hd
-                            switch norm.kind {
-                            case .rms:
-                                RMSNorm.normalize(x, count: hd, weight: wb + h * hd, epsilon: epsilon, into: x)
-                            case .layerNorm:
-                                LayerNorm.normalize(x, count: hd, weight: wb + h * hd, bias: bias.map { $0 + h * hd },
-                                                    epsilon: epsilon, into: x)
+                    let base = qkv.pointer, qkvDim = self.qkvDim, epsilon = self.epsilon
+                    RowParallel.forEach(rows: tokens, work: heads * hd) { rows in
+                        for t in rows {
+                            let row = base + t * qkvDim + offset
+                            for h in 0..<heads {
+                                let x = row + h * hd
+                                switch norm.kind {
+                                case .rms:
+                                    RMSNorm.normalize(x, count: hd, weight: wb + h * hd, epsilon: epsilon, into: x)
+                                case .layerNorm:
+                                    LayerNorm.normalize(x, count: hd, weight: wb + h * hd, bias: bias.map { $0 + h * hd },
+                                                        epsilon: epsilon, into: x)
+                                }
                             }
                         }
                     }

@@ -61,18 +61,61 @@ final class DecoderCore {
     /// Rows of the up projection: 2·ffn gated, ffn plain.
     let upRows: Int
     let vocabulary: Int
+    /// The tensor the output head reads (`TiedEmbeddings.headTensor`).
     let outputName: String
     let epsilon: Float
     var timings = ForwardTimings()
     var mlpActivationHook: (any MLPActivationHook)?
 
-    let qkvWeight = ScratchBuffer(), outputWeight = ScratchBuffer()
-    let gateUpWeight = ScratchBuffer(), downWeight = ScratchBuffer()
-    let qkvBias = ScratchBuffer(), outputBias = ScratchBuffer(), upBias = ScratchBuffer(), downBias = ScratchBuffer()
+    /// One layer's projections decoded to Float (the buffers the block's sgemm calls read).
+    final class LayerWeights {
+        let qkv = ScratchBuffer(), output = ScratchBuffer(), gateUp = ScratchBuffer(), down = ScratchBuffer()
+        let qkvBias = ScratchBuffer(), outputBias = ScratchBuffer(), upBias = ScratchBuffer(), downBias = ScratchBuffer()
+    }
+    /// The reusable scratch a layer is decoded into when decoded weights are not kept.
+    private let scratchWeights = LayerWeights()
+    /// With `keepsDecodedWeights`: every layer decoded so far, kept (decoded once per run, not per batch).
+    private var keptWeights: [LayerWeights?]
+    /// With `keepsDecodedWeights`: the per-layer vectors (norm weights) decoded so far, by name.
+    private var keptVectors: [String: [Float]] = [:]
+    /// The weights of the layer running.
+    private var current: LayerWeights
+    var qkvWeight: ScratchBuffer { current.qkv }
+    var outputWeight: ScratchBuffer { current.output }
+    var gateUpWeight: ScratchBuffer { current.gateUp }
+    var downWeight: ScratchBuffer { current.down }
+    var qkvBias: ScratchBuffer { current.qkvBias }
+    var outputBias: ScratchBuffer { current.outputBias }
+    var upBias: ScratchBuffer { current.upBias }
+    var downBias: ScratchBuffer { current.downBias }
     let normed = ScratchBuffer(), qkv = ScratchBuffer(), attended = ScratchBuffer()
     let projected = ScratchBuffer(), gateUp = ScratchBuffer(), scores = ScratchBuffer()
     let logitWeights = ScratchBuffer(), logitInputs = ScratchBuffer()
     private var decodedLayer: Int?
+
+    /// Keep every layer's decoded projections (and norm weights) after their first use instead of decoding
+    /// them again for every batch. The values are those of the per-batch decoding (the same decode into
+    /// another buffer), so results are bit for bit the same; switching it off frees the kept layers.
+    var keepsDecodedWeights = false {
+        didSet {
+            guard !keepsDecodedWeights else { return }
+            keptWeights = Array(repeating: nil, count: config.nLayers)
+            keptVectors = [:]
+            current = scratchWeights
+            decodedLayer = nil
+        }
+    }
+
+    /// Bytes of Float the block projections (and biases) of all layers take when kept.
+    var decodedWeightBytes: Int {
+        let d = config.dModel
+        var perLayer = qkvDim * d + d * qDim + upRows * d + d * config.dFFN
+        if !layout.qkvBias.isEmpty { perLayer += qkvDim }
+        if layout.outputBias != nil { perLayer += d }
+        if !layout.upBias.isEmpty { perLayer += upRows }
+        if layout.downBias != nil { perLayer += d }
+        return 4 * perLayer * config.nLayers
+    }
     /// The layer whose block is running (set by `decodeProjections`): where a KV cache stores this block's keys.
     private(set) var activeLayer = 0
 
@@ -90,6 +133,8 @@ final class DecoderCore {
         upRows = layout.gatedMLP ? 2 * config.dFFN : config.dFFN
         vocabulary = config.vocabSize
         epsilon = Float(config.normEps)
+        keptWeights = Array(repeating: nil, count: config.nLayers)
+        current = scratchWeights
 
         func present(_ name: String) -> TensorInfo? { try? weights.info(name) }
         for spec in tensors {
@@ -103,15 +148,8 @@ final class DecoderCore {
                                          && found.contains(1))
             guard same else { throw ModelError.shapeMismatch(file: file, tensor: spec.canonical, expected: shape, found: found) }
         }
-        // Untied embeddings need their own LM head: missing, it is named as missing (not as a shape mismatch).
-        if !config.tieWordEmbeddings, present(CanonicalName.lmHead) == nil {
-            throw CheckpointError.tensorNotFound(file: file, tensor: CanonicalName.lmHead)
-        }
-        let tied = config.tieWordEmbeddings
-        outputName = tied ? CanonicalName.embedTokens : CanonicalName.lmHead
-        if !tied, let found = present(CanonicalName.lmHead)?.shape, found != [vocabulary, config.dModel] {
-            throw ModelError.shapeMismatch(file: file, tensor: CanonicalName.lmHead, expected: [vocabulary, config.dModel], found: found)
-        }
+        try TiedEmbeddings.checkHead(config, file: file) { present($0)?.shape }
+        outputName = TiedEmbeddings.headTensor(config)
     }
 
     /// Bounds that keep every buffer size representable and every loop well defined.
@@ -195,10 +233,19 @@ final class DecoderCore {
             throw ModelError.layerOutOfRange(layer: layer, layers: config.nLayers)
         }
         activeLayer = layer
-        if decodedLayer == layer { return }
+        if keepsDecodedWeights, let kept = keptWeights[layer] {
+            current = kept
+            return
+        }
+        if !keepsDecodedWeights && decodedLayer == layer { return }
         let start = DispatchTime.now().uptimeNanoseconds
         let d = config.dModel, ffn = config.dFFN
         decodedLayer = nil
+        let target = keepsDecodedWeights ? LayerWeights() : scratchWeights
+        current = target
+        let qkvWeight = target.qkv, outputWeight = target.output, gateUpWeight = target.gateUp
+        let downWeight = target.down, qkvBias = target.qkvBias, outputBias = target.outputBias
+        let upBias = target.upBias, downBias = target.downBias
         func stack(_ tensors: [CanonicalName.LayerTensor], into buffer: ScratchBuffer, count: Int) throws {
             _ = buffer.reserve(count)
             var offset = 0
@@ -223,7 +270,7 @@ final class DecoderCore {
         if let b = layout.outputBias { try stack([b], into: outputBias, count: d) }
         if !layout.upBias.isEmpty { try stack(layout.upBias, into: upBias, count: upRows) }
         if let b = layout.downBias { try stack([b], into: downBias, count: d) }
-        decodedLayer = layer
+        if keepsDecodedWeights { keptWeights[layer] = target } else { decodedLayer = layer }
         timings.decodeSeconds += seconds(since: start)
     }
 
@@ -233,8 +280,10 @@ final class DecoderCore {
     }
 
     func decodeVector(_ name: String, count: Int) throws -> [Float] {
+        if keepsDecodedWeights, let kept = keptVectors[name], kept.count == count { return kept }
         var v = [Float](repeating: 0, count: count)
         try v.withUnsafeMutableBufferPointer { try weights.decode(name, rows: nil, into: $0) }
+        if keepsDecodedWeights { keptVectors[name] = v }
         return v
     }
 
@@ -274,22 +323,36 @@ final class DecoderCore {
     func normalizeRows(_ input: UnsafePointer<Float>, stride inputStride: Int, into output: UnsafeMutablePointer<Float>,
                        stride outputStride: Int, rows: Int, count: Int, _ norm: NormWeights) {
         let start = DispatchTime.now().uptimeNanoseconds
+        normalizeRowsSerially(input, stride: inputStride, into: output, stride: outputStride, rows: rows,
+                              count: count, norm, parallel: true)
+        timings.elementwiseSeconds += seconds(since: start)
+    }
+
+    /// `normalizeRows` without the timing; rows split over the BLAS threads when `parallel` (each row is
+    /// normalized by the same code either way).
+    func normalizeRowsSerially(_ input: UnsafePointer<Float>, stride inputStride: Int, into output: UnsafeMutablePointer<Float>,
+                               stride outputStride: Int, rows: Int, count: Int, _ norm: NormWeights, parallel: Bool) {
+        let epsilon = self.epsilon
         norm.weight.withUnsafeBufferPointer { w in
-            guard let wb = w.baseAddress else { return }
-            switch norm.kind {
-            case .rms:
-                RMSNorm.normalizeRows(input, inputStride: inputStride, rows: rows, count: count, weight: wb,
-                                      epsilon: epsilon, into: output, outputStride: outputStride)
-            case .layerNorm:
-                let bias = norm.bias ?? []  // an empty array's baseAddress need not be nil: pass nil for "no bias"
-                bias.withUnsafeBufferPointer { b in
-                    LayerNorm.normalizeRows(input, inputStride: inputStride, rows: rows, count: count, weight: wb,
-                                            bias: norm.bias == nil ? nil : b.baseAddress, epsilon: epsilon,
-                                            into: output, outputStride: outputStride)
+            let bias = norm.bias ?? []  // an empty array's baseAddress need not be nil: pass nil for "no bias"
+            bias.withUnsafeBufferPointer { b in
+                guard let wb = w.baseAddress else { return }
+                let bb = norm.bias == nil ? nil : b.baseAddress
+                let run = { (r: Range<Int>) in
+                    switch norm.kind {
+                    case .rms:
+                        RMSNorm.normalizeRows(input + r.lowerBound * inputStride, inputStride: inputStride, rows: r.count,
+                                              count: count, weight: wb, epsilon: epsilon,
+                                              into: output + r.lowerBound * outputStride, outputStride: outputStride)
+                    case .layerNorm:
+                        LayerNorm.normalizeRows(input + r.lowerBound * inputStride, inputStride: inputStride, rows: r.count,
+                                                count: count, weight: wb, bias: bb, epsilon: epsilon,
+                                                into: output + r.lowerBound * outputStride, outputStride: outputStride)
+                    }
                 }
+                if parallel { RowParallel.forEach(rows: rows, work: count, run) } else { run(0..<rows) }
             }
         }
-        timings.elementwiseSeconds += seconds(since: start)
     }
 
     /// C[tokens, out] ← A[tokens, in] · W[out, in]ᵀ (+ bias per row), one sgemm for all packed tokens.
@@ -301,7 +364,9 @@ final class DecoderCore {
         timings.matmulSeconds += seconds(since: start)
         if let bias {
             let start = DispatchTime.now().uptimeNanoseconds
-            for t in 0..<tokens { Elementwise.add(bias, to: c + t * outputs, count: outputs) }
+            RowParallel.forEach(rows: tokens, work: outputs) { rows in
+                for t in rows { Elementwise.add(bias, to: c + t * outputs, count: outputs) }
+            }
             timings.elementwiseSeconds += seconds(since: start)
         }
     }
@@ -316,28 +381,37 @@ final class DecoderCore {
     /// Per-head norm of the queries and keys in `qkv` (Gemma 3's and Qwen3's q_norm / k_norm: each head
     /// vector normalized with one [headDim] weight shared by the heads).
     func normalizeHeads(query: NormWeights, key: NormWeights, tokens: Int) {
-        let hd = config.headDim
-        for t in 0..<tokens {
-            let row = qkv.pointer + t * qkvDim
-            normalizeRows(row, stride: hd, into: row, stride: hd, rows: config.nHeads, count: hd, query)
-            normalizeRows(row + qDim, stride: hd, into: row + qDim, stride: hd, rows: config.nKVHeads, count: hd, key)
+        let start = DispatchTime.now().uptimeNanoseconds
+        let hd = config.headDim, qkvDim = self.qkvDim, qDim = self.qDim, base = qkv.pointer
+        let (heads, kvHeads) = (config.nHeads, config.nKVHeads)
+        RowParallel.forEach(rows: tokens, work: qkvDim) { rows in
+            for t in rows {
+                let row = base + t * qkvDim
+                normalizeRowsSerially(row, stride: hd, into: row, stride: hd, rows: heads, count: hd, query, parallel: false)
+                normalizeRowsSerially(row + qDim, stride: hd, into: row + qDim, stride: hd, rows: kvHeads, count: hd, key,
+                                      parallel: false)
+            }
         }
+        timings.elementwiseSeconds += seconds(since: start)
     }
 
     /// Rotates every query and key head by its token's position within its sentence.
     func applyRotary(_ rope: RotaryEmbedding, batch: PackedBatch, longest: Int) {
         let start = DispatchTime.now().uptimeNanoseconds
         rope.reserve(positions: positionsNeeded(batch, longest: longest))
-        let hd = config.headDim
-        for (s, sequence) in batch.sequences.enumerated() {
-            // With a KV cache the sentence continues at its cached length; under dynamic scaling the table is
-            // the one of the whole sequence so far (as transformers recomputes it per forward pass).
-            let offset = batch.cache?.offset(s) ?? 0
-            let table = rope.table(forSentenceOf: offset + sequence.count)
+        let hd = config.headDim, heads = config.nHeads + config.nKVHeads, qkvDim = self.qkvDim, base = qkv.pointer
+        // The tables every sentence uses, looked up (and, under dynamic scaling, built) before the parallel
+        // part: with a KV cache the sentence continues at its cached length; under dynamic scaling the table
+        // is the one of the whole sequence so far (as transformers recomputes it per forward pass).
+        let tables = batch.sequences.enumerated().map { s, sequence in
+            rope.table(forSentenceOf: (batch.cache?.offset(s) ?? 0) + sequence.count)
+        }
+        let offsets = batch.sequences.indices.map { batch.cache?.offset($0) ?? 0 }
+        RowParallel.forEachItem(batch.sequences.count, parallel: batch.tokenCount * qkvDim >= RowParallel.minimumWork) { s, _ in
+            let sequence = batch.sequences[s]
             for t in sequence {
-                let row = qkv.pointer + t * qkvDim
-                let position = offset + t - sequence.lowerBound
-                for h in 0..<(config.nHeads + config.nKVHeads) { table.rotate(row + h * hd, position: position) }
+                tables[s].rotate(heads: heads, of: base + t * qkvDim, headStride: hd,
+                                 position: offsets[s] + t - sequence.lowerBound)
             }
         }
         timings.elementwiseSeconds += seconds(since: start)
@@ -353,15 +427,40 @@ final class DecoderCore {
         if let context = batch.cache {
             attendCached(attention, batch: batch, context: context)
         } else {
-            for sequence in batch.sequences {
-                attention.apply(sequence: sequence, q: q, k: q + qDim, v: q + qDim + kvDim, qkvStride: qkvDim,
-                                output: attended.pointer, outputStride: qDim, scores: scores.pointer)
-            }
+            attendPacked(attention, batch: batch, q: q)
         }
         timings.attentionSeconds += seconds(since: start)
         project(attended.pointer, lda: qDim, weight: outputWeight.pointer, inputs: qDim, outputs: config.dModel,
                 into: projected.pointer, tokens: tokens,
                 bias: layout.outputBias == nil ? nil : UnsafePointer(outputBias.pointer))
+    }
+
+    /// Attention of every (sentence, head) pair, the pairs spread over the BLAS threads, each thread with
+    /// its own score scratch. A pair is the same computation on any thread. Sentences long enough for
+    /// OpenBLAS to thread their score product itself run one after another with the BLAS threads.
+    private func attendPacked(_ attention: CausalSelfAttention, batch: PackedBatch, q: UnsafePointer<Float>) {
+        let heads = config.nHeads, hd = config.headDim, qkvDim = self.qkvDim, qDim = self.qDim, kvDim = self.kvDim
+        // OpenBLAS runs an sgemm of m·n·k ≤ 65536·4 on the calling thread (interface/gemm.c).
+        let threadedBySelf = { (s: Range<Int>) in s.count * s.count * hd > 262_144 }
+        var short: [Int] = [], long: [Int] = []
+        var longestShort = 0, longestLong = 0
+        for (i, s) in batch.sequences.enumerated() where !s.isEmpty {
+            if threadedBySelf(s) { long.append(i); longestLong = max(longestLong, s.count) }
+            else { short.append(i); longestShort = max(longestShort, s.count) }
+        }
+        let workers = RowParallel.threads
+        let slot = longestShort * longestShort
+        let scratch = scores.reserve(max(workers * slot, longestLong * longestLong, 1))
+        let output = attended.pointer
+        RowParallel.forEachItem(short.count * heads) { item, worker in
+            let sequence = batch.sequences[short[item / heads]]
+            attention.apply(sequence: sequence, head: item % heads, q: q, k: q + qDim, v: q + qDim + kvDim,
+                            qkvStride: qkvDim, output: output, outputStride: qDim, scores: scratch + worker * slot)
+        }
+        for i in long {
+            attention.apply(sequence: batch.sequences[i], q: q, k: q + qDim, v: q + qDim + kvDim, qkvStride: qkvDim,
+                            output: output, outputStride: qDim, scores: scratch)
+        }
     }
 
     /// Incremental attention: each sentence's new keys and values are appended to its cache slot at this
@@ -396,21 +495,32 @@ final class DecoderCore {
                 into: gateUp.pointer, tokens: tokens, bias: layout.upBias.isEmpty ? nil : UnsafePointer(upBias.pointer))
         var start = DispatchTime.now().uptimeNanoseconds
         let values = gateUp.pointer
+        let upRows = self.upRows
+        func activate() {
+            RowParallel.forEach(rows: tokens, work: ffn) { r in
+                GatedActivation.activate(activation, values + r.lowerBound * upRows, rows: r.count, count: ffn, stride: upRows)
+            }
+        }
         if layout.gatedMLP {
             if let hook = mlpActivationHook {
-                GatedActivation.activate(activation, values, rows: tokens, count: ffn, stride: upRows)
+                activate()
                 timings.elementwiseSeconds += seconds(since: start)
                 hook.mlpActivation(layer: layer, values: values, rowStride: upRows, tokens: tokens, width: ffn, batch: batch)
                 start = DispatchTime.now().uptimeNanoseconds
-                for r in 0..<tokens {
-                    let g = values + r * upRows
-                    Elementwise.multiply(g, by: g + ffn, count: ffn)
+                RowParallel.forEach(rows: tokens, work: ffn) { rows in
+                    for r in rows {
+                        let g = values + r * upRows
+                        Elementwise.multiply(g, by: g + ffn, count: ffn)
+                    }
                 }
             } else {
-                GatedActivation.apply(activation, gate: values, up: values + ffn, rows: tokens, count: ffn, stride: upRows)
+                RowParallel.forEach(rows: tokens, work: ffn) { r in
+                    let g = values + r.lowerBound * upRows
+                    GatedActivation.apply(activation, gate: g, up: g + ffn, rows: r.count, count: ffn, stride: upRows)
+                }
             }
         } else {
-            GatedActivation.activate(activation, values, rows: tokens, count: ffn, stride: upRows)
+            activate()
             if let hook = mlpActivationHook {
                 timings.elementwiseSeconds += seconds(since: start)
                 hook.mlpActivation(layer: layer, values: values, rowStride: upRows, tokens: tokens, width: ffn, batch: batch)
@@ -425,8 +535,10 @@ final class DecoderCore {
     /// hidden += projected; returns a copy of projected when the caller captures sub-layers.
     func addProjected(to hidden: UnsafeMutablePointer<Float>, tokens: Int, capture: Bool) -> Matrix<Float>? {
         let start = DispatchTime.now().uptimeNanoseconds
-        let count = tokens * config.dModel
-        Elementwise.add(projected.pointer, to: hidden, count: count)
+        let d = config.dModel, count = tokens * d, source = UnsafePointer(projected.pointer)
+        RowParallel.forEach(rows: tokens, work: d) { r in
+            Elementwise.add(source + r.lowerBound * d, to: hidden + r.lowerBound * d, count: r.count * d)
+        }
         let copy = capture
             ? Matrix(rows: tokens, cols: config.dModel, storage: Array(UnsafeBufferPointer(start: projected.pointer, count: count)))
             : nil

@@ -81,6 +81,14 @@ public protocol DecoderModel: AnyObject {
     /// packed tokens — the sgemm work the tracer divides by time to report GFLOP/s.
     func matmulFLOPs(tokens: Int) -> Double
 
+    /// Bytes of Float that every layer's block projections take decoded (what `keepsDecodedWeights` holds);
+    /// 0 for models that do not decode weights.
+    var decodedWeightBytes: Int { get }
+
+    /// Keep each layer's decoded weights after its first use (decoded once per run instead of once per
+    /// batch and layer); results are bit for bit those of per-layer decoding. See `WeightCache`.
+    var keepsDecodedWeights: Bool { get set }
+
     /// Where the forward pass has spent its time since the last `resetTimings()`.
     var timings: ForwardTimings { get }
 
@@ -120,6 +128,14 @@ extension DecoderModel {
     }
 
     public var timings: ForwardTimings { ForwardTimings() }
+
+    public var decodedWeightBytes: Int { 0 }
+
+    /// Models that do not decode weights (test doubles) have nothing to keep.
+    public var keepsDecodedWeights: Bool {
+        get { false }
+        set {}
+    }
 
     public func resetTimings() {}
 

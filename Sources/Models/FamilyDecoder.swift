@@ -68,6 +68,11 @@ public class FamilyDecoder: DecoderModel {
     }
 
     public func matmulFLOPs(tokens: Int) -> Double { core.matmulFLOPs(tokens: tokens) }
+    public var decodedWeightBytes: Int { core.decodedWeightBytes }
+    public var keepsDecodedWeights: Bool {
+        get { core.keepsDecodedWeights }
+        set { core.keepsDecodedWeights = newValue }
+    }
     public var timings: ForwardTimings { core.timings }
     public func resetTimings() { core.timings = ForwardTimings() }
 }

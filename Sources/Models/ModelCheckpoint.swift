@@ -65,9 +65,7 @@ public final class ModelCheckpoint: WeightSource, @unchecked Sendable {
             entries[spec.canonical] = (stored, gguf ? spec.ggufTransform : spec.huggingFaceTransform)
             claimed.insert(stored)
         }
-        if config.tieWordEmbeddings, entries[CanonicalName.lmHead] == nil, let embed = entries[CanonicalName.embedTokens] {
-            entries[CanonicalName.lmHead] = embed
-        }
+        TiedEmbeddings.aliasHead(&entries, config: config)
         var skipped: [(name: String, reason: String)] = []
         for name in checkpoint.tensorNames where !claimed.contains(name) {
             guard let reason = family.skipReason(name, config: config, format: checkpoint.format) else {

@@ -152,6 +152,34 @@ public final class RotaryEmbedding {
         }
     }
 
+    /// Rotates `heads` head vectors (at `x`, `x + headStride`, …) in place for `position`, as `rotate` does
+    /// each (one table lookup for all). Only reads the tables: safe from several threads at once.
+    public func rotate(heads: Int, of x: UnsafeMutablePointer<Float>, headStride: Int, position: Int) {
+        let half = headDim / 2
+        cosTable.withUnsafeBufferPointer { c in
+            sinTable.withUnsafeBufferPointer { s in
+                guard let cb = c.baseAddress, let sb = s.baseAddress else { return }
+                let cp = cb + position * half, sp = sb + position * half
+                for h in 0..<heads {
+                    let v = x + h * headStride
+                    if interleaved {
+                        for i in 0..<half {
+                            let x1 = v[2 * i], x2 = v[2 * i + 1]
+                            v[2 * i] = x1 * cp[i] - x2 * sp[i]
+                            v[2 * i + 1] = x2 * cp[i] + x1 * sp[i]
+                        }
+                    } else {
+                        for i in 0..<half {
+                            let x1 = v[i], x2 = v[i + half]
+                            v[i] = x1 * cp[i] - x2 * sp[i]
+                            v[i + half] = x2 * cp[i] + x1 * sp[i]
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// Array convenience (tests): the head vector `x` rotated for `position`.
     public func rotated(_ x: [Float], position: Int) -> [Float] {
         guard x.count == headDim, position >= 0 else { return [] }

@@ -28,11 +28,14 @@ public struct LegendEntry: Sendable, Equatable {
     public var label: String
     public var color: RGBColor
     public var dash: String?
+    /// A reference line's entry: a thinner swatch without the dot, marked `data-reference="true"`.
+    public var isReference: Bool
 
-    public init(label: String, color: RGBColor, dash: String? = nil) {
+    public init(label: String, color: RGBColor, dash: String? = nil, isReference: Bool = false) {
         self.label = label
         self.color = color
         self.dash = dash
+        self.isReference = isReference
     }
 }
 
@@ -72,24 +75,29 @@ struct FigureHeader {
                     size: ChartStyle.axisTitleSize, fill: ChartStyle.mutedInk, className: "empty-note")
     }
 
+    /// The legend laid out in rows that fit the width; reference entries (baselines, chance levels) start
+    /// their own row, without the legend title (which names what the data entries are).
     private var legendRows: [[(LegendEntry, Double)]] {
-        var rows: [[(LegendEntry, Double)]] = []
-        var current: [(LegendEntry, Double)] = []
         let prefix = legendTitle.map { estimatedTextWidth($0, size: ChartStyle.legendSize) * 1.15 + 16 } ?? 0
-        var used = prefix
         let available = width - 2 * ChartStyle.outerMargin
-        for entry in legend {
-            let itemWidth = 30 + estimatedTextWidth(entry.label, size: ChartStyle.legendSize) + 18
-            if !current.isEmpty, used + itemWidth > available {
-                rows.append(current)
-                current = []
-                used = prefix
+        func rows(_ entries: [LegendEntry], prefix: Double) -> [[(LegendEntry, Double)]] {
+            var rows: [[(LegendEntry, Double)]] = []
+            var current: [(LegendEntry, Double)] = []
+            var used = prefix
+            for entry in entries {
+                let itemWidth = 30 + estimatedTextWidth(entry.label, size: ChartStyle.legendSize) + 18
+                if !current.isEmpty, used + itemWidth > available {
+                    rows.append(current)
+                    current = []
+                    used = prefix
+                }
+                current.append((entry, itemWidth))
+                used += itemWidth
             }
-            current.append((entry, itemWidth))
-            used += itemWidth
+            if !current.isEmpty { rows.append(current) }
+            return rows
         }
-        if !current.isEmpty { rows.append(current) }
-        return rows
+        return rows(legend.filter { !$0.isReference }, prefix: prefix) + rows(legend.filter(\.isReference), prefix: 0)
     }
 
     var height: Double {
@@ -113,17 +121,18 @@ struct FigureHeader {
         for row in legendRows {
             y += ChartStyle.legendSize + 10
             var x = ChartStyle.outerMargin
-            if let legendTitle {
+            if let legendTitle, row.first?.0.isReference != true {
                 canvas.text(legendTitle, x: x, y: y, size: ChartStyle.legendSize, weight: "bold",
                             fill: ChartStyle.ink)
                 x += estimatedTextWidth(legendTitle, size: ChartStyle.legendSize) * 1.15 + 16
             }
             for (entry, itemWidth) in row {
-                canvas.beginGroup(className: "legend-entry", data: [("label", entry.label)])
+                canvas.beginGroup(className: "legend-entry",
+                                  data: [("label", entry.label)] + (entry.isReference ? [("reference", "true")] : []))
                 let midY = y - ChartStyle.legendSize * 0.35
-                canvas.line(x1: x, y1: midY, x2: x + 24, y2: midY, stroke: entry.color.hex, strokeWidth: 2.5,
-                            dash: entry.dash)
-                canvas.circle(cx: x + 12, cy: midY, r: 3.5, fill: entry.color.hex)
+                canvas.line(x1: x, y1: midY, x2: x + 24, y2: midY, stroke: entry.color.hex,
+                            strokeWidth: entry.isReference ? 1.8 : 2.5, dash: entry.dash)
+                if !entry.isReference { canvas.circle(cx: x + 12, cy: midY, r: 3.5, fill: entry.color.hex) }
                 canvas.text(entry.label, x: x + 30, y: y, size: ChartStyle.legendSize, fill: ChartStyle.ink)
                 canvas.endGroup()
                 x += itemWidth

@@ -15,9 +15,12 @@ public struct HeatmapPanel: Sendable {
     public var rowLabels: [String]?
     /// Writes each cell's value in it (small matrices).
     public var annotate: Bool
+    /// A printf format for the written values (e.g. "%.2f"); nil: integers as such, others with 2 significant digits.
+    public var valueFormat: String?
 
     public init(title: String, xLabel: String, yLabel: String, values: [[Double]], firstColumn: Int = 0,
-                firstRow: Int = 0, columnLabels: [String]? = nil, rowLabels: [String]? = nil, annotate: Bool = false) {
+                firstRow: Int = 0, columnLabels: [String]? = nil, rowLabels: [String]? = nil, annotate: Bool = false,
+                valueFormat: String? = nil) {
         self.title = title
         self.xLabel = xLabel
         self.yLabel = yLabel
@@ -27,6 +30,7 @@ public struct HeatmapPanel: Sendable {
         self.columnLabels = columnLabels
         self.rowLabels = rowLabels
         self.annotate = annotate
+        self.valueFormat = valueFormat
     }
 
     var rowCount: Int { values.count }
@@ -132,7 +136,8 @@ public struct Heatmap: Sendable {
                 for (c, value) in row.enumerated() where value.isFinite {
                     // Light text on the dark half of viridis, dark text on the light half.
                     let dark = (color(for: value).map { 0.299 * Double($0.red) + 0.587 * Double($0.green) + 0.114 * Double($0.blue) } ?? 255) < 128
-                    let text = value == value.rounded() && abs(value) < 1e6 ? String(Int(value)) : String(format: "%.2g", value)
+                    let text = panel.valueFormat.map { String(format: $0, value) }
+                        ?? (value == value.rounded() && abs(value) < 1e6 ? String(Int(value)) : String(format: "%.2g", value))
                     canvas.text(text, x: frame.x + (Double(c) + 0.5) * cellW,
                                 y: frame.maxY - (Double(r) + 0.5) * cellH + ChartStyle.tickSize * 0.35,
                                 size: ChartStyle.tickSize, anchor: .middle, fill: dark ? "#ffffff" : ChartStyle.ink,
@@ -150,11 +155,17 @@ public struct Heatmap: Sendable {
                                              length: frame.width, targetCount: 6, integer: true)
         let yTicks = AxesPainter.ticks(for: Double(panel.firstRow)...Double(panel.firstRow + rows - 1),
                                        targetCount: 6, integer: true)
+        // Row labels replace the y ticks: the y title then goes left of the widest label (not of no ticks).
         var axes = AxesPainter(frame: frame, xScale: xScale, yScale: yScale,
                                xTicks: panel.columnLabels == nil ? xTicks : [], yTicks: panel.rowLabels == nil ? yTicks : [],
-                               xLabel: panel.xLabel, yLabel: panel.yLabel)
+                               xLabel: panel.xLabel, yLabel: panel.rowLabels == nil ? panel.yLabel : "")
         axes.grid = false
         axes.draw(on: &canvas)
+        if let labels = panel.rowLabels, !panel.yLabel.isEmpty {
+            let widest = labels.map { estimatedTextWidth($0, size: ChartStyle.tickSize) }.max() ?? 0
+            canvas.text(panel.yLabel, x: frame.x - widest - 18, y: frame.y + frame.height / 2, size: ChartStyle.axisTitleSize,
+                        anchor: .middle, fill: ChartStyle.ink, rotation: -90, className: "y-title")
+        }
         if let labels = panel.columnLabels {
             for (c, label) in labels.prefix(columns).enumerated() {
                 canvas.text(label, x: frame.x + (Double(c) + 0.5) * cellW, y: frame.maxY + ChartStyle.tickSize + 4,

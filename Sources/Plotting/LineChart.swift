@@ -22,12 +22,23 @@ public struct LineSeries: Sendable {
     public var color: RGBColor
     public var dash: String?
     public var points: [LinePoint]
+    /// A reference line (a baseline or chance level the data is read against): drawn thinner, without dots,
+    /// under the data, in a `<g class="reference" data-name=…>` group instead of `series`.
+    public var isReference: Bool
 
-    public init(name: String, color: RGBColor, dash: String? = nil, points: [LinePoint]) {
+    public init(name: String, color: RGBColor, dash: String? = nil, points: [LinePoint], isReference: Bool = false) {
         self.name = name
         self.color = color
         self.dash = dash
         self.points = points
+        self.isReference = isReference
+    }
+
+    /// A horizontal reference line at `y` (with its interval as a band) across `xs`.
+    public static func reference(name: String, color: RGBColor, dash: String? = nil, y: Double, low: Double? = nil,
+                                 high: Double? = nil, across xs: [Double]) -> LineSeries {
+        LineSeries(name: name, color: color, dash: dash,
+                   points: xs.map { LinePoint(x: $0, y: y, low: low, high: high) }, isReference: true)
     }
 }
 
@@ -179,7 +190,8 @@ public struct LineChart: Sendable {
         }
         AxesPainter(frame: frame, xScale: x, yScale: y, xTicks: xTicks, yTicks: yTicks, xLabel: panel.xLabel,
                     yLabel: panel.yLabel).draw(on: &canvas)
-        for series in panel.series {
+        // Reference bands first (lightest), then the data's bands, then reference lines, then data lines.
+        for series in panel.series.filter(\.isReference) + panel.series.filter({ !$0.isReference }) {
             let band = series.points.compactMap { point -> (Double, Double, Double)? in
                 guard let low = point.low, let high = point.high, point.x.isFinite, low.isFinite, high.isFinite
                 else { return nil }
@@ -188,11 +200,17 @@ public struct LineChart: Sendable {
             if band.count >= 2 {
                 let upper = band.map { (x($0.0), y($0.2)) }
                 let lower = band.reversed().map { (x($0.0), y($0.1)) }
-                canvas.polygon(upper + lower, fill: series.color.hex, opacity: 0.14, className: "band",
-                               data: [("series", series.name)])
+                canvas.polygon(upper + lower, fill: series.color.hex, opacity: series.isReference ? 0.08 : 0.14,
+                               className: series.isReference ? "reference-band" : "band", data: [("series", series.name)])
             }
         }
-        for series in panel.series {
+        for series in panel.series.filter(\.isReference) {
+            canvas.beginGroup(className: "reference", data: [("name", series.name)])
+            let points = series.points.filter { $0.x.isFinite && $0.y.isFinite }.map { (x($0.x), y($0.y)) }
+            canvas.polyline(points, stroke: series.color.hex, strokeWidth: 1.6, dash: series.dash)
+            canvas.endGroup()
+        }
+        for series in panel.series where !series.isReference {
             canvas.beginGroup(className: "series", data: [("name", series.name)])
             var segment: [(Double, Double)] = []
             for point in series.points {

@@ -22,17 +22,25 @@ public struct ScatterPanel: Sendable {
     public var series: [ScatterSeries]
     /// Pairs of series indices whose same-index points are joined (translation pairs).
     public var linkedPairs: [(Int, Int)]
+    /// One data unit is as many pixels on x as on y (the panel is square, so both axes span the same range):
+    /// a direction holding 99 % of the variance then shows as a line, not as a round cloud.
+    public var equalScale: Bool
+    /// A short text set large in the panel's top right corner (e.g. "PC1 99.9 %").
+    public var annotation: String?
 
     public init(title: String, xLabel: String, yLabel: String, series: [ScatterSeries],
-                linkedPairs: [(Int, Int)] = []) {
+                linkedPairs: [(Int, Int)] = [], equalScale: Bool = false, annotation: String? = nil) {
         self.title = title
         self.xLabel = xLabel
         self.yLabel = yLabel
         self.series = series
         self.linkedPairs = linkedPairs
+        self.equalScale = equalScale
+        self.annotation = annotation
     }
 
-    /// 1-2-5 ranges around every finite point.
+    /// 1-2-5 ranges around every finite point; with `equalScale` the narrower range is widened about its
+    /// middle to the span of the wider one.
     public var domains: (x: ClosedRange<Double>, y: ClosedRange<Double>) {
         let points = series.flatMap(\.points).filter { $0.x.isFinite && $0.y.isFinite }
         guard let xl = points.map(\.x).min(), let xh = points.map(\.x).max(),
@@ -40,8 +48,17 @@ public struct ScatterPanel: Sendable {
         else { return (0...1, 0...1) }
         // 4 % padding keeps dots on the extremes from being cut in half by the frame.
         let px = (xh - xl) * 0.04, py = (yh - yl) * 0.04
-        return (NiceTicks.niceDomain(lower: xl - px, upper: xh + px),
-                NiceTicks.niceDomain(lower: yl - py, upper: yh + py))
+        let x = NiceTicks.niceDomain(lower: xl - px, upper: xh + px)
+        let y = NiceTicks.niceDomain(lower: yl - py, upper: yh + py)
+        guard equalScale else { return (x, y) }
+        let span = max(x.upperBound - x.lowerBound, y.upperBound - y.lowerBound)
+        func widened(_ d: ClosedRange<Double>, data: (Double, Double)) -> ClosedRange<Double> {
+            let width = d.upperBound - d.lowerBound
+            guard width < span else { return d }
+            let middle = (data.0 + data.1) / 2
+            return (middle - span / 2)...(middle + span / 2)
+        }
+        return (widened(x, data: (xl, xh)), widened(y, data: (yl, yh)))
     }
 }
 
@@ -129,6 +146,14 @@ public struct ScatterGrid: Sendable {
             }
         }
         canvas.endGroup()
+        // On top of the points, on a light plate so it stays readable over a dense cloud.
+        if let annotation = panel.annotation {
+            let size = 19.0, width = estimatedTextWidth(annotation, size: size) * 1.1
+            canvas.rect(x: frame.maxX - width - 10, y: frame.y + 3, width: width + 7, height: size + 8, fill: "#ffffff",
+                        opacity: 0.8, className: "annotation-plate")
+            canvas.text(annotation, x: frame.maxX - 6, y: frame.y + size + 4, size: size, anchor: .end, weight: "bold",
+                        fill: "#8a6100", className: "annotation")
+        }
         canvas.endGroup()
     }
 }

@@ -7,11 +7,18 @@ import Foundation
 /// with Facebook's `lid.176.bin` / `lid.176.ftz` (Joulin et al. 2016, 176 languages, the identifier x-LLM used)
 /// or any model with `__label__<code>` labels. Loaded and run by Debian's libfasttext. Confidence = the top
 /// label's probability. Empty or letterless text, and a top label that is no language code, give `und`.
+///
+/// With `candidates` the decision is restricted to those languages: the most probable of their labels wins
+/// and its confidence is renormalised over them, p(l) / Σ_{c ∈ candidates} p(c) — the closed-set rule of a
+/// study that knows which languages can occur (its instruction languages and English).
 public final class FastTextIdentifier: LanguageIdentifier, @unchecked Sendable {
     let handle: OpaquePointer
     public let name: String
+    /// ISO codes the decision is restricted to; nil = every label of the model.
+    public let candidates: [String]?
+    private let candidateLabels: String?
 
-    public init(contentsOf url: URL) throws {
+    public init(contentsOf url: URL, candidates: [String]? = nil) throws {
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw ResponsesError.unreadable(file: url.path, reason: "no such file")
         }
@@ -21,7 +28,10 @@ public final class FastTextIdentifier: LanguageIdentifier, @unchecked Sendable {
             throw ResponsesError.badModel(file: url.path, reason: reason.isEmpty ? "unreadable" : reason)
         }
         handle = h
-        name = "fasttext " + url.lastPathComponent
+        let restricted = candidates.map { Array(Set($0.map(LanguageCodes.normalized))).filter { $0 != "und" }.sorted() }
+        self.candidates = restricted
+        candidateLabels = restricted.map { $0.map { "__label__" + $0 }.joined(separator: ",") }
+        name = "fasttext " + url.lastPathComponent + (restricted.map { " among " + $0.joined(separator: ",") } ?? "")
     }
 
     deinit { cfasttext_free(handle) }
@@ -33,7 +43,12 @@ public final class FastTextIdentifier: LanguageIdentifier, @unchecked Sendable {
         var probability: Float = 0
         let found = bytes.withUnsafeBufferPointer { b in
             b.withMemoryRebound(to: CChar.self) { c in
-                cfasttext_predict(handle, c.baseAddress, Int32(c.count), &label, Int32(label.count), &probability)
+                if let candidateLabels {
+                    cfasttext_predict_among(handle, c.baseAddress, Int32(c.count), candidateLabels, &label, Int32(label.count),
+                                            &probability)
+                } else {
+                    cfasttext_predict(handle, c.baseAddress, Int32(c.count), &label, Int32(label.count), &probability)
+                }
             }
         }
         guard found != 0 else { return .undetermined }

@@ -7,6 +7,7 @@ public enum ResponsesError: Error, LocalizedError, Equatable {
     case empty(file: String)
     case writeFailed(path: String, reason: String)
     case badModel(file: String, reason: String)
+    case candidatesNeedFastText
 
     public var errorDescription: String? {
         switch self {
@@ -15,6 +16,8 @@ public enum ResponsesError: Error, LocalizedError, Equatable {
         case let .empty(file): return "\(file): no texts"
         case let .writeFailed(path, reason): return "cannot write \(path) (\(reason))"
         case let .badModel(file, reason): return "\(file): not a fastText model (\(reason))"
+        case .candidatesNeedFastText:
+            return "--candidates restricts a fastText model's decision (--lid lid.176.ftz); CLD2 reports only its own top languages"
         }
     }
 }

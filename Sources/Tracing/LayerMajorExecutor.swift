@@ -4,7 +4,8 @@ import Activations
 import LinearAlgebra
 import Models
 
-/// The activations of one batch, laid out as the activation file stores them.
+/// The activations of one batch: its sentences in packing order (segment after segment), so the rows of
+/// segment i are `segmentRows(i)` of every [·, B, d] array and its tokens those of `batch.segments[i]`.
 public struct BatchActivations: Sendable {
     public var batch: TraceBatch
     /// n_layers + 1 (embeddings, then every block's output).
@@ -19,10 +20,35 @@ public struct BatchActivations: Sendable {
     /// Per pooling: [n_layers, B, d] with sub-layers, else empty: attention and MLP branch outputs.
     public var attention: [[Float]]
     public var mlp: [[Float]]
-    /// With neuron counts: [n_layers, d_ffn] tokens of this batch with act(gate·x) > 0, else empty.
-    public var neuronCounts: [Int32] = []
-    /// Tokens counted in this batch (BOS excluded unless counted).
-    public var countedTokens = 0
+    /// With neuron counts, per segment: [n_layers, d_ffn] tokens with act(gate·x) > 0, else empty.
+    public var neuronCounts: [[Int32]] = []
+    /// Per segment: tokens counted (BOS excluded unless counted).
+    public var countedTokens: [Int] = []
+
+    /// The batch rows (sentences) of segment `i`.
+    public func segmentRows(_ i: Int) -> Range<Int> {
+        let first = batch.segments[..<i].reduce(0) { $0 + $1.sentences.count }
+        return first..<(first + batch.segments[i].sentences.count)
+    }
+
+    /// The batch's token rows of segment `i`.
+    public func segmentTokens(_ i: Int) -> Range<Int> {
+        let first = batch.segments[..<i].reduce(0) { $0 + $1.tokens.count }
+        return first..<(first + batch.segments[i].tokens.count)
+    }
+
+    /// Rows `rows` of a [layers, B, d] array (B = `total` rows) as [layers, rows.count, d].
+    public static func rows(_ rows: Range<Int>, of values: [Float], total: Int, dimension d: Int) -> [Float] {
+        guard total > 0 else { return [] }
+        let layers = values.count / (total * d)
+        if rows == 0..<total { return values }
+        var out: [Float] = []
+        out.reserveCapacity(layers * rows.count * d)
+        for layer in 0..<layers {
+            out += values[((layer * total + rows.lowerBound) * d)..<((layer * total + rows.upperBound) * d)]
+        }
+        return out
+    }
 }
 
 /// Where the executor's time went (seconds, summed over batches).
@@ -68,23 +94,30 @@ public final class LayerMajorExecutor {
         let nLayers = config.nLayers
         let layerCount = nLayers + 1
         let settings = plan.settings
-        let tokenized = plan.languages[batch.language]
-        let rows = Array(batch.sentences)
-        let b = rows.count
-        let tb = batch.tokens.count
-        let base = batch.tokens.lowerBound
+        let b = batch.sentenceCount
+        let tb = batch.tokenCount
 
-        // Sequences relative to the batch; pooled rows relative to the batch.
-        let sequences = rows.map { n in (tokenized.offsets[n] - base)..<(tokenized.offsets[n + 1] - base) }
-        let poolRows = rows.enumerated().map { k, n in
-            (sequences[k].lowerBound + tokenized.poolSpans[n].lowerBound)..<(sequences[k].lowerBound + tokenized.poolSpans[n].upperBound)
-        }
-        let packed = PackedBatch(tokens: Array(tokenized.ids[batch.tokens]), sequences: sequences)
-        if let counter {
-            counter.begin(rows: NeuronActivationCounter.countedRows(
-                sequences: sequences, startsWithBOS: rows.map { $0 < tokenized.startsWithBOS.count && tokenized.startsWithBOS[$0] },
+        // Sequences and pooled rows relative to the batch, segment after segment.
+        var tokens: [Int32] = []
+        tokens.reserveCapacity(tb)
+        var sequences: [Range<Int>] = [], poolRows: [Range<Int>] = [], groups: [[Range<Int>]] = []
+        for segment in batch.segments {
+            let tokenized = plan.languages[segment.language]
+            let base = tokens.count - segment.tokens.lowerBound
+            tokens += tokenized.ids[segment.tokens]
+            let first = sequences.count
+            for n in segment.sentences {
+                let s = (tokenized.offsets[n] + base)..<(tokenized.offsets[n + 1] + base)
+                sequences.append(s)
+                poolRows.append((s.lowerBound + tokenized.poolSpans[n].lowerBound)..<(s.lowerBound + tokenized.poolSpans[n].upperBound))
+            }
+            groups.append(NeuronActivationCounter.countedRows(
+                sequences: Array(sequences[first...]),
+                startsWithBOS: segment.sentences.map { $0 < tokenized.startsWithBOS.count && tokenized.startsWithBOS[$0] },
                 countBOS: settings.neuronCounts?.countBOS ?? false))
         }
+        let packed = PackedBatch(tokens: tokens, sequences: sequences)
+        counter?.begin(groups: groups)
         // The hook belongs to this pass only: another user of the model must not inherit it.
         let previousHook = model.mlpActivationHook
         model.mlpActivationHook = hook
@@ -97,22 +130,26 @@ public final class LayerMajorExecutor {
             states: settings.tokenStates ? [Float](repeating: 0, count: layerCount * tb * d) : [],
             attention: settings.subLayers ? settings.pools.map { _ in [Float](repeating: 0, count: nLayers * b * d) } : [],
             mlp: settings.subLayers ? settings.pools.map { _ in [Float](repeating: 0, count: nLayers * b * d) } : [])
-        var scratch = [Double](repeating: 0, count: d)
 
         var start = clock.now
         var hidden = try model.embed(packed)
         try Self.checkShape(hidden, rows: tb, cols: d, stage: "embed")
         timing.embed += seconds(since: start)
 
+        // Sentences pooled in parallel (each writes its own rows; a Double accumulator per chunk).
         func sink(_ matrix: Matrix<Float>, into target: inout [[Float]], layer: Int) {
             guard !settings.pools.isEmpty else { return }
             matrix.storage.withUnsafeBufferPointer { states in
-                scratch.withUnsafeMutableBufferPointer { acc in
-                    for (p, pooling) in settings.pools.enumerated() {
-                        target[p].withUnsafeMutableBufferPointer { dst in
-                            for k in 0..<b {
-                                let o = UnsafeMutableBufferPointer(rebasing: dst[((layer * b + k) * d)..<((layer * b + k + 1) * d)])
-                                pooling.pool(states, rows: poolRows[k], dimension: d, into: o, scratch: acc)
+                for (p, pooling) in settings.pools.enumerated() {
+                    target[p].withUnsafeMutableBufferPointer { dst in
+                        guard let base = dst.baseAddress else { return }
+                        RowParallel.forEach(rows: b, work: 8 * d) { sentences in
+                            var scratch = [Double](repeating: 0, count: d)
+                            scratch.withUnsafeMutableBufferPointer { acc in
+                                for k in sentences {
+                                    let o = UnsafeMutableBufferPointer(start: base + (layer * b + k) * d, count: d)
+                                    pooling.pool(states, rows: poolRows[k], dimension: d, into: o, scratch: acc)
+                                }
                             }
                         }
                     }
@@ -156,7 +193,7 @@ public final class LayerMajorExecutor {
         }
 
         if let counter {
-            out.neuronCounts = counter.counts
+            out.neuronCounts = batch.segments.indices.map { counter.counts(group: $0) }
             out.countedTokens = counter.countedTokens
         }
         // The final norm feeds only the pooled final-norm datasets (none with --pool none).

@@ -14,18 +14,19 @@ public struct NeuronCountSettings: Sendable, Equatable, Codable {
 /// An MLP hook counting, per layer and neuron, the tokens at which a = act(gate·x) > 0 (the input of the
 /// gated product: SiLU for LLaMA-likes, GELU-tanh for Gemma; the activation of a non-gated MLP).
 ///
-/// Per batch: `begin(rows:)` names the packed rows to count (every token of every sentence, minus BOS
-/// unless counted); the hook adds 1 to `counts[layer · width + j]` for each of those rows with a_j > 0.
-/// Counts are Int32 within a batch (a batch has far fewer than 2³¹ tokens) and Int64 once accumulated.
+/// Per batch: `begin(groups:)` names the packed rows to count, in groups (one per language segment of a
+/// batch; every token of every sentence, minus BOS unless counted); the hook adds 1 to
+/// `counts[(group · layers + layer) · width + j]` for each row of a group with a_j > 0. Counts are Int32
+/// within a batch (a batch has far fewer than 2³¹ tokens) and Int64 once accumulated.
 public final class NeuronActivationCounter: MLPActivationHook {
     public let layers: Int
     public let width: Int
-    /// [layers · width] for the current batch.
+    /// [groups · layers · width] for the current batch.
     public private(set) var counts: [Int32]
-    /// Rows of the current packed batch that are counted.
-    public private(set) var rows: [Range<Int>] = []
-    /// Number of rows counted in the current batch (the same for every layer).
-    public var countedTokens: Int { rows.reduce(0) { $0 + $1.count } }
+    /// Rows of the current packed batch that are counted, per group.
+    public private(set) var groups: [[Range<Int>]] = [[]]
+    /// Rows counted in the current batch per group (the same for every layer).
+    public var countedTokens: [Int] { groups.map { $0.reduce(0) { $0 + $1.count } } }
 
     public init(layers: Int, width: Int) {
         self.layers = layers
@@ -33,23 +34,35 @@ public final class NeuronActivationCounter: MLPActivationHook {
         counts = [Int32](repeating: 0, count: layers * width)
     }
 
-    /// Starts a batch: zeroes the counts and sets the rows to count.
-    public func begin(rows: [Range<Int>]) {
-        self.rows = rows
-        for i in counts.indices { counts[i] = 0 }
+    /// Starts a batch: zeroes the counts and sets the rows to count, per group.
+    public func begin(groups: [[Range<Int>]]) {
+        self.groups = groups
+        counts = [Int32](repeating: 0, count: groups.count * layers * width)
     }
+
+    /// Starts a batch of one group.
+    public func begin(rows: [Range<Int>]) { begin(groups: [rows]) }
+
+    /// Group `g`'s [layers · width] counts of the current batch.
+    public func counts(group g: Int) -> [Int32] { Array(counts[(g * layers * width)..<((g + 1) * layers * width)]) }
 
     public func mlpActivation(layer: Int, values: UnsafeMutablePointer<Float>, rowStride: Int, tokens: Int,
                               width: Int, batch: PackedBatch) {
         // A model of another shape than announced is a bug upstream; counting it would be silently wrong.
         guard layer >= 0, layer < layers, width == self.width else { return }
+        let layers = self.layers, groups = self.groups
         counts.withUnsafeMutableBufferPointer { buffer in
             guard let base = buffer.baseAddress else { return }
-            let c = base + layer * width
-            for range in rows {
-                for r in range where r >= 0 && r < tokens {
-                    let v = UnsafePointer(values + r * rowStride)
-                    for j in 0..<width { c[j] &+= v[j] > 0 ? 1 : 0 }
+            // Columns split over the threads: each count has one writer, and integer sums in any order agree.
+            RowParallel.forEach(rows: width, work: tokens) { columns in
+                for (g, rows) in groups.enumerated() {
+                    let c = base + (g * layers + layer) * width
+                    for range in rows {
+                        for r in range where r >= 0 && r < tokens {
+                            let v = UnsafePointer(values + r * rowStride)
+                            for j in columns { c[j] &+= v[j] > 0 ? 1 : 0 }
+                        }
+                    }
                 }
             }
         }

@@ -41,7 +41,8 @@ public struct RunFingerprint: Sendable {
     /// The fingerprint of a run of `plan` on a model described by `modelIdentity` and `config`.
     public static func of(plan: TracePlan, modelIdentity: String, config: ModelConfig) -> String {
         var f = RunFingerprint()
-        f.add("interlingua.trace/1")
+        // 2: batches packed across languages (the plan, and so the journal's batch count, changed).
+        f.add("interlingua.trace/2")
         f.add(modelIdentity)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

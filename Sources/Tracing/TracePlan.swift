@@ -18,8 +18,8 @@ public struct TokenizedLanguage: Sendable, Equatable {
     public func tokenRange(_ n: Int) -> Range<Int> { offsets[n]..<offsets[n + 1] }
 }
 
-/// A batch of consecutive rows of one language, packed without padding.
-public struct TraceBatch: Sendable, Equatable {
+/// Consecutive rows of one language inside a batch.
+public struct TraceSegment: Sendable, Equatable {
     /// Index into the plan's languages.
     public var language: Int
     /// Row indices (shared by every language).
@@ -32,6 +32,24 @@ public struct TraceBatch: Sendable, Equatable {
         self.sentences = sentences
         self.tokens = tokens
     }
+}
+
+/// Sentences of any languages packed without padding into one forward pass: a run of the corpus's
+/// sentences taken language after language, row after row, so each language contributes one segment of
+/// consecutive rows (a small corpus runs in as few batches as its tokens allow, not one per language).
+public struct TraceBatch: Sendable, Equatable {
+    /// In packing order: the batch's token rows are the segments' prompts concatenated.
+    public var segments: [TraceSegment]
+
+    public init(segments: [TraceSegment]) { self.segments = segments }
+
+    /// One language's rows (a batch of a single segment).
+    public init(language: Int, sentences: Range<Int>, tokens: Range<Int>) {
+        segments = [TraceSegment(language: language, sentences: sentences, tokens: tokens)]
+    }
+
+    public var tokenCount: Int { segments.reduce(0) { $0 + $1.tokens.count } }
+    public var sentenceCount: Int { segments.reduce(0) { $0 + $1.sentences.count } }
 }
 
 /// The tokenized corpus and its batches.
@@ -78,20 +96,35 @@ public struct TracePlan: Sendable {
         self.init(corpus: corpus, settings: settings, languages: languages)
     }
 
-    /// A plan from already tokenized languages (packing only).
+    /// A plan from already tokenized languages (packing only): every sentence of every language in one
+    /// sequence (language-major, rows in order) packed greedily within `batchTokens`.
     public init(corpus: ParallelCorpus, settings: TraceSettings, languages: [TokenizedLanguage]) {
         self.corpus = corpus
         self.settings = settings
         self.languages = languages
-        var batches: [TraceBatch] = []
+        var all: [(language: Int, row: Int)] = []
+        var lengths: [Int] = []
         for (l, tokenized) in languages.enumerated() {
-            let lengths = (0..<tokenized.sentenceCount).map { tokenized.tokenRange($0).count }
-            for rows in Self.pack(lengths: lengths, budget: settings.batchTokens) {
-                batches.append(TraceBatch(language: l, sentences: rows,
-                                          tokens: tokenized.offsets[rows.lowerBound]..<tokenized.offsets[rows.upperBound]))
+            for n in 0..<tokenized.sentenceCount {
+                all.append((l, n))
+                lengths.append(tokenized.tokenRange(n).count)
             }
         }
-        self.batches = batches
+        batches = Self.pack(lengths: lengths, budget: settings.batchTokens).map { range in
+            var segments: [TraceSegment] = []
+            var i = range.lowerBound
+            while i < range.upperBound {
+                let l = all[i].language
+                var j = i
+                while j < range.upperBound && all[j].language == l { j += 1 }
+                let rows = all[i].row..<(all[j - 1].row + 1)
+                let offsets = languages[l].offsets
+                segments.append(TraceSegment(language: l, sentences: rows,
+                                             tokens: offsets[rows.lowerBound]..<offsets[rows.upperBound]))
+                i = j
+            }
+            return TraceBatch(segments: segments)
+        }
     }
 
     /// Greedy packing of consecutive sentences: a batch takes sentences while their total length stays

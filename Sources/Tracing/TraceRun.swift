@@ -135,8 +135,8 @@ public final class TraceRun {
     public func run(resume: Bool, progress: ((TraceProgress) throws -> Void)? = nil) throws -> TraceOutcome {
         try Self.checkOutput(output, resume: resume)
         let total = batches.count
-        var outcome = TraceOutcome(sentences: batches.reduce(0) { $0 + $1.sentences.count },
-                                   tokens: batches.reduce(0) { $0 + $1.tokens.count },
+        var outcome = TraceOutcome(sentences: batches.reduce(0) { $0 + $1.sentenceCount },
+                                   tokens: batches.reduce(0) { $0 + $1.tokenCount },
                                    batches: total, batchesSkipped: 0, tokensComputed: 0, computeSeconds: 0,
                                    writeSeconds: 0, flops: 0, blockMatmulFLOPs: 0, timing: ExecutorTiming(),
                                    forward: ForwardTimings(), alreadyComplete: false)
@@ -159,19 +159,20 @@ public final class TraceRun {
         let executor = LayerMajorExecutor(model: model, plan: plan)
         var neurons = try NeuronTally(plan: plan, batches: batches, config: model.config, writer: writer, batchesDone: startBatch)
         model.resetTimings()
-        var sentencesDone = batches[..<startBatch].reduce(0) { $0 + $1.sentences.count }
-        var tokensDone = batches[..<startBatch].reduce(0) { $0 + $1.tokens.count }
+        var sentencesDone = batches[..<startBatch].reduce(0) { $0 + $1.sentenceCount }
+        var tokensDone = batches[..<startBatch].reduce(0) { $0 + $1.tokenCount }
         var checksum = resumedChecksum
         if !finalizing {
             for index in startBatch..<total {
                 let batch = batches[index]
                 let computeStart = clock.now
-                let language = plan.languages[batch.language].language
+                // The batch's languages, for the progress line ("de+en" when it spans two).
+                let language = batch.segments.map { plan.languages[$0.language].language }.joined(separator: "+")
                 if let progress {
                     // Large models take minutes per batch: report every layer within it too.
                     let (done, doneTokens, spent, computed) = (sentencesDone, tokensDone, outcome.computeSeconds + outcome.writeSeconds, outcome.tokensComputed)
                     executor.afterLayer = { layer, layers in
-                        let partial = batch.tokens.count * layer / max(1, layers)
+                        let partial = batch.tokenCount * layer / max(1, layers)
                         try? progress(TraceProgress(batchesDone: index, batchesTotal: total, sentencesDone: done,
                                                     sentencesTotal: outcome.sentences, tokensDone: doneTokens + partial,
                                                     tokensTotal: outcome.tokens, elapsed: spent + seconds(clock.now - computeStart),
@@ -190,14 +191,12 @@ public final class TraceRun {
                                  checksum: checksum.hex).write(for: output)
                 outcome.writeSeconds += seconds(clock.now - writeStart)
 
-                let tokenized = plan.languages[batch.language]
-                outcome.tokensComputed += batch.tokens.count
-                let matmuls = model.matmulFLOPs(tokens: batch.tokens.count) * Double(model.config.nLayers)
+                outcome.tokensComputed += batch.tokenCount
+                let matmuls = model.matmulFLOPs(tokens: batch.tokenCount) * Double(model.config.nLayers)
                 outcome.blockMatmulFLOPs += matmuls
-                outcome.flops += matmuls
-                    + model.attentionFLOPs(Self.sequences(of: batch, in: tokenized)) * Double(model.config.nLayers)
-                sentencesDone += batch.sentences.count
-                tokensDone += batch.tokens.count
+                outcome.flops += matmuls + model.attentionFLOPs(Self.sequences(of: batch, in: plan)) * Double(model.config.nLayers)
+                sentencesDone += batch.sentenceCount
+                tokensDone += batch.tokenCount
                 try progress?(TraceProgress(batchesDone: index + 1, batchesTotal: total, sentencesDone: sentencesDone,
                                         sentencesTotal: outcome.sentences, tokensDone: tokensDone,
                                         tokensTotal: outcome.tokens,
@@ -263,12 +262,16 @@ public final class TraceRun {
     }
 
     /// The batch's sentences as packed sequences (for counting attention FLOPs: the ranges are what counts).
-    static func sequences(of batch: TraceBatch, in tokenized: TokenizedLanguage) -> PackedBatch {
+    static func sequences(of batch: TraceBatch, in plan: TracePlan) -> PackedBatch {
         var start = 0
-        let ranges = batch.sentences.map { n -> Range<Int> in
-            let length = tokenized.tokenRange(n).count
-            defer { start += length }
-            return start..<(start + length)
+        var ranges: [Range<Int>] = []
+        for segment in batch.segments {
+            let tokenized = plan.languages[segment.language]
+            for n in segment.sentences {
+                let length = tokenized.tokenRange(n).count
+                ranges.append(start..<(start + length))
+                start += length
+            }
         }
         return PackedBatch(tokens: [], sequences: ranges)
     }
@@ -284,7 +287,7 @@ public final class TraceRun {
             ids: plan.corpus.ids, texts: plan.corpus.texts, tokenIDs: plan.languages.map(\.ids),
             tokenOffsets: plan.languages.map(\.offsets), poolSpans: plan.languages.map(\.poolSpans),
             tokenStates: s.tokenStates, subLayers: s.subLayers, provenance: provenance,
-            batches: plan.batches.map { ($0.language, $0.sentences) },
+            batches: plan.batches.enumerated().flatMap { b, batch in batch.segments.map { (b, $0.language, $0.sentences) } },
             neuronWidth: s.neuronCounts == nil ? nil : c.dFFN, neuronsBOSCounted: s.neuronCounts?.countBOS ?? false,
             deactivated: s.deactivation?.summary)
         if let shard, let shardRows {
@@ -293,7 +296,7 @@ public final class TraceRun {
             h.shard = ShardHeader(index: shard.index, count: shard.count, planFingerprint: planFingerprint,
                                   planBatches: plan.batches.count, planTokens: plan.tokenCount,
                                   planSettings: String(decoding: try encoder.encode(s), as: UTF8.self),
-                                  batches: shardBatches, tokens: batches.reduce(0) { $0 + $1.tokens.count },
+                                  batches: shardBatches, tokens: batches.reduce(0) { $0 + $1.tokenCount },
                                   rows: shardRows)
         }
         return h
@@ -306,16 +309,17 @@ public final class TraceRun {
         var layered: Bool
     }
 
-    /// The datasets and rows batch `batch` writes, in write order (the order its checksum follows). A shard
-    /// holds only its rows: plan rows and tokens map to the shard's own.
-    private func writes(of batch: TraceBatch) throws -> [BatchWrite] {
-        let lang = plan.languages[batch.language].language
-        var rows = batch.sentences
-        var tokens = batch.tokens
+    /// The datasets and rows segment `segment` writes, in write order (the order its checksum follows:
+    /// segment after segment of each batch). A shard holds only its rows: plan rows and tokens map to the
+    /// shard's own.
+    private func writes(of segment: TraceSegment) throws -> [BatchWrite] {
+        let lang = plan.languages[segment.language].language
+        var rows = segment.sentences
+        var tokens = segment.tokens
         if let shardRows {
-            guard let local = shardRows.localRows(language: batch.language, rows: rows),
-                  let localTokens = shardRows.localTokens(language: batch.language, tokens: tokens,
-                                                          offsets: plan.languages[batch.language].offsets) else {
+            guard let local = shardRows.localRows(language: segment.language, rows: rows),
+                  let localTokens = shardRows.localTokens(language: segment.language, tokens: tokens,
+                                                          offsets: plan.languages[segment.language].offsets) else {
                 throw TracingError.badOption("internal: batch rows \(rows) of \(lang) are not in shard \(shard?.description ?? "?")")
             }
             rows = local
@@ -337,28 +341,34 @@ public final class TraceRun {
     }
 
     private func write(_ a: BatchActivations, with writer: ActivationsWriter, checksum: inout BatchChecksum) throws {
-        var values: [[Float]] = []
-        for p in plan.settings.pools.indices {
-            values.append(a.pooled[p])
-            values.append(a.finalNorm[p])
-            if plan.settings.subLayers {
-                values.append(a.attention[p])
-                values.append(a.mlp[p])
+        let b = a.batch.sentenceCount, tb = a.batch.tokenCount, d = a.dModel
+        for (i, segment) in a.batch.segments.enumerated() {
+            let rows = a.segmentRows(i)
+            var values: [[Float]] = []
+            for p in plan.settings.pools.indices {
+                values.append(BatchActivations.rows(rows, of: a.pooled[p], total: b, dimension: d))
+                values.append(BatchActivations.rows(rows, of: a.finalNorm[p], total: b, dimension: d))
+                if plan.settings.subLayers {
+                    values.append(BatchActivations.rows(rows, of: a.attention[p], total: b, dimension: d))
+                    values.append(BatchActivations.rows(rows, of: a.mlp[p], total: b, dimension: d))
+                }
             }
-        }
-        if plan.settings.tokenStates { values.append(a.states) }
-        for (w, v) in zip(try writes(of: a.batch), values) {
-            if w.layered { try writer.writeLayerRows(w.path, rows: w.rows, values: v) }
-            else { try writer.writeRows(w.path, rows: w.rows, values: v) }
-            checksum.add(v)
+            if plan.settings.tokenStates {
+                values.append(BatchActivations.rows(a.segmentTokens(i), of: a.states, total: tb, dimension: d))
+            }
+            for (w, v) in zip(try writes(of: segment), values) {
+                if w.layered { try writer.writeLayerRows(w.path, rows: w.rows, values: v) }
+                else { try writer.writeRows(w.path, rows: w.rows, values: v) }
+                checksum.add(v)
+            }
         }
     }
 
     /// The checksum of batches `0..<count` as the file holds them now.
     private func checksumInFile(_ writer: ActivationsWriter, batches count: Int) throws -> BatchChecksum {
         var checksum = BatchChecksum()
-        for batch in batches[..<count] {
-            for w in try writes(of: batch) {
+        for segment in batches[..<count].flatMap(\.segments) {
+            for w in try writes(of: segment) {
                 checksum.add(w.layered ? try writer.readLayerRows(w.path, rows: w.rows) : try writer.readRows(w.path, rows: w.rows))
             }
         }
@@ -368,10 +378,10 @@ public final class TraceRun {
 
 /// The running neuron counts of every language during a trace, journaled with the batches' rows.
 ///
-/// Batch j of a language (1-based) adds its counts to the language's total and writes the total into
-/// running slot j mod 2, before the flush and the journal update that mark the batch done. On resume after
-/// k batches, a language with j of them restores slot j mod 2: the slot an interrupted batch was writing is
-/// the other one, so counts are exact after any kill.
+/// The j-th batch (1-based) holding rows of a language adds that segment's counts to the language's total
+/// and writes the total into running slot j mod 2, before the flush and the journal update that mark the
+/// batch done. On resume after k batches, a language in j of them restores slot j mod 2: the slot an
+/// interrupted batch was writing is the other one, so counts are exact after any kill.
 struct NeuronTally {
     let plan: TracePlan
     let width: Int
@@ -384,7 +394,7 @@ struct NeuronTally {
         self.plan = plan
         width = config.nLayers * config.dFFN
         batchesDone = [Int](repeating: 0, count: plan.languages.count)
-        for batch in batches[..<done] { batchesDone[batch.language] += 1 }
+        for segment in batches[..<done].flatMap(\.segments) { batchesDone[segment.language] += 1 }
         running = []
         for (l, tokenized) in plan.languages.enumerated() {
             if batchesDone[l] == 0 {
@@ -400,16 +410,22 @@ struct NeuronTally {
     }
 
     mutating func add(_ a: BatchActivations, writer: ActivationsWriter) throws {
-        let l = a.batch.language
-        guard a.neuronCounts.count == width else {
-            throw TracingError.modelShape(stage: "neuron counts", expected: [width], found: [a.neuronCounts.count])
+        guard a.neuronCounts.count == a.batch.segments.count, a.countedTokens.count == a.batch.segments.count else {
+            throw TracingError.modelShape(stage: "neuron counts", expected: [a.batch.segments.count], found: [a.neuronCounts.count])
         }
-        running[l].withUnsafeMutableBufferPointer { total in
-            for i in 0..<width { total[i] += Int64(a.neuronCounts[i]) }
-            total[width] += Int64(a.countedTokens)
+        for (i, segment) in a.batch.segments.enumerated() {
+            let l = segment.language
+            let counts = a.neuronCounts[i]
+            guard counts.count == width else {
+                throw TracingError.modelShape(stage: "neuron counts", expected: [width], found: [counts.count])
+            }
+            running[l].withUnsafeMutableBufferPointer { total in
+                for j in 0..<width { total[j] += Int64(counts[j]) }
+                total[width] += Int64(a.countedTokens[i])
+            }
+            batchesDone[l] += 1
+            try writer.writeNeuronRunning(plan.languages[l].language, slot: batchesDone[l] % 2, values: running[l])
         }
-        batchesDone[l] += 1
-        try writer.writeNeuronRunning(plan.languages[l].language, slot: batchesDone[l] % 2, values: running[l])
     }
 
     func writeTotals(_ writer: ActivationsWriter) throws {

@@ -77,6 +77,6 @@ extension TracePlan {
     /// What sharding needs of the batch plan, and its only dependency on the batches' layout: each batch's
     /// token count (the cost balanced) and the (language, rows) it writes.
     func shardFacts() -> (tokens: [Int], rows: [[(language: Int, rows: Range<Int>)]]) {
-        (batches.map { $0.tokens.count }, batches.map { [($0.language, $0.sentences)] })
+        (batches.map(\.tokenCount), batches.map { $0.segments.map { ($0.language, $0.sentences) } })
     }
 }

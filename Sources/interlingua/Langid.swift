@@ -23,9 +23,13 @@ struct Langid: ParsableCommand {
     @Option(help: "A fastText language-identification model (lid.176.bin / lid.176.ftz) instead of CLD2.")
     var lid: String?
 
+    @Option(help: "Restrict a fastText model's decision to these languages (comma list, or 'study' = the texts' own languages plus English); the confidence is renormalised over them.")
+    var candidates: String?
+
     func run() throws {
         let records = try TextRecords.load(URL(fileURLWithPath: texts))
-        let identifier = try LanguageIdentifiers.make(lid)
+        let identifier = try LanguageIdentifiers.make(
+            lid, candidates: LanguageIdentifiers.candidates(candidates, textLanguages: records.map(\.language)))
         var lines = ""
         var hits: [String: (Int, Int)] = [:]
         var order: [String] = []

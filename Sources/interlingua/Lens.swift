@@ -52,6 +52,9 @@ struct Lens: ParsableCommand {
     @OptionGroup
     var threads: ThreadOptions
 
+    @OptionGroup
+    var weightCache: WeightCacheOptions
+
     func validate() throws {
         if topK < 1 { throw ValidationError("--top-k must be at least 1") }
         if batchTokens < 1 { throw ValidationError("--batch-tokens must be at least 1") }
@@ -69,6 +72,7 @@ struct Lens: ParsableCommand {
         let modelURL = URL(fileURLWithPath: model)
         let checkpoint = try Checkpoint.open(modelURL)
         let decoder = try ModelLoader.load(checkpoint)
+        weightCache.apply(to: decoder)
         let tokenizer = try Tokenizers.load(for: checkpoint)
         guard let vocabulary = tokenizer as? any TokenVocabulary else {
             throw TracingError.badOption("\(model): this tokenizer does not expose its vocabulary (needed for token sets)")

@@ -2,6 +2,7 @@
 import Activations
 import Alignment
 import ArgumentParser
+import Models
 import Tracing
 
 /// A comma-separated list option: split, trimmed, empty items dropped, each item checked, duplicates refused.
@@ -66,6 +67,19 @@ struct ThreadOptions: ParsableArguments {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     }
 }
+
+/// `--weight-cache`: whether every layer's decoded weights stay in memory for the whole run.
+struct WeightCacheOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Keep the decoded weights of all layers in memory when they fit: auto (at most half of MemAvailable), off (decode each layer per batch), or a size such as 2G.",
+                               valueName: "auto|off|SIZE"))
+    var weightCache: WeightCache = .auto
+
+    /// Applies the policy to `model`; returns whether it keeps its weights.
+    @discardableResult
+    func apply(to model: any DecoderModel) -> Bool { weightCache.apply(to: model) }
+}
+
+extension WeightCache: ExpressibleByArgument {}
 
 /// A contiguous range of layers, `LOW-HIGH` or one layer `N` (0 = embeddings).
 struct LayerRange: ExpressibleByArgument, Equatable {

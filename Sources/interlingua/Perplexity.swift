@@ -38,6 +38,7 @@ struct Perplexity: ParsableCommand {
     var batchTokens = 2048
 
     @OptionGroup var threads: ThreadOptions
+    @OptionGroup var weightCache: WeightCacheOptions
 
     func validate() throws {
         if batchTokens < 1 { throw ValidationError("--batch-tokens must be at least 1") }
@@ -63,6 +64,7 @@ struct Perplexity: ParsableCommand {
         let modelURL = URL(fileURLWithPath: model)
         let checkpoint = try Checkpoint.open(modelURL)
         let decoder = try ModelLoader.load(checkpoint)
+        weightCache.apply(to: decoder)
         let tokenizer = try TraceInputs.tokenizer(for: checkpoint)
         for d in deactivations { try d.check(against: decoder.config) }
         let evaluator = try PerplexityEvaluator(model: decoder, tokenizer: tokenizer, batchTokens: batchTokens)

@@ -25,11 +25,15 @@ struct Report: ParsableCommand {
     @Option(help: "The corpus to name in the settings when the activation file does not record one (traced before provenance was recorded).")
     var corpus: String?
 
+    @Option(help: "An 'align' output of the same activations with another --normalize (e.g. none), shown next to INPUT's curves.")
+    var raw: String?
+
     func run() throws {
         let opened = try FigureInputs.open(input)
+        let companion = try raw.map { try AlignmentInput.companion($0, for: opened) }
         let url = output.map { URL(fileURLWithPath: $0) } ?? opened.defaultReportFile
         let html = try opened.reportHTML(FigureOptions(joinTranslations: joinTranslations,
-                                                       toolVersion: Interlingua.version, corpus: corpus))
+                                                       toolVersion: Interlingua.version, corpus: corpus, companion: companion))
         try FigureFiles.write(html, to: url)
         print("wrote \(url.path)")
     }

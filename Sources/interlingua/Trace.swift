@@ -60,8 +60,11 @@ struct Trace: ParsableCommand {
     @OptionGroup
     var threads: ThreadOptions
 
-    @Option(help: "Token budget of one packed batch.")
+    @Option(help: "Token budget of one packed batch (sentences of any languages are packed together).")
     var batchTokens = 2048
+
+    @OptionGroup
+    var weightCache: WeightCacheOptions
 
     @Flag(help: "Continue an interrupted trace into the same output.")
     var resume = false
@@ -122,6 +125,7 @@ struct Trace: ParsableCommand {
         let modelURL = URL(fileURLWithPath: model)
         let checkpoint = try Checkpoint.open(modelURL)
         let decoder = try ModelLoader.load(checkpoint)
+        weightCache.apply(to: decoder)
         let tokenizer = try TraceInputs.tokenizer(for: checkpoint)
         let loadSeconds = Self.seconds(clock.now - mark)
 
@@ -251,8 +255,15 @@ final class ProgressReporter {
         let fraction = p.tokensTotal > 0 ? Double(p.tokensDone) / Double(p.tokensTotal) : 1
         var place = ""
         if !p.language.isEmpty {
-            let index = languages.firstIndex(of: p.language).map { " (\($0 + 1)/\(languages.count))" } ?? ""
-            place = "\(p.language)\(index)"
+            // A batch packed across languages names its first and last ("en–zh (1–3/3)").
+            let names = p.language.split(separator: "+").map(String.init)
+            let indices = names.compactMap { languages.firstIndex(of: $0) }
+            if names.count > 1, let first = indices.first, let last = indices.last, indices.count == names.count {
+                place = "\(names[0])–\(names[names.count - 1]) (\(first + 1)–\(last + 1)/\(languages.count))"
+            } else {
+                let index = languages.firstIndex(of: p.language).map { " (\($0 + 1)/\(languages.count))" } ?? ""
+                place = "\(p.language)\(index)"
+            }
             if p.layersTotal > 0 { place += " layer \(p.layersDone)/\(p.layersTotal)" }
             place += ", "
         }

@@ -15,7 +15,7 @@ struct UnfinishedTrace {
         url = dir.appendingPathComponent("partial.h5")
         let languages = ["en", "de", "fr"], n = 12, d = 8
         let ids = (0..<n).map { "s\($0)" }
-        let batches = (0..<3).flatMap { l in [(language: l, rows: 0..<6), (language: l, rows: 6..<12)] }
+        let batches = (0..<3).flatMap { l in [(batch: 2 * l, language: l, rows: 0..<6), (batch: 2 * l + 1, language: l, rows: 6..<12)] }
         let header = ActivationsHeader(
             model: "synthetic", architecture: "llama", nLayers: 2, dModel: d, template: "raw", instruction: "",
             pools: [.mean], bosInPool: false, poolSpan: "sentence", toolVersion: "test", runFingerprint: "fp",

@@ -54,7 +54,8 @@ struct PipelineTests {
         let report = try CLI.run(["report", "out/align/alignment.json"], in: dir)
         #expect(report.status == 0, "\(report.stderr)")
         let html = try String(contentsOf: dir.appendingPathComponent("out/align/report.html"), encoding: .utf8)
-        #expect(html.components(separatedBy: "<svg").count - 1 == 4)
+        // Curves, normalization (raw-vector diagnostics), layer CKA, projections, separability.
+        #expect(html.components(separatedBy: "<svg").count - 1 == 5)
     }
 }
 
@@ -135,7 +136,8 @@ struct TraceMessageTests {
         #expect(result.stderr.contains("trace: --token-states will write 0.7 MB to s.h5 (5 layers × 568 tokens × d 64 float32)"),
                 "\(result.stderr)")
         let progress = result.stderr.split(separator: "\n").filter { $0.hasPrefix("trace: 100% ") }
-        #expect(progress.count == 1 && progress[0].contains("zh (3/3)"), "\(result.stderr)")
+        // All three languages fit one batch: the bar names the first and the last.
+        #expect(progress.count == 1 && progress[0].contains("en–zh (1–3/3)"), "\(result.stderr)")
     }
 
     @Test("on a terminal the bar is prefixed trace: and moves layer by layer, naming the language (#16.8)",
@@ -150,8 +152,8 @@ struct TraceMessageTests {
                                  arguments: ["-qec", command, "/dev/null"])
         #expect(result.status == 0, "\(result.stderr)")
         let frames = result.stdout.split(whereSeparator: { $0 == "\r" || $0 == "\n" }).map(String.init)
-        #expect(frames.contains { $0.hasPrefix("trace: ") && $0.contains("en (1/3) layer 1/4") }, "\(frames)")
-        #expect(frames.contains { $0.hasPrefix("trace: ") && $0.contains("zh (3/3) layer 4/4") })
+        #expect(frames.contains { $0.hasPrefix("trace: ") && $0.contains("en–zh (1–3/3) layer 1/4") }, "\(frames)")
+        #expect(frames.contains { $0.hasPrefix("trace: ") && $0.contains("en–zh (1–3/3) layer 4/4") })
     }
 
     @Test("Ctrl-C prints the command that resumes the trace, and --resume then finishes it (#16.8)")

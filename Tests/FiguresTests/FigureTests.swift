@@ -30,12 +30,13 @@ enum FixtureReport {
 
 @Suite("The alignment figures show every pair and the peak")
 struct AlignmentFigureTests {
-    @Test("four figures are drawn, each titled with the model and marking the peak layer")
+    @Test("every figure is drawn, each titled with the model and marking the peak layer")
     func fourFigures() throws {
         let report = FixtureReport.report
         let peak = try #require(report.peak)
         let figures = AlignmentFigures(report: report).all()
-        #expect(figures.map(\.fileName) == ["alignment-curves.svg", "cka-layers.svg", "projections.svg", "separability.svg"])
+        #expect(figures.map(\.fileName) == ["alignment-curves.svg", "normalization.svg", "pair-matrix.svg", "cka-layers.svg",
+                                             "projections.svg", "separability.svg"])
         for figure in figures {
             #expect(figure.title.contains("synthetic"), "\(figure.title)")
             #expect(figure.svg.hasPrefix("<svg") || figure.svg.hasPrefix("<?xml"), "\(figure.fileName)")
@@ -58,7 +59,8 @@ struct AlignmentFigureTests {
     func reportPage() throws {
         let report = FixtureReport.report
         let html = AlignmentReportPage(report: report, toolVersion: "9.9.9").html()
-        #expect(html.components(separatedBy: "<svg").count - 1 == 4)
+        // Curves, normalization (diagnostics), layer CKA, projections, separability (pair matrix: pivot run).
+        #expect(html.components(separatedBy: "<svg").count - 1 == 5)
         #expect(html.contains("peaks at layer \(try #require(report.peak).layer)"))
         #expect(html.contains("interlingua 9.9.9"))
     }
@@ -74,7 +76,7 @@ struct FigureInputTests {
         #expect(byFolder.defaultFigureFolder.standardizedFileURL == dir.appendingPathComponent("figures").standardizedFileURL)
         #expect(byFolder.defaultReportFile.standardizedFileURL == dir.appendingPathComponent("report.html").standardizedFileURL)
         let byFile = try FigureInputs.open(dir.appendingPathComponent("alignment.json").path)
-        #expect(byFile.figures(FigureOptions()).figures.count == 4)
+        #expect(byFile.figures(FigureOptions()).figures.count == 5)
         #expect(byFile.summaryLines().first?.hasPrefix("alignment peak: layer ") == true)
     }
 

@@ -26,7 +26,7 @@ struct HookTests {
         // Rows 1, 2, 4: a > 0 where r > j → neuron 0: 3 rows, 1: rows 2, 4, 2: row 4, 3: row 4.
         #expect(Array(counter.counts[4..<8]) == [3, 2, 1, 1])
         #expect(Array(counter.counts[0..<4]) == [0, 0, 0, 0])
-        #expect(counter.countedTokens == 3)
+        #expect(counter.countedTokens == [3])
         let all = NeuronActivationCounter.countedRows(sequences: batch.sequences, startsWithBOS: [true, true], countBOS: true)
         #expect(all == [0..<3, 3..<5])
         #expect(NeuronActivationCounter.countedRows(sequences: batch.sequences, startsWithBOS: [], countBOS: false) == [0..<3, 3..<5])

@@ -35,4 +35,27 @@ struct FastTextTests {
             try FastTextIdentifier(contentsOf: dir.appendingPathComponent("none.bin"))
         }
     }
+
+    @Test("candidates restrict the decision and renormalise the confidence; CLD2 refuses a restriction")
+    func candidates() throws {
+        let open = try FastTextIdentifier(contentsOf: TestPaths.fixture("fasttext/tiny-lid.bin"))
+        let text = "Пароль успешно изменен"
+        #expect(open.identify(text).language == "ru")
+        // Without Russian among the candidates another of them wins; with every label the answer is unchanged.
+        let noRussian = try FastTextIdentifier(contentsOf: TestPaths.fixture("fasttext/tiny-lid.bin"), candidates: ["en", "de", "fr"])
+        let guess = noRussian.identify(text)
+        #expect(["en", "de", "fr"].contains(guess.language))
+        #expect(guess.confidence > 0 && guess.confidence <= 1)
+        let all = ["en", "ar", "el", "hi", "tr", "vi", "zh", "de", "fr", "es", "ru", "ja"]
+        let closed = try FastTextIdentifier(contentsOf: TestPaths.fixture("fasttext/tiny-lid.ftz"), candidates: all)
+        #expect(closed.identify(text).language == "ru")
+        // Over all of the model's labels (the toy model knows these 12) the renormalised confidence is the
+        // softmax probability; the open answer carries fastText's reported p + 1e-5 (fasttext.cc, std_log).
+        let openGuess = try FastTextIdentifier(contentsOf: TestPaths.fixture("fasttext/tiny-lid.ftz")).identify(text)
+        #expect(abs(closed.identify(text).confidence + 1e-5 - openGuess.confidence) < 1e-6)
+        #expect(closed.identify("") == .undetermined)
+        #expect(throws: ResponsesError.candidatesNeedFastText) { try LanguageIdentifiers.make(nil, candidates: ["en"]) }
+        #expect(LanguageIdentifiers.candidates("study", textLanguages: ["de", nil, "zh", "de"]) == ["de", "en", "zh"])
+        #expect(LanguageIdentifiers.candidates("en, fr", textLanguages: []) == ["en", "fr"])
+    }
 }

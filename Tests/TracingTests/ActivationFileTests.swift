@@ -54,7 +54,7 @@ struct ActivationLayoutTests {
         let file = try H5File.open(url)
         let root = file.root
         #expect(try root.attribute("format") == .string("interlingua.activations"))
-        #expect(try root.attribute("format_version") == .int(1))
+        #expect(try root.attribute("format_version") == .int(2))
         #expect(try root.attribute("complete") == .int(1))
         #expect(try root.attribute("n_layers") == .int(2))
         #expect(try root.attribute("d_model") == .int(3))

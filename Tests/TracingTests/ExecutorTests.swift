@@ -21,22 +21,26 @@ struct ExecutorTests {
         let executor = LayerMajorExecutor(model: model, plan: plan)
         for batch in plan.batches {
             let a = try executor.run(batch)
-            let tb = batch.tokens.count
-            let tokenized = plan.languages[batch.language]
-            for layer in 0..<3 {
-                let layerStates = Array(a.states[(layer * tb * 3)..<((layer + 1) * tb * 3)])
-                for (k, n) in batch.sentences.enumerated() {
-                    let start = tokenized.offsets[n] - batch.tokens.lowerBound
-                    let span = tokenized.poolSpans[n]
-                    let rows = (start + span.lowerBound)..<(start + span.upperBound)
-                    for (p, pooling) in plan.settings.pools.enumerated() {
-                        let expected = pooling.pool(layerStates, rows: rows, dimension: 3)
-                        let offset = (layer * batch.sentences.count + k) * 3
-                        #expect(Array(a.pooled[p][offset..<(offset + 3)]) == expected)
+            let tb = batch.tokenCount, b = batch.sentenceCount
+            for (i, segment) in batch.segments.enumerated() {
+                let tokenized = plan.languages[segment.language]
+                let firstToken = a.segmentTokens(i).lowerBound, firstRow = a.segmentRows(i).lowerBound
+                for layer in 0..<3 {
+                    let layerStates = Array(a.states[(layer * tb * 3)..<((layer + 1) * tb * 3)])
+                    for (j, n) in segment.sentences.enumerated() {
+                        let start = firstToken + tokenized.offsets[n] - segment.tokens.lowerBound
+                        let span = tokenized.poolSpans[n]
+                        let rows = (start + span.lowerBound)..<(start + span.upperBound)
+                        for (p, pooling) in plan.settings.pools.enumerated() {
+                            let expected = pooling.pool(layerStates, rows: rows, dimension: 3)
+                            let offset = (layer * b + firstRow + j) * 3
+                            #expect(Array(a.pooled[p][offset..<(offset + 3)]) == expected)
+                        }
                     }
                 }
             }
         }
+        #expect(plan.batches.contains { $0.segments.count == 2 })
     }
 
     @Test("hand-computed values: embeddings and one block on 'ab' with BOS excluded")
@@ -55,7 +59,7 @@ struct ExecutorTests {
         #expect(a.finalNorm[1] == a.pooled[1][3..<6].map { 2 * $0 })
     }
 
-    @Test("results do not depend on how sentences are packed")
+    @Test("results do not depend on how sentences are packed: one per batch, or all languages in one batch")
     func packingInvariance() throws {
         let model = CausalMeanModel(layers: 3)
         func rowsByLanguage(_ plan: TracePlan) throws -> [[Float]] {
@@ -63,20 +67,23 @@ struct ExecutorTests {
             var byLanguage: [[Float]] = [[], []]
             for batch in plan.batches {
                 let a = try executor.run(batch)
+                let b = batch.sentenceCount
                 // Reorder [layer, B, d] into per-sentence rows of all layers.
-                for k in 0..<batch.sentences.count {
-                    for layer in 0..<4 {
-                        let o = (layer * batch.sentences.count + k) * 3
-                        byLanguage[batch.language] += a.pooled[0][o..<(o + 3)]
+                for (i, segment) in batch.segments.enumerated() {
+                    for k in a.segmentRows(i) {
+                        for layer in 0..<4 {
+                            let o = (layer * b + k) * 3
+                            byLanguage[segment.language] += a.pooled[0][o..<(o + 3)]
+                        }
+                        byLanguage[segment.language] += a.finalNorm[0][(k * 3)..<(k * 3 + 3)]
                     }
-                    byLanguage[batch.language] += a.finalNorm[0][(k * 3)..<(k * 3 + 3)]
                 }
             }
             return byLanguage
         }
         let one = try plan(batchTokens: 1)
         let all = try plan(batchTokens: 1000)
-        #expect(one.batches.count == 6 && all.batches.count == 2)
+        #expect(one.batches.count == 6 && all.batches.count == 1 && all.batches[0].segments.count == 2)
         #expect(try rowsByLanguage(one) == rowsByLanguage(all))
     }
 
@@ -98,8 +105,9 @@ struct ExecutorTests {
     func subLayers() throws {
         let plan = try plan(batchTokens: 100, pools: [.last])
         let a = try LayerMajorExecutor(model: CausalMeanModel(layers: 2), plan: plan).run(plan.batches[0])
-        #expect(a.mlp[0].count == 2 * 3 * 3)
+        // Both languages' 3 sentences in one batch: [2 blocks, 6 sentences, d 3].
+        #expect(a.mlp[0].count == 2 * 6 * 3)
         #expect(a.mlp[0].allSatisfy { $0 == 0.5 })
-        #expect(a.attention[0].count == 2 * 3 * 3)
+        #expect(a.attention[0].count == 2 * 6 * 3)
     }
 }

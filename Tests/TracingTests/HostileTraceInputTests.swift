@@ -5,8 +5,8 @@ import HDF5
 import Testing
 import TestSupport
 
-/// A trace of `corpus` into `output` with the tiny m-LLaMA fixture: three languages, so three batches
-/// with a large budget.
+/// A trace of `corpus` into `output` with the tiny m-LLaMA fixture: three languages, packed together into
+/// one batch by the large budget.
 private func traceArguments(_ corpus: URL, _ output: URL, extra: [String] = []) -> [String] {
     ["trace", TestPaths.fixture("tiny-mllama").path, corpus.path, "--output", output.path, "--threads", "1",
      "--batch-tokens", "100000"] + extra
@@ -49,7 +49,7 @@ struct JournalValidationTests {
         let dir = try TestPaths.temporaryDirectory("journal")
         defer { try? FileManager.default.removeItem(at: dir) }
         let (corpus, output) = try interrupted(dir) {
-            #"{"fingerprint":"\#($0)","state":"finalizing","batches_done":3,"batches_total":3,"checksum":"cbf29ce484222325"}"#
+            #"{"fingerprint":"\#($0)","state":"finalizing","batches_done":1,"batches_total":1,"checksum":"cbf29ce484222325"}"#
         }
         let result = try runInterlingua(traceArguments(corpus, output, extra: ["--resume"]))
         #expect(result.status == 1)

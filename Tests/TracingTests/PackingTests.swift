@@ -16,7 +16,7 @@ struct PackingTests {
         #expect(TracePlan.pack(lengths: [], budget: 5).isEmpty)
     }
 
-    @Test("a plan packs each language separately, with token ranges that follow the offsets")
+    @Test("a plan packs the sentences of all languages together, each language a segment of consecutive rows")
     func plan() throws {
         let corpus = try ParallelCorpus(source: "t", languages: ["en", "de"], ids: ["a", "b", "c"],
                                      texts: [["ab", "c", "defg"], ["x", "yz", "w"]])
@@ -24,6 +24,7 @@ struct PackingTests {
         // en prompts: BOS+2, BOS+1, BOS+4 → lengths 3, 2, 5; de: 2, 3, 2.
         #expect(plan.languages[0].offsets == [0, 3, 5, 10])
         #expect(plan.languages[1].offsets == [0, 2, 5, 7])
+        // All prompts in order: 3, 2, 5 | 2, 3, 2. With a budget of 5 no batch can join two languages: 3+2 | 5 | 2+3 | 2.
         #expect(plan.batches == [
             TraceBatch(language: 0, sentences: 0..<2, tokens: 0..<5),
             TraceBatch(language: 0, sentences: 2..<3, tokens: 5..<10),
@@ -32,5 +33,28 @@ struct PackingTests {
         ])
         #expect(plan.tokenCount == 17)
         #expect(plan.languages[0].poolSpans == [1..<3, 1..<2, 1..<5])
+        // A budget of 8 joins the end of en and the start of de: 3+2 | 5+2 | 3+2.
+        let joined = try TracePlan(corpus: corpus, tokenizer: ScalarTokenizer(), settings: TraceSettings(batchTokens: 8))
+        #expect(joined.batches == [
+            TraceBatch(language: 0, sentences: 0..<2, tokens: 0..<5),
+            TraceBatch(segments: [TraceSegment(language: 0, sentences: 2..<3, tokens: 5..<10),
+                                  TraceSegment(language: 1, sentences: 0..<1, tokens: 0..<2)]),
+            TraceBatch(language: 1, sentences: 1..<3, tokens: 2..<7),
+        ])
+        // One batch for everything when it fits.
+        let all = try TracePlan(corpus: corpus, tokenizer: ScalarTokenizer(), settings: TraceSettings(batchTokens: 100))
+        #expect(all.batches.count == 1 && all.batches[0].segments.count == 2 && all.batches[0].tokenCount == 17)
+    }
+
+    @Test("a small corpus runs in as few batches as its tokens allow, whatever its languages")
+    func fewBatches() throws {
+        let languages = (0..<12).map { "l\($0)" }
+        let corpus = try ParallelCorpus(source: "t", languages: languages, ids: (0..<30).map { "\($0)" },
+                                        texts: languages.map { _ in (0..<30).map { _ in "abcdefghi" } })
+        let plan = try TracePlan(corpus: corpus, tokenizer: ScalarTokenizer(), settings: TraceSettings(batchTokens: 2048))
+        // 360 prompts of 10 tokens: 3600 tokens fit in 2 batches of at most 2048 (204 + 156 prompts).
+        #expect(plan.batches.count == 2)
+        #expect(plan.batches.map(\.sentenceCount) == [204, 156])
+        #expect(plan.batches.allSatisfy { $0.tokenCount <= 2048 })
     }
 }

@@ -16,7 +16,7 @@ struct ProgressTests {
         #expect(reports.count == batches.count * 3)
         for (index, batch) in batches.enumerated() {
             let own = reports[(3 * index)..<(3 * index + 3)].map { $0 }
-            let language = run.plan.languages[batch.language].language
+            let language = batch.segments.map { run.plan.languages[$0.language].language }.joined(separator: "+")
             #expect(own.map(\.language) == [language, language, language])
             #expect(own.map(\.layersDone) == [1, 2, 0] && own.map(\.layersTotal) == [2, 2, 0])
             #expect(own[0].batchesDone == index && own[2].batchesDone == index + 1)

@@ -18,6 +18,11 @@ cfasttext_model *cfasttext_load(const char *path, char *error, int errorLength);
 int cfasttext_predict(const cfasttext_model *model, const char *text, int length, char *label, int labelLength,
                       float *probability);
 
+/// The most probable label among `candidates` (comma-separated full labels, e.g. "__label__en,__label__de"),
+/// with its probability renormalised over the candidates (p / Σ p of the candidates); 0 when none is predicted.
+int cfasttext_predict_among(const cfasttext_model *model, const char *text, int length, const char *candidates,
+                            char *label, int labelLength, float *probability);
+
 void cfasttext_free(cfasttext_model *model);
 
 #ifdef __cplusplus

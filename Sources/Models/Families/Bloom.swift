@@ -58,7 +58,7 @@ public enum BloomFamily: ModelFamily {
             dModel: d, nHeads: heads, nKVHeads: heads, headDim: d / heads, dFFN: try m.int("feed_forward_length"),
             vocabSize: try m.vocabSize(embeddingRows: SharedConfig.embeddingRows(checkpoint)), ropeTheta: 10_000,
             normEps: try m.double("attention.layer_norm_epsilon"), contextLength: try m.int("context_length"),
-            tieWordEmbeddings: !checkpoint.contains("output.weight"), activation: .geluTanh,
+            tieWordEmbeddings: TiedEmbeddings.isTied(gguf: checkpoint), activation: .geluTanh,
             qkvBias: true, outputBias: true, mlpBias: true)
     }
 
@@ -71,7 +71,7 @@ public enum BloomFamily: ModelFamily {
             TensorSpec(CanonicalName.embedNormBias, [d], huggingFace: "word_embeddings_layernorm.bias", gguf: "token_embd_norm.bias"),
             TensorSpec(CanonicalName.finalNorm, [d], huggingFace: "ln_f.weight", gguf: "output_norm.weight"),
             TensorSpec(CanonicalName.finalNormBias, [d], huggingFace: "ln_f.bias", gguf: "output_norm.bias"),
-            TensorSpec(CanonicalName.lmHead, [c.vocabSize, d], gguf: "output.weight", optional: c.tieWordEmbeddings),
+            TensorSpec(CanonicalName.lmHead, [c.vocabSize, d], gguf: TiedEmbeddings.ggufHead, optional: c.tieWordEmbeddings),
         ]
         for i in 0..<c.nLayers {
             func spec(_ t: CanonicalName.LayerTensor, _ shape: [Int], _ hf: String, _ gguf: String,
@@ -104,7 +104,7 @@ public enum BloomFamily: ModelFamily {
     }
 
     public static func skipReason(_ name: String, config: ModelConfig, format: Checkpoint.Format) -> String? {
-        SharedConfig.tiedHeadReason(name, config: config, heads: ["lm_head.weight", "output.weight"])
+        TiedEmbeddings.skipReason(name, config: config, heads: ["lm_head.weight", "output.weight"])
     }
 
     public static func model(config: ModelConfig, weights: any WeightSource) throws -> any DecoderModel {

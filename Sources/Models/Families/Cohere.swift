@@ -60,7 +60,7 @@ public enum CohereFamily: ModelFamily {
             ropeTheta: try m.optionalDouble("rope.freq_base") ?? 10_000,
             ropeScaling: try SharedConfig.ropeScaling(m, contextLength: context, family: architecture),
             normEps: try m.double("attention.layer_norm_epsilon"), contextLength: context,
-            tieWordEmbeddings: !checkpoint.contains("output.weight"), activation: .silu,
+            tieWordEmbeddings: TiedEmbeddings.isTied(gguf: checkpoint), activation: .silu,
             qkvBias: has("attn_q.bias") ? true : nil, outputBias: has("attn_output.bias") ? true : nil,
             logitScale: try m.double("logit_scale"),
             queryKeyNorm: has("attn_q_norm.weight") ? true : nil)
@@ -82,7 +82,7 @@ public enum CohereFamily: ModelFamily {
 
     public static func skipReason(_ name: String, config: ModelConfig, format: Checkpoint.Format) -> String? {
         if SharedTensors.isRotaryBuffer(name) { return "RoPE frequencies are recomputed from the configuration" }
-        return SharedConfig.tiedHeadReason(name, config: config, heads: ["lm_head.weight", "output.weight"])
+        return TiedEmbeddings.skipReason(name, config: config, heads: ["lm_head.weight", "output.weight"])
     }
 
     public static func model(config: ModelConfig, weights: any WeightSource) throws -> any DecoderModel {

@@ -58,7 +58,7 @@ public enum GemmaFamily: ModelFamily {
 
     public static func skipReason(_ name: String, config: ModelConfig, format: Checkpoint.Format) -> String? {
         if SharedTensors.isRotaryBuffer(name) { return "RoPE frequencies are recomputed from the configuration" }
-        return SharedConfig.tiedHeadReason(name, config: config, heads: ["lm_head.weight", "output.weight"])
+        return TiedEmbeddings.skipReason(name, config: config, heads: ["lm_head.weight", "output.weight"])
     }
 
     public static func model(config: ModelConfig, weights: any WeightSource) throws -> any DecoderModel {

@@ -74,7 +74,7 @@ public enum Gemma2Family: ModelFamily {
             ropeTheta: try m.optionalDouble("rope.freq_base") ?? 10_000,
             ropeScaling: try SharedConfig.ropeScaling(m, contextLength: context, family: architecture),
             normEps: try m.double("attention.layer_norm_rms_epsilon"), contextLength: context,
-            tieWordEmbeddings: !checkpoint.contains("output.weight"), activation: .geluTanh,
+            tieWordEmbeddings: TiedEmbeddings.isTied(gguf: checkpoint), activation: .geluTanh,
             slidingWindow: window, layerKinds: kinds, queryPreAttnScalar: scalar,
             embeddingMultiplier: Double(Float(Double(dModel).squareRoot())),
             attnLogitSoftcap: try m.optionalDouble("attn_logit_softcapping"),

@@ -79,7 +79,7 @@ public enum Gemma3Family: ModelFamily {
             ropeTheta: try m.optionalDouble("rope.freq_base") ?? 1_000_000,
             ropeScaling: try SharedConfig.ropeScaling(m, contextLength: context, family: architecture),
             normEps: try m.double("attention.layer_norm_rms_epsilon"), contextLength: context,
-            tieWordEmbeddings: !checkpoint.contains("output.weight"), activation: .geluTanh,
+            tieWordEmbeddings: TiedEmbeddings.isTied(gguf: checkpoint), activation: .geluTanh,
             // llama.cpp's Gemma 3 uses 10 000 for local layers unless the converter wrote a base.
             ropeLocalTheta: try m.optionalDouble("rope.freq_base_swa") ?? 10_000,
             slidingWindow: try m.optionalInt("attention.sliding_window"),
@@ -142,8 +142,8 @@ public enum Gemma3Family: ModelFamily {
         where name.hasPrefix(prefix) {
             return "vision tower / multimodal projector (only the text decoder is traced)"
         }
-        return SharedConfig.tiedHeadReason(name, config: config,
-                                           heads: ["lm_head.weight", "language_model.lm_head.weight", "output.weight"])
+        return TiedEmbeddings.skipReason(name, config: config,
+                                         heads: ["lm_head.weight", "language_model.lm_head.weight", "output.weight"])
     }
 
     public static func model(config: ModelConfig, weights: any WeightSource) throws -> any DecoderModel {

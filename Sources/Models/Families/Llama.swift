@@ -72,7 +72,7 @@ public enum LlamaFamily: ModelFamily {
             dFFN: try m.int("feed_forward_length"), vocabSize: try m.vocabSize(embeddingRows: SharedConfig.embeddingRows(checkpoint)),
             ropeTheta: ropeTheta, ropeScaling: ropeScaling,
             normEps: try m.double("attention.layer_norm_rms_epsilon"), contextLength: context,
-            tieWordEmbeddings: !checkpoint.contains("output.weight"), activation: .silu,
+            tieWordEmbeddings: TiedEmbeddings.isTied(gguf: checkpoint), activation: .silu,
             slidingWindow: nil,
             qkvBias: has("attn_q.bias") ? true : nil, outputBias: has("attn_output.bias") ? true : nil,
             mlpBias: has("ffn_up.bias") ? true : nil)
@@ -94,7 +94,7 @@ public enum LlamaFamily: ModelFamily {
     public static func skipReason(_ name: String, config: ModelConfig, format: Checkpoint.Format) -> String? {
         if SharedTensors.isRotaryBuffer(name) { return "RoPE frequencies are recomputed from the configuration" }
         if name == "rope_freqs.weight", format == .gguf { return "read into the configuration as llama3 RoPE scaling" }
-        return SharedConfig.tiedHeadReason(name, config: config, heads: ["lm_head.weight", "output.weight"])
+        return TiedEmbeddings.skipReason(name, config: config, heads: ["lm_head.weight", "output.weight"])
     }
 
     public static func model(config: ModelConfig, weights: any WeightSource) throws -> any DecoderModel {

@@ -105,7 +105,7 @@ public enum SharedTensors {
         return [
             TensorSpec(CanonicalName.embedTokens, [c.vocabSize, d], gguf: "token_embd.weight"),
             TensorSpec(CanonicalName.finalNorm, [d], gguf: "output_norm.weight", huggingFaceTransform: normTransform),
-            TensorSpec(CanonicalName.lmHead, [c.vocabSize, d], gguf: "output.weight", optional: c.tieWordEmbeddings),
+            TensorSpec(CanonicalName.lmHead, [c.vocabSize, d], gguf: TiedEmbeddings.ggufHead, optional: c.tieWordEmbeddings),
         ]
     }
 

@@ -47,7 +47,7 @@ public enum Olmo2Family: ModelFamily {
 
     public static func skipReason(_ name: String, config: ModelConfig, format: Checkpoint.Format) -> String? {
         if SharedTensors.isRotaryBuffer(name) { return "RoPE frequencies are recomputed from the configuration" }
-        return SharedConfig.tiedHeadReason(name, config: config, heads: ["lm_head.weight"])
+        return TiedEmbeddings.skipReason(name, config: config, heads: ["lm_head.weight"])
     }
 
     public static func model(config: ModelConfig, weights: any WeightSource) throws -> any DecoderModel {

@@ -54,7 +54,7 @@ public enum Phi3Family: ModelFamily {
 
     public static func skipReason(_ name: String, config: ModelConfig, format: Checkpoint.Format) -> String? {
         if SharedTensors.isRotaryBuffer(name) { return "RoPE frequencies are recomputed from the configuration" }
-        return SharedConfig.tiedHeadReason(name, config: config, heads: ["lm_head.weight"])
+        return TiedEmbeddings.skipReason(name, config: config, heads: ["lm_head.weight"])
     }
 
     /// LLaMA's block over the fused layout.

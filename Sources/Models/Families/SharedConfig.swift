@@ -122,9 +122,4 @@ enum SharedConfig {
     static func embeddingRows(_ checkpoint: Checkpoint) -> Int? {
         (try? checkpoint.info("token_embd.weight"))?.rows
     }
-
-    /// The reason a stored LM head may be skipped when the embeddings are tied.
-    static func tiedHeadReason(_ name: String, config: ModelConfig, heads: [String]) -> String? {
-        config.tieWordEmbeddings && heads.contains(name) ? "tie_word_embeddings: the embeddings are the LM head" : nil
-    }
 }

@@ -1,0 +1,48 @@
+import Activations
+import Checkpoints
+import Corpus
+import Foundation
+import HDF5
+import Models
+import Testing
+import TestSupport
+import Tokenizers
+import Tracing
+
+@Suite("A trace with the decoded weights kept equals one without, bit for bit")
+struct WeightCacheTraceTests {
+    @Test("tiny m-LLaMA, 8 languages packed together: every stored value and the journal checksum agree")
+    func keptEqualsPerBatch() throws {
+        let folder = TestPaths.fixture("tiny-mllama")
+        let listing = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("reference/states.json")))
+        let sentences = try #require((listing as? [String: Any])?["sentences"] as? [[String: Any]])
+        let languages = sentences.compactMap { $0["lang"] as? String }
+        let texts = sentences.compactMap { $0["text"] as? String }
+        let corpus = try ParallelCorpus(source: "states.json", languages: languages, ids: ["0001", "0002"],
+                                        texts: texts.map { [$0, String($0.reversed())] })
+        let settings = try TraceSettings(pools: [.mean, .last], tokenStates: true, subLayers: true, batchTokens: 48)
+        let dir = try TestPaths.temporaryDirectory("weight-cache")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var files: [URL] = []
+        for keep in [false, true] {
+            let checkpoint = try Checkpoint.open(folder)
+            let model = try ModelLoader.load(checkpoint)
+            model.keepsDecodedWeights = keep
+            let plan = try TracePlan(corpus: corpus, tokenizer: try Tokenizers.load(for: checkpoint), settings: settings)
+            #expect(plan.batches.count > 1 && plan.batches.contains { $0.segments.count > 1 })
+            let url = dir.appendingPathComponent("kept-\(keep).h5")
+            _ = try TraceRun(model: model, plan: plan, output: url, modelName: "tiny-mllama", modelIdentity: "fixture",
+                             toolVersion: "test").run(resume: false)
+            files.append(url)
+        }
+        let (a, b) = (try H5File.open(files[0]).root, try H5File.open(files[1]).root)
+        for lang in languages {
+            for path in ["pooled/mean/\(lang)", "pooled/last/\(lang)", "final_norm/mean/\(lang)", "states/\(lang)",
+                         "sublayers/attention/mean/\(lang)", "sublayers/mlp/last/\(lang)"] {
+                let x = try a.dataset(path).read(Float.self).map(\.bitPattern)
+                let y = try b.dataset(path).read(Float.self).map(\.bitPattern)
+                #expect(!x.isEmpty && x == y, "\(path)")
+            }
+        }
+    }
+}
