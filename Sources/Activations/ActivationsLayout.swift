@@ -44,7 +44,7 @@
 /// ```
 /// /                      attributes: shard_index (1-based), shard_count, plan_fingerprint (the run_fingerprint
 ///                        of the unsharded trace), plan_batches, plan_tokens, plan_settings (JSON),
-///                        shard_batches int64[2] ([first, end) into /batches), shard_tokens;
+///                        shard_batches int64[2] ([first, end) of the plan's batch indices, /batches column 0), shard_tokens;
 ///                        run_fingerprint identifies the shard's own run (for --resume)
 /// /shard/rows            int64[R, 3]          runs (language index, first row, end row) of the plan's rows
 ///                                             the shard holds; the row datasets of <lang> hold its runs'

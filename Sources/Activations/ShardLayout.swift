@@ -106,7 +106,7 @@ public struct ShardHeader: Sendable, Equatable {
     public var planTokens: Int
     /// The trace settings of the plan as JSON (sorted keys), compared key by key by the merge.
     public var planSettings: String
-    /// The shard's batches: indices into `/batches`.
+    /// The shard's batches: indices of the plan's batches (`/batches` column 0).
     public var batches: Range<Int>
     /// Tokens of the shard's batches.
     public var tokens: Int
