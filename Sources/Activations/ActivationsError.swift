@@ -11,6 +11,8 @@ public enum ActivationsError: Error, LocalizedError, Equatable {
     case badJournal(file: String, reason: String)
     /// The progress journal could not be written (disk full, read-only file system, …).
     case journalNotWritten(file: String, reason: String)
+    /// `merge` refused its shards (not one plan, incomplete, missing, duplicated) or could not write.
+    case mergeRefused(String)
 
     public var errorDescription: String? {
         switch self {
@@ -18,6 +20,7 @@ public enum ActivationsError: Error, LocalizedError, Equatable {
         case let .badWrite(file, dataset, reason): return "\(file): \(dataset): \(reason)"
         case let .badJournal(file, reason): return "\(file): unreadable progress journal: \(reason)"
         case let .journalNotWritten(file, reason): return "\(file): cannot write the progress journal: \(reason)"
+        case let .mergeRefused(reason): return reason
         }
     }
 }

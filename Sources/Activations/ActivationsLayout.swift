@@ -38,8 +38,29 @@
 ///                        with --deactivate: deactivated ("langs (K neurons of FILE)")
 /// ```
 /// `--pool none` (only with --neurons) writes no /pooled and /final_norm groups.
+///
+/// A shard (`trace --shard I/N`, README "Running on a cluster") has `format = interlingua.activations-shard`,
+/// the whole plan's /languages, /ids, /text, /tokens and /batches, and only its own rows in the row datasets:
+/// ```
+/// /                      attributes: shard_index (1-based), shard_count, plan_fingerprint (the run_fingerprint
+///                        of the unsharded trace), plan_batches, plan_tokens, plan_settings (JSON),
+///                        shard_batches int64[2] ([first, end) of the plan's batch indices, /batches column 0), shard_tokens;
+///                        run_fingerprint identifies the shard's own run (for --resume)
+/// /shard/rows            int64[R, 3]          runs (language index, first row, end row) of the plan's rows
+///                                             the shard holds; the row datasets of <lang> hold its runs'
+///                                             rows concatenated in this order, /states/<lang> their tokens
+/// /pooled/<pool>/<lang>  float32[n_layers+1, n_lang, d]   n_lang = the shard's rows of <lang> (no dataset
+///                                             when 0); likewise /final_norm, /sublayers, /states
+/// /neurons/<lang>/…      counts over the shard's tokens (merge sums them)
+/// ```
+/// A merged file (`interlingua merge`) is an unsharded file dataset for dataset, except: no
+/// /neurons/<lang>/running (resume bookkeeping), `created` is the merge's time, and the attributes
+/// merged_shards (int) and merge_mode (`copy` | `virtual`) are added; a `virtual` file's row datasets are
+/// HDF5 virtual datasets over the shards (attribute merge_sources: the shard files, relative to it).
 public enum ActivationsLayout {
     public static let format = "interlingua.activations"
+    /// The `format` of a shard file.
+    public static let shardFormat = "interlingua.activations-shard"
     public static let formatVersion = 2
 
     public enum Attribute {
@@ -84,7 +105,25 @@ public enum ActivationsLayout {
         public static let neuronsBOSCounted = "neurons_bos_counted"
         /// Which neurons were switched off during the trace (absent: none).
         public static let deactivated = "deactivated"
+
+        // Shards and merged files (see above).
+        public static let shardIndex = "shard_index"
+        public static let shardCount = "shard_count"
+        public static let planFingerprint = "plan_fingerprint"
+        public static let planBatches = "plan_batches"
+        public static let planTokens = "plan_tokens"
+        public static let planSettings = "plan_settings"
+        public static let shardBatches = "shard_batches"
+        public static let shardTokens = "shard_tokens"
+        public static let mergedShards = "merged_shards"
+        public static let mergeMode = "merge_mode"
+        public static let mergeSources = "merge_sources"
+        /// Attributes of a shard file that a merged file does not carry.
+        public static let shardOnly: Set<String> = [shardIndex, shardCount, planFingerprint, planBatches, planTokens,
+                                                    planSettings, shardBatches, shardTokens]
     }
+
+    public static let shardRows = "/shard/rows"
 
     public static let languages = "/languages"
     public static let batches = "/batches"

@@ -34,6 +34,11 @@ public final class ActivationsReader: @unchecked Sendable {
         for name in try root.attributeNames() { attributes[name] = try root.attribute(name) }
         self.attributes = attributes
 
+        if case let .string(format)? = attributes[ActivationsLayout.Attribute.format], format == ActivationsLayout.shardFormat {
+            let place = [ActivationsLayout.Attribute.shardIndex, ActivationsLayout.Attribute.shardCount]
+                .map { Self.integer(attributes[$0]).map(String.init) ?? "?" }.joined(separator: "/")
+            throw ActivationsError.notActivations(file: path, reason: "it is shard \(place) of a sharded trace; merge the shards first (interlingua merge SHARD.h5… --output ALL.h5)")
+        }
         guard case let .string(format)? = attributes[ActivationsLayout.Attribute.format],
               format == ActivationsLayout.format else {
             throw ActivationsError.notActivations(file: path, reason: "attribute 'format' is not '\(ActivationsLayout.format)'")
@@ -51,6 +56,7 @@ public final class ActivationsReader: @unchecked Sendable {
         guard root.contains(ActivationsLayout.languages), root.contains(ActivationsLayout.ids) else {
             throw ActivationsError.notActivations(file: path, reason: "missing /languages or /ids")
         }
+        try ShardMerge.checkVirtualSources(of: url, attributes: attributes)
         self.languages = try root.dataset(ActivationsLayout.languages).readStrings()
         self.ids = try root.dataset(ActivationsLayout.ids).readStrings()
         guard !languages.isEmpty else { throw ActivationsError.notActivations(file: path, reason: "/languages is empty") }

@@ -38,6 +38,13 @@ public struct ActivationsHeader: Sendable {
     public var neuronsBOSCounted: Bool = false
     /// The `deactivated` attribute (nil: nothing switched off).
     public var deactivated: String?
+    /// A shard's place in its plan (nil: the file holds every row).
+    public var shard: ShardHeader?
+    /// Whether to preallocate the row datasets (/pooled, /final_norm, /sublayers, /states); a virtual merge
+    /// creates them itself.
+    public var preallocatesRowData = true
+    /// Whether to create `/neurons/<lang>/running` (resume bookkeeping; not in a merged file).
+    public var keepsResumeState = true
 
     public init(model: String, architecture: String, nLayers: Int, dModel: Int, template: String,
                 instruction: String, pools: [Pooling], bosInPool: Bool, poolSpan: String, toolVersion: String,
@@ -92,7 +99,7 @@ public struct ActivationsHeader: Sendable {
 /// latest file format and readers that pass `swmr=True`.)
 public final class ActivationsWriter {
     public let url: URL
-    private let file: H5File
+    let file: H5File
     private let nLayers: Int
     private let dModel: Int
     private let sentenceCount: Int
@@ -112,7 +119,7 @@ public final class ActivationsWriter {
         let file = try H5File.create(url, overwrite: overwrite, fileLocking: false)
         let root = file.root
         typealias A = ActivationsLayout.Attribute
-        try root.setAttribute(A.format, .string(ActivationsLayout.format))
+        try root.setAttribute(A.format, .string(h.shard == nil ? ActivationsLayout.format : ActivationsLayout.shardFormat))
         try root.setAttribute(A.formatVersion, .int(Int64(ActivationsLayout.formatVersion)))
         try root.setAttribute(A.model, .string(h.model))
         try root.setAttribute(A.architecture, .string(h.architecture))
@@ -133,6 +140,16 @@ public final class ActivationsWriter {
             try root.setAttribute(A.neuronsBOSCounted, .int(h.neuronsBOSCounted ? 1 : 0))
         }
         if let deactivated = h.deactivated { try root.setAttribute(A.deactivated, .string(deactivated)) }
+        if let shard = h.shard {
+            try root.setAttribute(A.shardIndex, .int(Int64(shard.index)))
+            try root.setAttribute(A.shardCount, .int(Int64(shard.count)))
+            try root.setAttribute(A.planFingerprint, .string(shard.planFingerprint))
+            try root.setAttribute(A.planBatches, .int(Int64(shard.planBatches)))
+            try root.setAttribute(A.planTokens, .int(Int64(shard.planTokens)))
+            try root.setAttribute(A.planSettings, .string(shard.planSettings))
+            try root.setAttribute(A.shardBatches, .ints([Int64(shard.batches.lowerBound), Int64(shard.batches.upperBound)]))
+            try root.setAttribute(A.shardTokens, .int(Int64(shard.tokens)))
+        }
 
         let n = h.ids.count
         let d = h.dModel
@@ -145,6 +162,9 @@ public final class ActivationsWriter {
                                                            Int64($0.rows.upperBound)] },
                                       shape: [h.batches.count, 4])
         }
+        if let shard = h.shard, !shard.rows.runs.isEmpty {
+            _ = try root.writeDataset(ActivationsLayout.shardRows, shard.rows.flattened, shape: [shard.rows.runs.count, 3])
+        }
         let writer = ActivationsWriter(url: url, file: file, nLayers: h.nLayers, dModel: d, sentenceCount: n)
         for (l, lang) in h.languages.enumerated() {
             _ = try root.writeStrings(ActivationsLayout.text(lang), h.texts[l])
@@ -154,17 +174,20 @@ public final class ActivationsWriter {
             _ = try root.writeDataset(ActivationsLayout.tokenPoolSpans(lang),
                                       h.poolSpans[l].flatMap { [Int64($0.lowerBound), Int64($0.upperBound)] },
                                       shape: [n, 2])
-            for pool in h.pools {
-                try writer.preallocate(ActivationsLayout.pooled(pool, lang), shape: [layers, n, d])
-                try writer.preallocate(ActivationsLayout.finalNorm(pool, lang), shape: [n, d])
+            // A shard holds only its rows of each language (none: no row datasets).
+            let rows = h.shard?.rows.rowCount(language: l) ?? n
+            let tokens = h.shard?.rows.tokenCount(language: l, offsets: h.tokenOffsets[l]) ?? h.tokenIDs[l].count
+            for pool in h.pools where h.preallocatesRowData && rows > 0 {
+                try writer.preallocate(ActivationsLayout.pooled(pool, lang), shape: [layers, rows, d])
+                try writer.preallocate(ActivationsLayout.finalNorm(pool, lang), shape: [rows, d])
                 if h.subLayers {
                     for branch in SubLayerBranch.allCases {
-                        try writer.preallocate(ActivationsLayout.subLayer(branch, pool, lang), shape: [h.nLayers, n, d])
+                        try writer.preallocate(ActivationsLayout.subLayer(branch, pool, lang), shape: [h.nLayers, rows, d])
                     }
                 }
             }
-            if h.tokenStates {
-                try writer.preallocate(ActivationsLayout.states(lang), shape: [layers, h.tokenIDs[l].count, d])
+            if h.tokenStates && h.preallocatesRowData && rows > 0 {
+                try writer.preallocate(ActivationsLayout.states(lang), shape: [layers, tokens, d])
             }
             if let width = h.neuronWidth {
                 let counts = h.nLayers * width
@@ -173,8 +196,10 @@ public final class ActivationsWriter {
                 writer.datasets[ActivationsLayout.neuronTokens(lang)] = try root.createDataset(
                     ActivationsLayout.neuronTokens(lang), of: Int64.self, shape: [], allocateEarly: true)
                 // Zeros in both slots: a language whose first batch was interrupted resumes from nothing.
-                writer.datasets[ActivationsLayout.neuronRunning(lang)] = try root.writeDataset(
-                    ActivationsLayout.neuronRunning(lang), [Int64](repeating: 0, count: 2 * (counts + 1)), shape: [2, counts + 1])
+                if h.keepsResumeState {
+                    writer.datasets[ActivationsLayout.neuronRunning(lang)] = try root.writeDataset(
+                        ActivationsLayout.neuronRunning(lang), [Int64](repeating: 0, count: 2 * (counts + 1)), shape: [2, counts + 1])
+                }
             }
         }
         try file.flush()
@@ -186,7 +211,8 @@ public final class ActivationsWriter {
         let file = try H5File.open(url, writable: true, fileLocking: false)
         let root = file.root
         typealias A = ActivationsLayout.Attribute
-        guard case .string(ActivationsLayout.format)? = try? root.attribute(A.format) else {
+        guard case .string(let format)? = try? root.attribute(A.format),
+              format == ActivationsLayout.format || format == ActivationsLayout.shardFormat else {
             throw ActivationsError.notActivations(file: url.path, reason: "no format = \(ActivationsLayout.format) attribute")
         }
         guard case .string(let found)? = try? root.attribute(A.runFingerprint), found == runFingerprint else {

@@ -52,9 +52,22 @@ public final class TraceRun {
     public let output: URL
     public let modelName: String
     public let toolVersion: String
+    /// Identifies this run (checked by `--resume`): the plan's fingerprint, or for a shard one derived from it
+    /// and the shard's place.
     public let fingerprint: String
+    /// The fingerprint of the whole plan: what an unsharded trace records as `run_fingerprint`.
+    public let planFingerprint: String
+    /// The part of the plan this run traces (nil: all of it).
+    public let shard: TraceShard?
     /// Provenance attributes written into the file's header (model and corpus paths and digests).
     public var provenance: [String: String] = [:]
+    /// The batches this run traces, in order: the plan's, or the shard's run of them.
+    let batches: [TraceBatch]
+    /// For a shard: the plan's batch range it holds and the rows its datasets hold.
+    let shardBatches: Range<Int>
+    let shardRows: ShardRows?
+    /// The plan's batches this run traces.
+    public var shardBatchRange: Range<Int> { shardBatches }
 
     /// `modelIdentity` names the checkpoint exactly enough that a different model changes it (e.g. its
     /// path, size and modification time).
@@ -65,7 +78,38 @@ public final class TraceRun {
         self.output = output
         self.modelName = modelName
         self.toolVersion = toolVersion
-        self.fingerprint = RunFingerprint.of(plan: plan, modelIdentity: modelIdentity, config: model.config)
+        self.planFingerprint = RunFingerprint.of(plan: plan, modelIdentity: modelIdentity, config: model.config)
+        self.fingerprint = planFingerprint
+        self.shard = nil
+        self.batches = plan.batches
+        self.shardBatches = 0..<plan.batches.count
+        self.shardRows = nil
+    }
+
+    /// A run of shard `shard` of the plan (`TraceShard`): its batches only, into a shard file that
+    /// `ShardMerge` puts together with the others. Throws when the plan has fewer batches than shards.
+    public init(model: any DecoderModel, plan: TracePlan, output: URL, modelName: String, modelIdentity: String,
+                toolVersion: String, shard: TraceShard) throws {
+        self.model = model
+        self.plan = plan
+        self.output = output
+        self.modelName = modelName
+        self.toolVersion = toolVersion
+        let planFingerprint = RunFingerprint.of(plan: plan, modelIdentity: modelIdentity, config: model.config)
+        self.planFingerprint = planFingerprint
+        var f = RunFingerprint()
+        f.add("interlingua.trace-shard/1")
+        f.add(planFingerprint)
+        f.add(shard.description)
+        self.fingerprint = f.hex
+        self.shard = shard
+        let facts = plan.shardFacts()
+        let range = try shard.batches(tokenCounts: facts.tokens)
+        self.shardBatches = range
+        self.batches = Array(plan.batches[range])
+        var rows = ShardRows()
+        for k in range { for segment in facts.rows[k] { rows.append(language: segment.language, rows: segment.rows) } }
+        self.shardRows = rows
     }
 
     /// Refuses an existing output without `resume` (call before loading anything).
@@ -90,8 +134,9 @@ public final class TraceRun {
     /// the file and its journal must belong to this very run (same fingerprint).
     public func run(resume: Bool, progress: ((TraceProgress) throws -> Void)? = nil) throws -> TraceOutcome {
         try Self.checkOutput(output, resume: resume)
-        let total = plan.batches.count
-        var outcome = TraceOutcome(sentences: plan.corpus.sentenceCount * plan.languages.count, tokens: plan.tokenCount,
+        let total = batches.count
+        var outcome = TraceOutcome(sentences: batches.reduce(0) { $0 + $1.sentenceCount },
+                                   tokens: batches.reduce(0) { $0 + $1.tokenCount },
                                    batches: total, batchesSkipped: 0, tokensComputed: 0, computeSeconds: 0,
                                    writeSeconds: 0, flops: 0, blockMatmulFLOPs: 0, timing: ExecutorTiming(),
                                    forward: ForwardTimings(), alreadyComplete: false)
@@ -112,14 +157,14 @@ public final class TraceRun {
 
         if let deactivation = plan.settings.deactivation { try deactivation.check(against: model.config) }
         let executor = LayerMajorExecutor(model: model, plan: plan)
-        var neurons = try NeuronTally(plan: plan, config: model.config, writer: writer, batchesDone: startBatch)
+        var neurons = try NeuronTally(plan: plan, batches: batches, config: model.config, writer: writer, batchesDone: startBatch)
         model.resetTimings()
-        var sentencesDone = plan.batches[..<startBatch].reduce(0) { $0 + $1.sentenceCount }
-        var tokensDone = plan.batches[..<startBatch].reduce(0) { $0 + $1.tokenCount }
+        var sentencesDone = batches[..<startBatch].reduce(0) { $0 + $1.sentenceCount }
+        var tokensDone = batches[..<startBatch].reduce(0) { $0 + $1.tokenCount }
         var checksum = resumedChecksum
         if !finalizing {
             for index in startBatch..<total {
-                let batch = plan.batches[index]
+                let batch = batches[index]
                 let computeStart = clock.now
                 // The batch's languages, for the progress line ("de+en" when it spans two).
                 let language = batch.segments.map { plan.languages[$0.language].language }.joined(separator: "+")
@@ -179,7 +224,7 @@ public final class TraceRun {
             guard let journal = try TraceJournal.read(for: output) else {
                 // No journal: either a finished file of this run, or something we must not touch.
                 if ActivationsWriter.runFingerprint(of: output) == fingerprint && ActivationsWriter.isComplete(output) {
-                    return (nil, plan.batches.count, false, BatchChecksum())
+                    return (nil, batches.count, false, BatchChecksum())
                 }
                 throw TracingError.resumeMismatch(file: output.path,
                     reason: "it has no progress journal (\(TraceJournal.url(for: output).lastPathComponent)) and is not a complete trace of this run")
@@ -189,7 +234,7 @@ public final class TraceRun {
                     reason: "its progress journal belongs to a run with another model, corpus or options")
             }
             if journal.state != .creating {
-                guard journal.batchesTotal == plan.batches.count, journal.batchesDone <= plan.batches.count else {
+                guard journal.batchesTotal == batches.count, journal.batchesDone <= batches.count else {
                     throw TracingError.resumeMismatch(file: output.path, reason: "the journal's batch count differs from this run's")
                 }
                 let writer: ActivationsWriter
@@ -208,12 +253,12 @@ public final class TraceRun {
             }
             // Interrupted while creating: nothing finished, start over.
         }
-        try TraceJournal(fingerprint: fingerprint, state: .creating, batchesDone: 0, batchesTotal: plan.batches.count)
+        try TraceJournal(fingerprint: fingerprint, state: .creating, batchesDone: 0, batchesTotal: batches.count)
             .write(for: output)
-        let writer = try ActivationsWriter.create(at: output, header: header(), overwrite: exists)
-        try TraceJournal(fingerprint: fingerprint, state: .tracing, batchesDone: 0, batchesTotal: plan.batches.count)
+        let writer = try ActivationsWriter.create(at: output, header: try header(), overwrite: exists)
+        try TraceJournal(fingerprint: fingerprint, state: .tracing, batchesDone: 0, batchesTotal: batches.count)
             .write(for: output)
-        return (writer, 0, plan.batches.isEmpty, BatchChecksum())
+        return (writer, 0, batches.isEmpty, BatchChecksum())
     }
 
     /// The batch's sentences as packed sequences (for counting attention FLOPs: the ranges are what counts).
@@ -231,10 +276,10 @@ public final class TraceRun {
         return PackedBatch(tokens: [], sequences: ranges)
     }
 
-    private func header() -> ActivationsHeader {
+    private func header() throws -> ActivationsHeader {
         let c = model.config
         let s = plan.settings
-        return ActivationsHeader(
+        var h = ActivationsHeader(
             model: modelName, architecture: c.architecture.rawValue, nLayers: c.nLayers, dModel: c.dModel,
             template: s.template.rawValue, instruction: s.template == .raw || s.template == .alpacaNoInput ? "" : s.instruction,
             pools: s.pools, bosInPool: s.bosInPool, poolSpan: s.poolWholePrompt ? "prompt" : "sentence",
@@ -245,6 +290,16 @@ public final class TraceRun {
             batches: plan.batches.enumerated().flatMap { b, batch in batch.segments.map { (b, $0.language, $0.sentences) } },
             neuronWidth: s.neuronCounts == nil ? nil : c.dFFN, neuronsBOSCounted: s.neuronCounts?.countBOS ?? false,
             deactivated: s.deactivation?.summary)
+        if let shard, let shardRows {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            h.shard = ShardHeader(index: shard.index, count: shard.count, planFingerprint: planFingerprint,
+                                  planBatches: plan.batches.count, planTokens: plan.tokenCount,
+                                  planSettings: String(decoding: try encoder.encode(s), as: UTF8.self),
+                                  batches: shardBatches, tokens: batches.reduce(0) { $0 + $1.tokenCount },
+                                  rows: shardRows)
+        }
+        return h
     }
 
     /// One dataset a batch writes: a [layers, N, d] dataset's rows (`layered`) or an [N, d] dataset's rows.
@@ -255,10 +310,21 @@ public final class TraceRun {
     }
 
     /// The datasets and rows segment `segment` writes, in write order (the order its checksum follows:
-    /// segment after segment of each batch).
-    private func writes(of segment: TraceSegment) -> [BatchWrite] {
+    /// segment after segment of each batch). A shard holds only its rows: plan rows and tokens map to the
+    /// shard's own.
+    private func writes(of segment: TraceSegment) throws -> [BatchWrite] {
         let lang = plan.languages[segment.language].language
-        let rows = segment.sentences
+        var rows = segment.sentences
+        var tokens = segment.tokens
+        if let shardRows {
+            guard let local = shardRows.localRows(language: segment.language, rows: rows),
+                  let localTokens = shardRows.localTokens(language: segment.language, tokens: tokens,
+                                                          offsets: plan.languages[segment.language].offsets) else {
+                throw TracingError.badOption("internal: batch rows \(rows) of \(lang) are not in shard \(shard?.description ?? "?")")
+            }
+            rows = local
+            tokens = localTokens
+        }
         var out: [BatchWrite] = []
         for pool in plan.settings.pools {
             out.append(BatchWrite(path: ActivationsLayout.pooled(pool, lang), rows: rows, layered: true))
@@ -269,7 +335,7 @@ public final class TraceRun {
             }
         }
         if plan.settings.tokenStates {
-            out.append(BatchWrite(path: ActivationsLayout.states(lang), rows: segment.tokens, layered: true))
+            out.append(BatchWrite(path: ActivationsLayout.states(lang), rows: tokens, layered: true))
         }
         return out
     }
@@ -290,7 +356,7 @@ public final class TraceRun {
             if plan.settings.tokenStates {
                 values.append(BatchActivations.rows(a.segmentTokens(i), of: a.states, total: tb, dimension: d))
             }
-            for (w, v) in zip(writes(of: segment), values) {
+            for (w, v) in zip(try writes(of: segment), values) {
                 if w.layered { try writer.writeLayerRows(w.path, rows: w.rows, values: v) }
                 else { try writer.writeRows(w.path, rows: w.rows, values: v) }
                 checksum.add(v)
@@ -301,8 +367,8 @@ public final class TraceRun {
     /// The checksum of batches `0..<count` as the file holds them now.
     private func checksumInFile(_ writer: ActivationsWriter, batches count: Int) throws -> BatchChecksum {
         var checksum = BatchChecksum()
-        for segment in plan.batches[..<count].flatMap(\.segments) {
-            for w in writes(of: segment) {
+        for segment in batches[..<count].flatMap(\.segments) {
+            for w in try writes(of: segment) {
                 checksum.add(w.layered ? try writer.readLayerRows(w.path, rows: w.rows) : try writer.readRows(w.path, rows: w.rows))
             }
         }
@@ -323,12 +389,12 @@ struct NeuronTally {
     var running: [[Int64]]
     var batchesDone: [Int]
 
-    init?(plan: TracePlan, config: ModelConfig, writer: ActivationsWriter, batchesDone done: Int) throws {
+    init?(plan: TracePlan, batches: [TraceBatch], config: ModelConfig, writer: ActivationsWriter, batchesDone done: Int) throws {
         guard plan.settings.neuronCounts != nil else { return nil }
         self.plan = plan
         width = config.nLayers * config.dFFN
         batchesDone = [Int](repeating: 0, count: plan.languages.count)
-        for segment in plan.batches[..<done].flatMap(\.segments) { batchesDone[segment.language] += 1 }
+        for segment in batches[..<done].flatMap(\.segments) { batchesDone[segment.language] += 1 }
         running = []
         for (l, tokenized) in plan.languages.enumerated() {
             if batchesDone[l] == 0 {

@@ -16,7 +16,7 @@ struct Interlingua: ParsableCommand {
             then the usage).
             """,
         version: version,
-        subcommands: [Inspect.self, Tokenize.self, Trace.self, Align.self, CompareCommand.self, Plot.self, Report.self,
+        subcommands: [Inspect.self, Tokenize.self, Trace.self, Merge.self, Align.self, CompareCommand.self, Plot.self, Report.self,
                       Generate.self, Langid.self, ResponsesCommand.self, NeuronsCommand.self, Perplexity.self,
                       Lens.self, LensTasksCommand.self]
     )

@@ -16,7 +16,9 @@ struct Trace: ParsableCommand {
         Flores-101/200 folder (dev/, devtest/; --split picks one). Sentences are packed without padding into \
         batches of at most --batch-tokens tokens and run layer by layer. Progress goes to stderr. An existing \
         output is never overwritten: --resume continues an interrupted trace of the same model, corpus and \
-        options (also after kill -9) and ends with the same file an uninterrupted run writes.
+        options (also after kill -9) and ends with the same file an uninterrupted run writes. --shard I/N traces \
+        only part I of N of the batches (balanced by tokens) into a shard file; 'interlingua merge' puts the \
+        N shard files together into the file one unsharded trace writes (README: Running on a cluster).
         """
     )
 
@@ -79,10 +81,17 @@ struct Trace: ParsableCommand {
     @Option(help: "Write the closing summary as JSON to this file.")
     var stats: String?
 
+    @Option(help: ArgumentHelp("Trace only shard I of N (counted from 1) into a shard file, for 'interlingua merge'.",
+                               valueName: "I/N"))
+    var shard: String?
+
     func validate() throws {
         if batchTokens < 1 { throw ValidationError("--batch-tokens must be at least 1") }
         if pool == [] && !neurons { throw ValidationError("--pool none stores nothing without --neurons") }
         if neuronsCountBos && !neurons { throw ValidationError("--neurons-count-bos needs --neurons") }
+        if let shard {
+            do { _ = try TraceShard(parsing: shard) } catch { throw ValidationError(error.localizedDescription) }
+        }
     }
 
     func run() throws {
@@ -125,8 +134,12 @@ struct Trace: ParsableCommand {
                                  contextLength: decoder.config.contextLength)
         let tokenizeSeconds = Self.seconds(clock.now - mark)
 
-        let run = TraceRun(model: decoder, plan: plan, output: outputURL, modelName: modelURL.lastPathComponent,
-                           modelIdentity: TraceInputs.identity(of: modelURL), toolVersion: Interlingua.version)
+        let run = try shard.map {
+            try TraceRun(model: decoder, plan: plan, output: outputURL, modelName: modelURL.lastPathComponent,
+                         modelIdentity: TraceInputs.identity(of: modelURL), toolVersion: Interlingua.version,
+                         shard: try TraceShard(parsing: $0))
+        } ?? TraceRun(model: decoder, plan: plan, output: outputURL, modelName: modelURL.lastPathComponent,
+                      modelIdentity: TraceInputs.identity(of: modelURL), toolVersion: Interlingua.version)
         run.provenance = try TraceInputs.provenance(
             model: modelURL, checkpoint: checkpoint, corpus: traceCorpus, split: selection.split,
             progress: { file, bytes in
@@ -149,6 +162,9 @@ struct Trace: ParsableCommand {
                                    totalSeconds: Self.seconds(clock.now - started),
                                    peakResidentBytes: ResourceUsage.peakResidentBytes,
                                    peakAnonymousBytes: peakAnonymous)
+        if let shard = run.shard, !outcome.alreadyComplete {
+            FileHandle.standardError.write(Data("trace: shard \(shard) holds batches \(run.shardBatchRange.lowerBound)..<\(run.shardBatchRange.upperBound) of \(plan.batches.count) (\(outcome.tokens) of \(plan.tokenCount) tokens)\n".utf8))
+        }
         FileHandle.standardError.write(Data(summary.text(output: output).utf8))
         if let stats { try summary.writeJSON(to: URL(fileURLWithPath: stats)) }
     }
