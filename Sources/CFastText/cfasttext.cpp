@@ -41,24 +41,31 @@ extern "C" cfasttext_model *cfasttext_load(const char *path, char *error, int er
     return handle;
 }
 
+/// fastText's predictions for `length` bytes of `text` read as one line (newlines become spaces): the `k` most
+/// probable labels (-1: every label), by decreasing probability; false when fastText throws.
+static bool predictions(const cfasttext_model *model, const char *text, int length, int k,
+                        std::vector<std::pair<fasttext::real, std::string>> &out) {
+    std::string line(text, static_cast<size_t>(length));
+    for (auto &c : line) if (c == '\n' || c == '\r') c = ' ';
+    line.push_back('\n');
+    std::istringstream in(line);
+    try {
+        model->model.predictLine(in, out, k, 0.0);
+    } catch (...) {
+        return false;
+    }
+    return true;
+}
+
 extern "C" int cfasttext_predict(const cfasttext_model *model, const char *text, int length, char *label,
                                  int labelLength, float *probability) {
     copyText("", label, labelLength);
     if (probability) *probability = 0;
     if (model == nullptr || text == nullptr || length <= 0) return 0;
-    std::string line(text, static_cast<size_t>(length));
-    for (auto &c : line) if (c == '\n' || c == '\r') c = ' ';
-    line.push_back('\n');
-    std::istringstream in(line);
-    std::vector<std::pair<fasttext::real, std::string>> predictions;
-    try {
-        model->model.predictLine(in, predictions, 1, 0.0);
-    } catch (...) {
-        return 0;
-    }
-    if (predictions.empty()) return 0;
-    copyText(predictions[0].second, label, labelLength);
-    if (probability) *probability = predictions[0].first;
+    std::vector<std::pair<fasttext::real, std::string>> top;
+    if (!predictions(model, text, length, 1, top) || top.empty()) return 0;
+    copyText(top[0].second, label, labelLength);
+    if (probability) *probability = top[0].first;
     return 1;
 }
 
@@ -70,21 +77,13 @@ extern "C" int cfasttext_predict_among(const cfasttext_model *model, const char 
     std::vector<std::string> allowed;
     std::stringstream list{std::string(candidates)};
     for (std::string item; std::getline(list, item, ',');) if (!item.empty()) allowed.push_back(item);
-    std::string line(text, static_cast<size_t>(length));
-    for (auto &c : line) if (c == '\n' || c == '\r') c = ' ';
-    line.push_back('\n');
-    std::istringstream in(line);
-    std::vector<std::pair<fasttext::real, std::string>> predictions;
-    try {
-        model->model.predictLine(in, predictions, -1, 0.0);  // every label, by decreasing probability
-    } catch (...) {
-        return 0;
-    }
+    std::vector<std::pair<fasttext::real, std::string>> all;
+    if (!predictions(model, text, length, -1, all)) return 0;
     // fastText reports exp(log(p + 1e-5)) (fasttext.cc, std_log): take the 1e-5 off before renormalising.
     auto softmax = [](fasttext::real reported) { return std::max(0.0, static_cast<double>(reported) - 1e-5); };
     double total = 0;
     const std::pair<fasttext::real, std::string> *best = nullptr;
-    for (const auto &p : predictions) {
+    for (const auto &p : all) {
         bool inSet = false;
         for (const auto &a : allowed) if (p.second == a) { inSet = true; break; }
         if (!inSet) continue;
