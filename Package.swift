@@ -54,7 +54,7 @@ let package = Package(
         .target(name: "Figures", dependencies: ["Alignment", "Activations", "Compare", "HDF5", "Plotting", "Responses", "Lens"]),
         .executableTarget(name: "interlingua", dependencies: [
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            "LinearAlgebra", "Checkpoints", "Tokenizers", "Models", "Activations", "Corpus",
+            "LinearAlgebra", "HDF5", "Checkpoints", "Tokenizers", "Models", "Activations", "Corpus",
             "Tracing", "Alignment", "Compare", "Figures",
             "Generation", "Responses", "Neurons",
         ]),

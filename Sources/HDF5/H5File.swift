@@ -37,7 +37,8 @@ public final class H5File: @unchecked Sendable {
         }
     }
 
-    /// Opens an existing file, read-only unless `writable`; `fileLocking` as for `create`.
+    /// Opens an existing file, read-only unless `writable`; `fileLocking` as for `create`. Where a probe
+    /// command is installed (`HDF5Probe`), the file's metadata is first read in a child process.
     public static func open(_ url: URL, writable: Bool = false, fileLocking: Bool = true) throws -> H5File {
         let site = H5Site(file: url.path, path: "/")
         var isDirectory: ObjCBool = false
@@ -45,6 +46,8 @@ public final class H5File: @unchecked Sendable {
             throw HDF5Error.fileNotFound(file: url.path)
         }
         if isDirectory.boolValue { throw HDF5Error.notHDF5(file: url.path) }
+        // Outside the lock: the probe waits for another process.
+        try HDF5Probe.check(url)
         return try HDF5Library.locked {
             // H5Fis_hdf5 looks for the superblock signature at 0, 512, 1024, … (after any user block).
             if try site.check(H5Fis_hdf5(url.path), "H5Fis_hdf5") == 0 {

@@ -23,6 +23,9 @@ public enum HDF5Error: Error, LocalizedError, Equatable, Sendable {
     case invalidArgument(file: String, path: String, detail: String)
     /// A read would need more memory than the machine has (an extent read from the file is implausible).
     case tooLarge(file: String, path: String, bytes: String)
+    /// libhdf5 crashed, looped or ran out of memory reading the file's metadata in a probe process
+    /// (`HDF5Probe`), so this process does not read it.
+    case corruptMetadata(file: String, reason: String)
     /// libhdf5 returned a failure code; `stack` is its error stack, innermost last.
     case library(file: String, path: String, operation: String, stack: String)
 
@@ -46,6 +49,8 @@ public enum HDF5Error: Error, LocalizedError, Equatable, Sendable {
             return "\(file): \(path): \(detail)"
         case .tooLarge(let file, let path, let bytes):
             return "\(file): \(path): reading it would need \(bytes) bytes, more than this machine's memory"
+        case .corruptMetadata(let file, let reason):
+            return "\(file): corrupt HDF5 metadata: \(reason)"
         case .library(let file, let path, let operation, let stack):
             let detail = stack.isEmpty ? "" : ": \(Self.summary(ofStack: stack))"
             return "\(file): \(path): \(operation) failed\(detail)"

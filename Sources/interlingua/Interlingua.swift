@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HDF5
 import LinearAlgebra
 
 /// The `interlingua` command: trace → align → plot.
@@ -18,7 +19,7 @@ struct Interlingua: ParsableCommand {
         version: version,
         subcommands: [Inspect.self, Tokenize.self, Trace.self, Merge.self, Align.self, CompareCommand.self, Plot.self, Report.self,
                       Generate.self, Langid.self, ResponsesCommand.self, NeuronsCommand.self, Perplexity.self,
-                      Lens.self, LensTasksCommand.self]
+                      Lens.self, LensTasksCommand.self, ProbeHDF5.self]
     )
 
     /// Exit status of a usage error (POSIX utilities and GNU tools use 2; ArgumentParser's own is 64).
@@ -29,6 +30,12 @@ struct Interlingua: ParsableCommand {
     /// exit with status 2; `--help` and `--version` exit 0.
     static func main() {
         BLASCore.relaunchIfMisdetected()
+        // Every HDF5 file this process opens is first read by a child (`interlingua probe-hdf5`): a libhdf5
+        // crash or loop on corrupt metadata then ends in one error line (HDF5Probe). The child itself reads
+        // directly.
+        if CommandLine.arguments.dropFirst().first != ProbeHDF5.configuration.commandName {
+            HDF5Probe.command = ["/proc/self/exe", ProbeHDF5.configuration.commandName!, "--"]
+        }
         do {
             var command = try parseAsRoot()
             try command.run()
