@@ -32,7 +32,8 @@ import Glibc
 /// per process. Only the command-line tool installs a `command` (`interlingua probe-hdf5`); a library
 /// user without one reads files directly.
 public enum HDF5Probe {
-    /// The child's command line without the file (`["/proc/self/exe", "probe-hdf5", "--"]`); nil: no probing.
+    /// The child's command line without its arguments (`["/proc/self/exe", "probe-hdf5"]`), which are
+    /// `--seconds N -- FILE`; nil: no probing.
     nonisolated(unsafe) public static var command: [String]?
     /// How long the child may take before it counts as stuck in a loop. A valid file's metadata takes
     /// milliseconds (Flores-200 × 204 languages: all its strings in well under a second); the margin is
@@ -70,7 +71,8 @@ public enum HDF5Probe {
         let identity = FileIdentity(path: url.path, inode: UInt64(status.st_ino), size: Int64(status.st_size),
                                     modified: status.st_mtim.tv_sec, modifiedNanoseconds: status.st_mtim.tv_nsec)
         if lock.withLock({ probed.contains(identity) }) { return }
-        switch run(command + [url.path]) {
+        let seconds = max(1, Int(timeout.components.seconds))
+        switch run(command + ["--seconds", "\(seconds)", "--", url.path]) {
         case .unavailable, .exited(finished):
             // A child that could not start, or exited in a way of its own (not a libhdf5 verdict), proves
             // nothing either way; the file is read as without a probe.
@@ -142,8 +144,11 @@ public enum HDF5Probe {
     /// every metadata structure of `url`, and returns the exit status for the parent (`finished` or
     /// `outOfMemory`). libhdf5 errors are expected on a damaged file and do not change the status; the
     /// parent meets them again as thrown errors.
-    public static func childMain(_ url: URL) -> Int32 {
+    /// `seconds` is the parent's timeout: the child ends itself (SIGALRM) a second after it, so a child
+    /// whose parent died (killed by a test's own timeout) does not loop on.
+    public static func childMain(_ url: URL, seconds: Int) -> Int32 {
         limitResources()
+        alarm(UInt32(clamping: seconds + 1))
         var sawAllocationFailure = false
         let note: (Error) -> Void = { error in
             if case .library(_, _, _, let stack) = error as? HDF5Error,

@@ -34,7 +34,7 @@ struct Interlingua: ParsableCommand {
         // crash or loop on corrupt metadata then ends in one error line (HDF5Probe). The child itself reads
         // directly.
         if CommandLine.arguments.dropFirst().first != ProbeHDF5.configuration.commandName {
-            HDF5Probe.command = ["/proc/self/exe", ProbeHDF5.configuration.commandName!, "--"]
+            HDF5Probe.command = ["/proc/self/exe", ProbeHDF5.configuration.commandName ?? "probe-hdf5"]
         }
         do {
             var command = try parseAsRoot()

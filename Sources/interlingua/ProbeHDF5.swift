@@ -12,10 +12,13 @@ struct ProbeHDF5: ParsableCommand {
         shouldDisplay: false
     )
 
+    @Option(help: "The parent's timeout; the probe ends itself a second later.")
+    var seconds = 10
+
     @Argument(help: "The HDF5 file.")
     var file: String
 
     func run() throws {
-        Foundation.exit(HDF5Probe.childMain(URL(fileURLWithPath: file)))
+        Foundation.exit(HDF5Probe.childMain(URL(fileURLWithPath: file), seconds: seconds))
     }
 }
