@@ -36,6 +36,7 @@ static inline hid_t ih5_t_std_i32le(void) { return H5T_STD_I32LE; }
 static inline hid_t ih5_t_std_i64le(void) { return H5T_STD_I64LE; }
 static inline hid_t ih5_t_std_i8le(void) { return H5T_STD_I8LE; }
 static inline hid_t ih5_t_std_u8le(void) { return H5T_STD_U8LE; }
+static inline H5F_libver_t ih5_f_libver_latest(void) { return H5F_LIBVER_LATEST; }
 static inline hid_t ih5_e_default(void) { return H5E_DEFAULT; }
 static inline hid_t ih5_e_walk_downward(void) { return H5E_WALK_DOWNWARD; }
 #endif

@@ -30,8 +30,8 @@ public final class H5File: @unchecked Sendable {
         }
         return try HDF5Library.locked {
             let flags = overwrite ? ih5_f_acc_trunc() : ih5_f_acc_excl()
-            let access = try accessProperties(fileLocking: fileLocking, site: site)
-            defer { if access != ih5_p_default() { _ = H5Pclose(access) } }
+            let access = try accessProperties(fileLocking: fileLocking, selfChecking: true, site: site)
+            defer { _ = H5Pclose(access) }
             let id = try site.check(H5Fcreate(url.path, flags, ih5_p_default(), access), "H5Fcreate")
             return H5File(id: id, url: url)
         }
@@ -54,7 +54,7 @@ public final class H5File: @unchecked Sendable {
                 throw HDF5Error.notHDF5(file: url.path)
             }
             let flags = writable ? ih5_f_acc_rdwr() : ih5_f_acc_rdonly()
-            let access = try accessProperties(fileLocking: fileLocking, site: site)
+            let access = try accessProperties(fileLocking: fileLocking, selfChecking: false, site: site)
             defer { if access != ih5_p_default() { _ = H5Pclose(access) } }
             let id = try site.check(H5Fopen(url.path, flags, access), "H5Fopen")
             return H5File(id: id, url: url)
@@ -62,14 +62,30 @@ public final class H5File: @unchecked Sendable {
     }
 
     /// File-access properties: the default, or with HDF5's file locking off (`H5Pset_file_locking`, HDF5
-    /// ≥ 1.10.7). HDF5 takes an exclusive `flock` on a file opened for writing, so no other process — h5py,
-    /// `interlingua align` — can open it until the writer closes it. A writer whose every later write is raw
-    /// data at preallocated offsets (the activation file) can safely let readers in. Call under the lock.
-    private static func accessProperties(fileLocking: Bool, site: H5Site) throws -> hid_t {
-        if fileLocking { return ih5_p_default() }
+    /// ≥ 1.10.7), and for a new file the self-checking format. HDF5 takes an exclusive `flock` on a file
+    /// opened for writing, so no other process — h5py, `interlingua align` — can open it until the writer
+    /// closes it. A writer whose every later write is raw data at preallocated offsets (the activation file)
+    /// can safely let readers in. Call under the lock.
+    ///
+    /// `selfChecking`: `H5Pset_libver_bounds(H5F_LIBVER_V18, H5F_LIBVER_LATEST)` — the file then has a
+    /// version-2 superblock (HDF5 File Format Specification II.A, with a checksum), version-2 object headers
+    /// (IV.A.1.b, a checksum per header chunk) holding links and attribute messages, and checksummed
+    /// fractal heaps and v2 B-trees (III.G, III.A.2) for large groups and attribute sets, instead of the
+    /// unchecked superblock v0, v1 object headers, symbol tables, local heaps and v1 B-trees of the earliest
+    /// format. A flipped byte in any of them is then a checksum error libhdf5 reports, not a structure it
+    /// follows. Readable by HDF5 ≥ 1.8 (h5py ≥ 2). Not applied when opening: the bounds only shape objects
+    /// created later, and libhdf5 refuses to open an older-format file for writing under a higher low bound.
+    private static func accessProperties(fileLocking: Bool, selfChecking: Bool, site: H5Site) throws -> hid_t {
+        if fileLocking && !selfChecking { return ih5_p_default() }
         let access = try site.check(H5Pcreate(ih5_p_file_access()), "H5Pcreate(file access)")
         do {
-            _ = try site.check(H5Pset_file_locking(access, false, true), "H5Pset_file_locking")
+            if !fileLocking {
+                _ = try site.check(H5Pset_file_locking(access, false, true), "H5Pset_file_locking")
+            }
+            if selfChecking {
+                _ = try site.check(H5Pset_libver_bounds(access, H5F_LIBVER_V18, ih5_f_libver_latest()),
+                                   "H5Pset_libver_bounds")
+            }
         } catch {
             _ = H5Pclose(access)
             throw error

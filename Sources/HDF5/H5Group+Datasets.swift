@@ -44,22 +44,58 @@ extension H5Group {
         }
     }
 
-    /// Creates a 1-D dataset of variable-length UTF-8 strings holding `values` and returns it open.
+    /// Creates a 1-D dataset of UTF-8 strings holding `values` and returns it open.
+    ///
+    /// The strings are **fixed-length** (`H5T_C_S1`, size = the longest value's UTF-8 bytes, `H5T_STR_NULLPAD`,
+    /// `H5T_CSET_UTF8`) and so live in the dataset's own raw data. Variable-length strings live in the
+    /// file's global heap (HDF5 File Format Specification III.E), which has no checksum and whose sizes and
+    /// indices libhdf5 1.10 follows unchecked: a flipped byte there crashes the reader. Fixed-length values
+    /// are plain bytes to libhdf5, and the dataset's type, shape and address sit in a checksummed object
+    /// header (see `H5File.create`). Padding costs (longest − mean) bytes per value; when that would make the
+    /// dataset more than 4 times (and 1 MiB more than) the variable-length total, the values are written
+    /// variable-length instead. Readers here read both kinds; h5py reads both with `.asstr()`. A value's
+    /// bytes after an embedded NUL are dropped in either kind (C strings).
     public func writeStrings(_ path: String, _ values: [String]) throws -> H5Dataset {
         try HDF5Library.locked {
             let site = site(for: path)
+            let bytes = values.map { Array($0.utf8.prefix { $0 != 0 }) }
+            let width = max(1, bytes.map(\.count).max() ?? 1)
+            let total = bytes.reduce(0) { $0 + $1.count + 1 }
+            let (padded, overflow) = width.multipliedReportingOverflow(by: values.count)
+            guard !overflow, padded <= max(4 * total, total + (1 << 20)) else {
+                return try writeVariableLengthStrings(path, values, site: site)
+            }
             let layout = try DatasetLayout(shape: [values.count], maxShape: nil, chunk: nil, deflate: nil,
-                                           shuffle: false, elementSize: 16, site: site)
-            let type = try H5Strings.variableUTF8Type(site: site)
+                                           shuffle: false, elementSize: width, site: site)
+            let type = try H5Strings.fixedUTF8Type(width: width, site: site)
             defer { _ = H5Tclose(type) }
             let dataset = try create(path, fileType: type, layout: layout, allocateEarly: false)
-            try H5Strings.withCStrings(values) { buffer in
-                guard let buffer else { return }
-                try site.check(H5Dwrite(dataset.id, type, ih5_s_all(), ih5_s_all(), ih5_p_default(), buffer),
+            guard !values.isEmpty else { return dataset }
+            var buffer = [UInt8](repeating: 0, count: padded)
+            for (index, value) in bytes.enumerated() {
+                buffer.replaceSubrange(index * width ..< index * width + value.count, with: value)
+            }
+            try buffer.withUnsafeBytes { raw in
+                try site.check(H5Dwrite(dataset.id, type, ih5_s_all(), ih5_s_all(), ih5_p_default(), raw.baseAddress),
                                "H5Dwrite")
             }
             return dataset
         }
+    }
+
+    /// A 1-D dataset of variable-length UTF-8 strings (lock held).
+    private func writeVariableLengthStrings(_ path: String, _ values: [String], site: H5Site) throws -> H5Dataset {
+        let layout = try DatasetLayout(shape: [values.count], maxShape: nil, chunk: nil, deflate: nil,
+                                       shuffle: false, elementSize: 16, site: site)
+        let type = try H5Strings.variableUTF8Type(site: site)
+        defer { _ = H5Tclose(type) }
+        let dataset = try create(path, fileType: type, layout: layout, allocateEarly: false)
+        try H5Strings.withCStrings(values) { buffer in
+            guard let buffer else { return }
+            try site.check(H5Dwrite(dataset.id, type, ih5_s_all(), ih5_s_all(), ih5_p_default(), buffer),
+                           "H5Dwrite")
+        }
+        return dataset
     }
 
     /// `H5Dcreate2` with the dataspace and creation properties of `layout` (lock held).

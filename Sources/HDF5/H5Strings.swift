@@ -1,5 +1,5 @@
-// Strings in HDF5: variable-length UTF-8 (what this module writes, and h5py's `str`) and fixed-length
-// byte strings (h5py's `np.bytes_` / `S<n>` arrays).
+// Strings in HDF5: variable-length UTF-8 (what this module writes for attributes, and h5py's `str`) and
+// fixed-length strings (what it writes for string datasets; h5py's `np.bytes_` / `S<n>` arrays).
 import CHDF5
 import Foundation
 
@@ -10,6 +10,19 @@ enum H5Strings {
         let type = try site.check(H5Tcopy(ih5_t_c_s1()), "H5Tcopy(H5T_C_S1)")
         if H5Tset_size(type, ih5_t_variable()) < 0 || H5Tset_cset(type, H5T_CSET_UTF8) < 0 {
             let error = site.failure("H5Tset_size/H5Tset_cset")
+            _ = H5Tclose(type)
+            throw error
+        }
+        return type
+    }
+
+    /// A new fixed-length UTF-8 string type of `width` bytes, NUL-padded (`H5T_STR_NULLPAD`: a value of
+    /// exactly `width` bytes has no terminator). The caller closes it. Lock held.
+    static func fixedUTF8Type(width: Int, site: H5Site) throws -> hid_t {
+        let type = try site.check(H5Tcopy(ih5_t_c_s1()), "H5Tcopy(H5T_C_S1)")
+        if H5Tset_size(type, width) < 0 || H5Tset_cset(type, H5T_CSET_UTF8) < 0
+            || H5Tset_strpad(type, H5T_STR_NULLPAD) < 0 {
+            let error = site.failure("H5Tset_size/H5Tset_cset/H5Tset_strpad")
             _ = H5Tclose(type)
             throw error
         }
