@@ -21,7 +21,16 @@ extension ActivationsReader {
         for i in 0..<max(n, 0) {
             let start = Int(offsets[i]), end = Int(offsets[i + 1])
             var lo = start, hi = end
-            if !spans.isEmpty { lo = start + Int(spans[2 * i]); hi = start + Int(spans[2 * i + 1]) }
+            if !spans.isEmpty {
+                // Values from the file: a damaged one (a flipped byte-order bit) must not overflow.
+                let (first, o1) = start.addingReportingOverflow(Int(spans[2 * i]))
+                let (last, o2) = start.addingReportingOverflow(Int(spans[2 * i + 1]))
+                guard !o1, !o2 else {
+                    throw ActivationsError.notActivations(file: url.path, reason: "sentence \(i) of \(spansPath) = [\(spans[2 * i]), \(spans[2 * i + 1])) points outside \(idsPath)")
+                }
+                lo = first
+                hi = last
+            }
             guard 0 <= start, start <= end, end <= ids.count, start <= lo, lo <= hi, hi <= end else {
                 throw ActivationsError.notActivations(file: url.path, reason: "sentence \(i) of \(offsetsPath)/\(spansPath) points outside \(idsPath)")
             }
