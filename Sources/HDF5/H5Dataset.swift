@@ -49,6 +49,20 @@ public final class H5Dataset: H5AttributeOwner, @unchecked Sendable {
         }
     }
 
+    /// Where a contiguous dataset's raw data lies in the file (`H5Dget_offset`, `H5Dget_storage_size`), nil
+    /// for a chunked, compact or virtual dataset or one with no storage allocated. For tools and tests that
+    /// need to tell raw data from metadata.
+    public var contiguousStorage: Range<Int>? {
+        HDF5Library.locked {
+            let offset = H5Dget_offset(id)
+            let bytes = H5Dget_storage_size(id)
+            if offset == haddr_t.max { _ = HDF5Library.takeErrorStack(); return nil }
+            guard bytes > 0, let start = Int(exactly: offset), let count = Int(exactly: bytes),
+                  !start.addingReportingOverflow(count).overflow else { return nil }
+            return start ..< start + count
+        }
+    }
+
     /// The current and maximum extents from the dataspace (lock held). A null dataspace (h5py's
     /// `h5py.Empty`) reads as shape `[0]`.
     func extent() throws -> (current: [Int], maximum: [Int?]) {

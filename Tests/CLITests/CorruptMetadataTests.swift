@@ -1,0 +1,159 @@
+// Byte flips in the HDF5 metadata of the files the tool reads (#15.6): each must end in one error line
+// naming the file, or in a normal result — never a signal, never a hang.
+import Foundation
+import HDF5
+import Testing
+import TestSupport
+
+/// The outcome of one run with a time limit: exit status, or the signal that ended it, or nil (killed
+/// after `limit`: it hung).
+private struct LimitedRun {
+    var status: Int32?
+    var signal: Int32?
+    var stderr: String
+}
+
+/// Runs the `interlingua` binary with `arguments`, killing it after `limit` seconds. The limit is only a
+/// hang detector: it is far above any run's normal time (a fraction of a second) and never a measurement.
+private func runLimited(_ arguments: [String], limit: Double) throws -> LimitedRun {
+    let binary = try #require(CLI.binary, "build the binary first: swift build -c release")
+    let scratch = try TestPaths.temporaryDirectory("cli-flip-run")
+    defer { try? FileManager.default.removeItem(at: scratch) }
+    let err = scratch.appendingPathComponent("stderr")
+    FileManager.default.createFile(atPath: err.path, contents: nil)
+    let process = Process()
+    process.executableURL = binary
+    process.arguments = arguments
+    process.currentDirectoryURL = scratch
+    var environment = ProcessInfo.processInfo.environment
+    environment["OPENBLAS_NUM_THREADS"] = "1"
+    process.environment = environment
+    let handle = try FileHandle(forWritingTo: err)
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = handle
+    try process.run()
+    let deadline = Date().addingTimeInterval(limit)
+    while process.isRunning && Date() < deadline { usleep(2_000) }
+    if process.isRunning {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        try handle.close()
+        return LimitedRun(status: nil, signal: nil, stderr: "")
+    }
+    try handle.close()
+    let stderr = String(decoding: try Data(contentsOf: err), as: UTF8.self)
+    if process.terminationReason == .uncaughtSignal {
+        return LimitedRun(status: nil, signal: process.terminationStatus, stderr: stderr)
+    }
+    return LimitedRun(status: process.terminationStatus, signal: nil, stderr: stderr)
+}
+
+/// Every byte range of `url` holding a contiguous dataset's raw data; everything else is metadata
+/// (superblock, object headers, B-trees, heaps, global heap collections, free space).
+private func rawDataRanges(_ url: URL) throws -> [Range<Int>] {
+    var ranges: [Range<Int>] = []
+    func visit(_ group: H5Group) throws {
+        for name in try group.memberNames() {
+            if let dataset = try? group.dataset(name) {
+                if let storage = dataset.contiguousStorage { ranges.append(storage) }
+            } else if let child = try? group.group(name) {
+                try visit(child)
+            }
+        }
+    }
+    try visit(try H5File.open(url).root)
+    return ranges
+}
+
+/// The files of the scan and the command that reads each.
+enum FlippedFile: String, CaseIterable, CustomTestStringConvertible {
+    /// An activation file written by `interlingua trace` (the self-checking format).
+    case traced
+    /// A lens file written by `interlingua lens`.
+    case lens
+    /// The alignment fixture, an activation file in HDF5's earliest format with variable-length strings
+    /// (global heap, no checksums): the probe's case.
+    case earliestFormat
+
+    var testDescription: String { rawValue }
+
+    /// The unflipped file.
+    func original(in dir: URL) throws -> URL {
+        switch self {
+        case .traced:
+            return TracedFixture.activations
+        case .lens:
+            let tasks = dir.appendingPathComponent("tasks.jsonl"), lens = dir.appendingPathComponent("lens.h5")
+            let words = TestPaths.repository.appendingPathComponent("notebooks-data/django-ui-words-12lang.tsv").path
+            _ = try CLI.run(["lens-tasks", words, "--source", "fr", "--target", "zh", "--shots", "2",
+                             "--output", tasks.path])
+            _ = try CLI.run(["lens", CLI.model, tasks.path, "--output", lens.path, "--top-k", "3", "--limit", "6"])
+            return lens
+        case .earliestFormat:
+            return TestPaths.fixture("alignment/activations.h5")
+        }
+    }
+
+    /// The reading command for `file`, writing into `output`.
+    func command(_ file: URL, output: URL) -> [String] {
+        switch self {
+        case .traced, .earliestFormat:
+            return ["align", file.path, "--output", output.path, "--knn-k", "3", "--bootstrap", "0", "--quiet"]
+        case .lens:
+            return ["plot", file.path, "--output", output.path]
+        }
+    }
+}
+
+@Suite("A byte flipped in the HDF5 metadata of an activation or lens file ends in one error line naming the file, or a normal result: never a crash or a hang")
+struct CorruptMetadataTests {
+    /// Flips per file: 3 files × 30 runs of a fraction of a second each.
+    static let flips = 30
+
+    @Test(arguments: FlippedFile.allCases)
+    func flippedMetadata(kind: FlippedFile) throws {
+        let dir = try TestPaths.temporaryDirectory("cli-flip")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let original = try kind.original(in: dir)
+        let bytes = try Data(contentsOf: original)
+        #expect(bytes.count > 0)
+        var isRaw = [Bool](repeating: false, count: bytes.count)
+        for range in try rawDataRanges(original) {
+            for offset in range.clamped(to: 0 ..< bytes.count) { isRaw[offset] = true }
+        }
+        let metadata = bytes.indices.filter { !isRaw[$0] }
+        #expect(metadata.count > 1000, "\(original.path): \(metadata.count) metadata bytes")
+
+        // The unflipped file reads normally.
+        let clean = try runLimited(kind.command(original, output: dir.appendingPathComponent("clean")), limit: 60)
+        #expect(clean.status == 0, "\(clean.stderr)")
+
+        var generator = SeededGenerator(seed: 15_006 + UInt64(FlippedFile.allCases.firstIndex(of: kind) ?? 0))
+        let flipped = dir.appendingPathComponent("flipped.h5")
+        var outcomes: [String: Int] = [:]
+        for run in 0..<Self.flips {
+            let offset = metadata[Int(generator.next() % UInt64(metadata.count))]
+            let mask = UInt8(1 + generator.next() % 255)
+            var copy = bytes
+            copy[offset] ^= mask
+            try copy.write(to: flipped)
+            let output = dir.appendingPathComponent("out-\(run)")
+            let result = try runLimited(kind.command(flipped, output: output), limit: 60)
+            let lines = result.stderr.split(separator: "\n").map(String.init)
+            let place = "byte \(offset) ^ \(mask) of \(kind.rawValue)"
+            #expect(result.signal == nil, "\(place): signal \(result.signal ?? 0): \(result.stderr.prefix(600))")
+            #expect(result.status != nil || result.signal != nil, "\(place): still running after 60 s")
+            if result.status == 0 {
+                outcomes["ok", default: 0] += 1
+            } else if let status = result.status {
+                outcomes["error", default: 0] += 1
+                #expect(status == 1, "\(place): exit \(status): \(result.stderr.prefix(600))")
+                #expect(lines.count == 1 && lines[0].hasPrefix("error: \(flipped.path): "),
+                        "\(place): \(result.stderr.prefix(600))")
+            }
+            try? FileManager.default.removeItem(at: output)
+        }
+        // Both kinds occur: the scan does reach structures that matter.
+        #expect(outcomes["error", default: 0] > 0, "\(outcomes)")
+    }
+}
