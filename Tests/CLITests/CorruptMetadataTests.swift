@@ -156,4 +156,24 @@ struct CorruptMetadataTests {
         // Both kinds occur: the scan does reach structures that matter.
         #expect(outcomes["error", default: 0] > 0, "\(outcomes)")
     }
+
+    /// The first object of the fixture's global heap collection (HDF5 File Format Specification III.E:
+    /// "GCOL", version, 3 reserved, collection size (8); then per object: index (2), reference count (2),
+    /// reserved (4), object size (8), data) with its size's second byte flipped: libhdf5 1.10.8 copies that
+    /// many bytes out of the collection and dies of SIGSEGV reading the variable-length strings.
+    @Test("A global-heap object size flipped in an earliest-format file: libhdf5 crashes in the probe, align says so in one line")
+    func globalHeapObjectSize() throws {
+        let dir = try TestPaths.temporaryDirectory("cli-flip-gcol")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var bytes = try Data(contentsOf: TestPaths.fixture("alignment/activations.h5"))
+        let collection = try #require(bytes.ranges(of: Data("GCOL".utf8)).first?.lowerBound)
+        bytes[collection + 16 + 8 + 1] ^= 0x80
+        let flipped = dir.appendingPathComponent("flipped.h5")
+        try bytes.write(to: flipped)
+        let result = try runLimited(FlippedFile.earliestFormat.command(flipped, output: dir.appendingPathComponent("out")),
+                                    limit: 60)
+        #expect(result.signal == nil)
+        #expect(result.status == 1)
+        #expect(result.stderr == "error: \(flipped.path): corrupt HDF5 metadata: libhdf5 crashed (SIGSEGV) reading it in a probe process\n")
+    }
 }
