@@ -47,6 +47,9 @@ public enum HDF5Probe {
     public static let finished: Int32 = 0
     /// Exit status of a child in which libhdf5 could not allocate what the metadata asked for.
     public static let outOfMemory: Int32 = 3
+    /// Exit status of a child that found a global heap collection libhdf5 would loop on or read past
+    /// (`GlobalHeapCheck`); the child prints the problem on its standard output.
+    public static let corruptGlobalHeap: Int32 = 4
 
     private static let lock = NSLock()
     nonisolated(unsafe) private static var probed: Set<FileIdentity> = []
@@ -72,7 +75,10 @@ public enum HDF5Probe {
                                     modified: status.st_mtim.tv_sec, modifiedNanoseconds: status.st_mtim.tv_nsec)
         if lock.withLock({ probed.contains(identity) }) { return }
         let seconds = max(1, Int(timeout.components.seconds))
-        switch run(command + ["--seconds", "\(seconds)", "--", url.path]) {
+        let (outcome, output) = run(command + ["--seconds", "\(seconds)", "--", url.path])
+        switch outcome {
+        case .exited(corruptGlobalHeap):
+            throw HDF5Error.corruptMetadata(file: url.path, reason: output.isEmpty ? "a global heap collection is damaged" : output)
         case .unavailable, .exited(finished):
             // A child that could not start, or exited in a way of its own (not a libhdf5 verdict), proves
             // nothing either way; the file is read as without a probe.
@@ -95,19 +101,27 @@ public enum HDF5Probe {
         case timedOut
     }
 
-    /// Spawns `arguments` with no terminal I/O (`posix_spawn`: safe with other threads running, unlike a
-    /// bare `fork`) and waits at most `timeout`; a child still running then is killed.
-    private static func run(_ arguments: [String]) -> Outcome {
+    /// Spawns `arguments` with stdin and stderr on /dev/null and stdout on a pipe (`posix_spawn`: safe with
+    /// other threads running, unlike a bare `fork`) and waits at most `timeout`; a child still running then
+    /// is killed. Returns the outcome and the child's first output line.
+    private static func run(_ arguments: [String]) -> (Outcome, String) {
+        var pipeEnds: [Int32] = [-1, -1]
+        guard pipe(&pipeEnds) == 0 else { return (.unavailable, "") }
+        defer { close(pipeEnds[0]) }
         var actions = posix_spawn_file_actions_t()
-        guard posix_spawn_file_actions_init(&actions) == 0 else { return .unavailable }
+        guard posix_spawn_file_actions_init(&actions) == 0 else { close(pipeEnds[1]); return (.unavailable, "") }
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, pipeEnds[1], 1)
+        posix_spawn_file_actions_addclose(&actions, pipeEnds[0])
+        posix_spawn_file_actions_addclose(&actions, pipeEnds[1])
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
         let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
         var pid: pid_t = 0
-        guard posix_spawn(&pid, arguments[0], &actions, nil, argv, environ) == 0 else { return .unavailable }
+        let spawned = posix_spawn(&pid, arguments[0], &actions, nil, argv, environ)
+        close(pipeEnds[1])
+        guard spawned == 0 else { return (.unavailable, "") }
 
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
@@ -116,20 +130,29 @@ public enum HDF5Probe {
         while true {
             let done = waitpid(pid, &status, WNOHANG)
             if done == pid { break }
-            if done < 0 && errno != EINTR { return .unavailable }
+            if done < 0 && errno != EINTR { return (.unavailable, "") }
             if clock.now >= deadline {
                 kill(pid, SIGKILL)
                 while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-                return .timedOut
+                return (.timedOut, "")
             }
             usleep(pause)
             pause = min(pause * 2, 20_000)
         }
+        // The child has exited: its output (one short line) is in the pipe, which is at EOF after it.
+        var output: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while output.count < 4096 {
+            let count = read(pipeEnds[0], &chunk, chunk.count)
+            if count <= 0 { break }
+            output += chunk[0..<count]
+        }
+        let line = String(decoding: output, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
         // <sys/wait.h>: low 7 bits 0 = exited (status in bits 8…15); otherwise the terminating signal.
         let low = status & 0x7f
-        if low == 0 { return .exited((status >> 8) & 0xff) }
-        if low != 0x7f { return .signaled(low) }
-        return .unavailable
+        if low == 0 { return (.exited((status >> 8) & 0xff), line) }
+        if low != 0x7f { return (.signaled(low), line) }
+        return (.unavailable, line)
     }
 
     private static func signalName(_ signal: Int32) -> String {
@@ -147,8 +170,13 @@ public enum HDF5Probe {
     /// `seconds` is the parent's timeout: the child ends itself (SIGALRM) a second after it, so a child
     /// whose parent died (killed by a test's own timeout) does not loop on.
     public static func childMain(_ url: URL, seconds: Int) -> Int32 {
-        limitResources()
         alarm(UInt32(clamping: seconds + 1))
+        // First the global heap, which libhdf5 would walk unchecked when it reads a variable-length string.
+        if let problem = globalHeapProblem(url) {
+            print(problem)
+            return corruptGlobalHeap
+        }
+        limitResources()
         var sawAllocationFailure = false
         let note: (Error) -> Void = { error in
             if case .library(_, _, _, let stack) = error as? HDF5Error,
@@ -164,6 +192,29 @@ public enum HDF5Probe {
             note(error)
         }
         return sawAllocationFailure ? outOfMemory : finished
+    }
+
+    /// Opens the file, lists the contiguous raw data of every dataset (object headers only: no attribute
+    /// or string is read yet) and checks the global heap collections in the bytes outside it.
+    private static func globalHeapProblem(_ url: URL) -> String? {
+        guard let file = try? H5File.open(url, fileLocking: false) else { return nil }
+        var ranges: [Range<Int>] = []
+        var visited: Set<UInt64> = []
+        func walk(_ group: H5Group, depth: Int) {
+            guard depth < 64, let names = try? group.memberNames() else { return }
+            for name in names {
+                guard let (kind, address) = objectKind(name, in: group, note: { _ in }),
+                      visited.insert(address).inserted else { continue }
+                if kind == H5O_TYPE_GROUP, let child = try? group.group(name) {
+                    walk(child, depth: depth + 1)
+                } else if kind == H5O_TYPE_DATASET, let dataset = try? group.dataset(name),
+                          let storage = dataset.contiguousStorage {
+                    ranges.append(storage)
+                }
+            }
+        }
+        walk(file.root, depth: 0)
+        return GlobalHeapCheck.firstProblem(in: url, rawData: ranges)
     }
 
     private static func limitResources() {

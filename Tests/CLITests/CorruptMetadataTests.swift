@@ -157,23 +157,53 @@ struct CorruptMetadataTests {
         #expect(outcomes["error", default: 0] > 0, "\(outcomes)")
     }
 
-    /// The first object of the fixture's global heap collection (HDF5 File Format Specification III.E:
+    /// The global heap collection of the earliest-format fixture (HDF5 File Format Specification III.E:
     /// "GCOL", version, 3 reserved, collection size (8); then per object: index (2), reference count (2),
-    /// reserved (4), object size (8), data) with its size's second byte flipped: libhdf5 1.10.8 copies that
-    /// many bytes out of the collection and dies of SIGSEGV reading the variable-length strings.
-    @Test("A global-heap object size flipped in an earliest-format file: libhdf5 crashes in the probe, align says so in one line")
-    func globalHeapObjectSize() throws {
-        let dir = try TestPaths.temporaryDirectory("cli-flip-gcol")
+    /// reserved (4), object size (8), data padded to 8; index 0 = free space, its size counting its header).
+    private static func flippedCollection(_ tag: String, _ edit: (inout Data, _ collection: Int) throws -> Void) throws -> LimitedRun {
+        let dir = try TestPaths.temporaryDirectory(tag)
         defer { try? FileManager.default.removeItem(at: dir) }
         var bytes = try Data(contentsOf: TestPaths.fixture("alignment/activations.h5"))
         let collection = try #require(bytes.ranges(of: Data("GCOL".utf8)).first?.lowerBound)
-        bytes[collection + 16 + 8 + 1] ^= 0x80
+        try edit(&bytes, collection)
         let flipped = dir.appendingPathComponent("flipped.h5")
         try bytes.write(to: flipped)
-        let result = try runLimited(FlippedFile.earliestFormat.command(flipped, output: dir.appendingPathComponent("out")),
+        var result = try runLimited(FlippedFile.earliestFormat.command(flipped, output: dir.appendingPathComponent("out")),
                                     limit: 60)
+        result.stderr = result.stderr.replacingOccurrences(of: flipped.path, with: "FILE")
+        return result
+    }
+
+    /// Object 1's size with its second byte flipped (23 → 32,791): libhdf5 1.10.8 would copy 32 KiB out of a 4 KiB
+    /// collection reading the variable-length strings (SIGSEGV).
+    @Test("A global-heap object size past its collection's end is refused by name before libhdf5 reads it")
+    func globalHeapObjectSize() throws {
+        let result = try Self.flippedCollection("cli-flip-gcol") { bytes, collection in bytes[collection + 16 + 8 + 1] ^= 0x80 }
         #expect(result.signal == nil)
         #expect(result.status == 1)
-        #expect(result.stderr == "error: \(flipped.path): corrupt HDF5 metadata: libhdf5 crashed (SIGSEGV) reading it in a probe process\n")
+        #expect(result.stderr == "error: FILE: corrupt HDF5 metadata: object 1 of the global heap collection at byte \(2048) has size 32791, past the collection's end (4064 bytes remain)\n")
+    }
+
+    /// The free-space object's size set to 0: libhdf5 1.10.8's collection decoder steps by 0 bytes forever
+    /// (the hang of the earlier scans).
+    @Test("A global-heap free space of size 0 is refused by name instead of looping in libhdf5")
+    func globalHeapFreeSpaceOfSizeZero() throws {
+        let result = try Self.flippedCollection("cli-flip-gcol-free") { bytes, collection in
+            var object = collection + 16
+            let end = collection + Int(bytes[collection + 8]) | Int(bytes[collection + 9]) << 8 | Int(bytes[collection + 10]) << 16
+            while object + 16 <= end {
+                let index = Int(bytes[object]) | Int(bytes[object + 1]) << 8
+                let size = (0..<8).reduce(0) { $0 | Int(bytes[object + 8 + $1]) << (8 * $1) }
+                if index == 0 {
+                    for k in 0..<8 { bytes[object + 8 + k] = 0 }
+                    return
+                }
+                object += 16 + (size + 7) & ~7
+            }
+            Issue.record("no free-space object in the collection")
+        }
+        #expect(result.signal == nil)
+        #expect(result.status == 1)
+        #expect(result.stderr.hasPrefix("error: FILE: corrupt HDF5 metadata: the free space of the global heap collection at byte 2048 has size 0"), "\(result.stderr)")
     }
 }
