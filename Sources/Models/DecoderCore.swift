@@ -502,7 +502,20 @@ final class DecoderCore {
             }
         }
         if layout.gatedMLP {
-            if let hook = mlpActivationHook {
+            if let hook = mlpActivationHook, hook.handlesRowChunks {
+                // One pass per row chunk: activation, the hook on those rows, product with up (the same
+                // values as the three separate passes below, without two more sweeps over the batch).
+                RowParallel.forEachChunk(rows: tokens, work: ffn) { r, worker in
+                    GatedActivation.activate(activation, values + r.lowerBound * upRows, rows: r.count, count: ffn,
+                                             stride: upRows)
+                    hook.mlpActivation(layer: layer, values: values, rowStride: upRows, rows: r, width: ffn,
+                                       batch: batch, worker: worker)
+                    for t in r {
+                        let g = values + t * upRows
+                        Elementwise.multiply(g, by: g + ffn, count: ffn)
+                    }
+                }
+            } else if let hook = mlpActivationHook {
                 activate()
                 timings.elementwiseSeconds += seconds(since: start)
                 hook.mlpActivation(layer: layer, values: values, rowStride: upRows, tokens: tokens, width: ffn, batch: batch)

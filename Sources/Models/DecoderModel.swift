@@ -41,9 +41,28 @@ public struct SubLayerOutputs: Sendable {
 /// no overhead: activation and product stay one fused pass). Rows are the batch's packed tokens in
 /// order (`batch.sequences` says which sentence each row belongs to); `width` is the MLP's intermediate
 /// size. Language-specific-neuron counts read the values; deactivation writes zeros into them.
+///
+/// A hook whose work on a row depends on that row alone may also say `handlesRowChunks`: the MLP step
+/// then calls `mlpActivation(layer:values:rowStride:rows:width:batch:worker:)` inside its one fused
+/// activation pass, for chunks of rows on the row-parallel threads (`worker` < `RowParallel.threads`
+/// indexes per-thread state), instead of a separate pass over the whole batch between activation and product.
 public protocol MLPActivationHook: AnyObject {
     func mlpActivation(layer: Int, values: UnsafeMutablePointer<Float>, rowStride: Int, tokens: Int,
                        width: Int, batch: PackedBatch)
+
+    /// Whether `mlpActivation(…rows:…worker:)` may be called on chunks of rows from several threads.
+    var handlesRowChunks: Bool { get }
+
+    /// The same as the whole-batch call, for the rows `rows` only (`values` points at row 0 of the batch).
+    func mlpActivation(layer: Int, values: UnsafeMutablePointer<Float>, rowStride: Int, rows: Range<Int>,
+                       width: Int, batch: PackedBatch, worker: Int)
+}
+
+extension MLPActivationHook {
+    public var handlesRowChunks: Bool { false }
+
+    public func mlpActivation(layer: Int, values: UnsafeMutablePointer<Float>, rowStride: Int, rows: Range<Int>,
+                              width: Int, batch: PackedBatch, worker: Int) {}
 }
 
 /// A decoder-only transformer run one layer at a time over a packed batch.

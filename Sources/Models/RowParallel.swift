@@ -37,6 +37,24 @@ public enum RowParallel {
         }
     }
 
+    /// `forEach` whose body also gets its chunk's index (< `threads`): the worker slot of per-thread state.
+    public static func forEachChunk(rows: Int, work: Int, _ body: (Range<Int>, Int) -> Void) {
+        guard rows > 0 else { return }
+        let threads = Self.threads
+        guard threads > 1, rows > 1, rows.multipliedReportingOverflow(by: max(work, 1)).partialValue >= minimumWork else {
+            body(0..<rows, 0)
+            return
+        }
+        let chunks = min(threads, rows)
+        withoutActuallyEscaping(body) { body in
+            let task = UncheckedSendable(body)
+            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                let lower = rows * c / chunks, upper = rows * (c + 1) / chunks
+                if lower < upper { task.value(lower..<upper, c) }
+            }
+        }
+    }
+
     /// `body(item, worker)` for every item in `0..<count`, worker w (0 ..< `workers`) taking items w,
     /// w + workers, … (uneven items such as sentences of different lengths balance better interleaved);
     /// `worker` indexes per-thread scratch. Serial (worker 0) when `parallel` is false or one thread.

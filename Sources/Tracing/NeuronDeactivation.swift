@@ -138,4 +138,18 @@ public final class NeuronDeactivationHook: MLPActivationHook {
             for j in indices where j < width { row[j] = 0 }
         }
     }
+
+    /// Zeroing a row's neurons depends on that row only.
+    public var handlesRowChunks: Bool { true }
+
+    public func mlpActivation(layer: Int, values: UnsafeMutablePointer<Float>, rowStride: Int, rows: Range<Int>,
+                              width: Int, batch: PackedBatch, worker: Int) {
+        guard layer >= 0, layer < perLayer.count else { return }
+        let indices = perLayer[layer]
+        guard !indices.isEmpty else { return }
+        for r in rows {
+            let row = values + r * rowStride
+            for j in indices where j < width { row[j] = 0 }
+        }
+    }
 }

@@ -54,4 +54,40 @@ struct HookTests {
         }
         #expect(Array(counter.counts[4..<8]) == [0, 3, 0, 1])
     }
+
+    @Test("row chunks on worker slots (the MLP's fused pass) count and zero exactly what the whole-batch call does")
+    func rowChunks() {
+        let spec = NeuronDeactivation(source: "x", languages: ["zh"], nLayers: 2, dFFN: 4,
+                                      neurons: [NeuronIndex(layer: 1, index: 0), NeuronIndex(layer: 1, index: 2)])
+        let rows = NeuronActivationCounter.countedRows(sequences: batch.sequences, startsWithBOS: [true, true], countBOS: false)
+        let whole = NeuronActivationCounter(layers: 2, width: 4), chunked = NeuronActivationCounter(layers: 2, width: 4)
+        whole.begin(groups: [[rows[0]], [rows[1]]])
+        chunked.begin(groups: [[rows[0]], [rows[1]]])
+        let wholeChain = MLPHookChain([spec.hook(), whole]), chunkedChain = MLPHookChain([spec.hook(), chunked])
+        #expect(chunkedChain.handlesRowChunks && !MLPHookChain([spec.hook(), Opaque()]).handlesRowChunks)
+        let second = min(1, RowParallel.threads - 1)
+        var a = values(), b = values()
+        for layer in 0..<2 {
+            a.withUnsafeMutableBufferPointer { p in
+                wholeChain.mlpActivation(layer: layer, values: p.baseAddress!, rowStride: 6, tokens: 5, width: 4, batch: batch)
+            }
+            b.withUnsafeMutableBufferPointer { p in
+                // Rows split 0..<2 | 2..<5, the second chunk on another worker slot when there are two.
+                chunkedChain.mlpActivation(layer: layer, values: p.baseAddress!, rowStride: 6, rows: 0..<2, width: 4,
+                                           batch: batch, worker: 0)
+                chunkedChain.mlpActivation(layer: layer, values: p.baseAddress!, rowStride: 6, rows: 2..<5, width: 4,
+                                           batch: batch, worker: second)
+            }
+        }
+        #expect(a == b)
+        #expect(chunked.counts == whole.counts)
+        #expect(chunked.counts(group: 0) == whole.counts(group: 0) && chunked.counts(group: 1) == whole.counts(group: 1))
+        #expect(chunked.counts(group: 0) == [2, 1, 0, 0, 0, 1, 0, 0] && chunked.counts(group: 1) == [1, 1, 1, 1, 0, 1, 0, 1])
+    }
+
+    /// A hook that needs the whole batch at once (the default).
+    final class Opaque: MLPActivationHook {
+        func mlpActivation(layer: Int, values: UnsafeMutablePointer<Float>, rowStride: Int, tokens: Int,
+                           width: Int, batch: PackedBatch) {}
+    }
 }
