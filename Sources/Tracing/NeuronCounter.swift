@@ -66,8 +66,8 @@ public final class NeuronActivationCounter: MLPActivationHook {
         let rows = groups.flatMap { $0 }.map(\.upperBound).max() ?? 0
         rowGroup = [Int32](repeating: -1, count: max(rows, 0))
         for (g, ranges) in groups.enumerated() {
-            for range in ranges where range.lowerBound >= 0 {
-                for r in range { rowGroup[r] = Int32(g) }
+            for range in ranges {
+                for r in range where r >= 0 { rowGroup[r] = Int32(g) }
             }
         }
     }
@@ -109,7 +109,9 @@ public final class NeuronActivationCounter: MLPActivationHook {
 
     public func mlpActivation(layer: Int, values: UnsafeMutablePointer<Float>, rowStride: Int, rows: Range<Int>,
                               width: Int, batch: PackedBatch, worker: Int) {
-        guard layer >= 0, layer < layers, width == self.width, worker >= 0, worker < slots else { return }
+        guard layer >= 0, layer < layers, width == self.width else { return }
+        // More workers than `begin` made slots for (the thread count changed within a batch) would drop counts.
+        precondition(worker >= 0 && worker < slots, "neuron counter: worker \(worker) of \(slots) slots")
         let slot = partial + worker * slotSize
         rowGroup.withUnsafeBufferPointer { groupOf in
             for r in rows where r >= 0 && r < groupOf.count {
