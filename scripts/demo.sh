@@ -11,6 +11,7 @@
 #   demo-output/<model>-responses.jsonl, <model>-responses/  answers to the same 3 instructions in 12 languages
 #                                   and their languages (CLD2), with figures/ (committed: figures/responses/<model>/)
 #   demo-output/compare/            Gemma 3 vs SmolLM2 on relative depth (make figures: figures/compare/)
+#   demo-output/compare-lens/, compare-responses/  their lens curves and same-language answer rates compared
 #   demo-output/<model>.lens.h5     the logit lens (Wendler et al. 2024): translation into each demo language
 #                                   from notebooks-data/django-ui-words-12lang.tsv; its figures lens-*.svg join
 #                                   the model's figures; demo-output/<model>-lens-report.html its report
@@ -42,8 +43,8 @@ mkdir -p "$OUT"
 summary=()
 for name in $MODELS_TO_RUN; do
   case "$name" in
-    gemma3)  model="$CACHE/models/gemma-3-270m-q4_k_m.gguf"; tag=gemma3-270m;  committed=figures ;;
-    smollm2) model="$CACHE/models/SmolLM2-135M-Instruct.Q4_1.gguf"; tag=smollm2-135m; committed=figures/smollm2-135m ;;
+    gemma3)  model="$CACHE/models/gemma-3-270m-q4_k_m.gguf"; tag=gemma3-270m;  committed=figures; display="Gemma 3 270M" ;;
+    smollm2) model="$CACHE/models/SmolLM2-135M-Instruct.Q4_1.gguf"; tag=smollm2-135m; committed=figures/smollm2-135m; display="SmolLM2-135M" ;;
     *) echo "demo: unknown model '$name' (gemma3, smollm2)" >&2; exit 2 ;;
   esac
   [ -s "$model" ] || { echo "demo: $model is missing (make models)" >&2; exit 1; }
@@ -67,9 +68,9 @@ for name in $MODELS_TO_RUN; do
 
   step "$tag: figures and report"
   mkdir -p "$figures"
-  plot_log=$("$BIN" plot "$align" --raw "$align-raw" --output "$figures")
+  plot_log=$("$BIN" plot "$align" --raw "$align-raw" --model-name "$display" --output "$figures")
   echo "$plot_log"
-  "$BIN" report "$align" --raw "$align-raw" --output "$report"
+  "$BIN" report "$align" --raw "$align-raw" --model-name "$display" --output "$report"
   step "$tag: answer the same instructions in every language (generate), identify the answers' languages (responses)"
   "$BIN" generate "$model" notebooks-data/demo-instructions.jsonl --max-new-tokens 48 --output "$OUT/$tag-responses.jsonl"
   rm -rf "$OUT/$tag-responses"
@@ -91,9 +92,9 @@ for name in $MODELS_TO_RUN; do
   rm -f "$lens"
   "$BIN" lens "$model" "$tasks" --output "$lens"
   rm -rf "$OUT/$tag-lens-figures"
-  "$BIN" plot "$lens" --output "$OUT/$tag-lens-figures"
+  "$BIN" plot "$lens" --model-name "$display" --output "$OUT/$tag-lens-figures"
   cp "$OUT/$tag-lens-figures"/lens-*.svg "$figures/"
-  "$BIN" report "$lens" --output "$OUT/$tag-lens-report.html"
+  "$BIN" report "$lens" --model-name "$display" --output "$OUT/$tag-lens-report.html"
 
   peak=$(printf '%s\n' "$plot_log" | grep '^alignment peak:' || echo "alignment peak: none (no pair metric)")
   summary+=("$tag: $peak" "    activations  $acts" "    alignment    $align/alignment.json (+ alignment.csv, projections.h5)"
@@ -115,6 +116,21 @@ if [ -d "$OUT/gemma3-270m-align" ] && [ -d "$OUT/smollm2-135m-align" ] && [[ " $
   fi
   "$BIN" report "$OUT/compare" --output "$OUT/compare-report.html" >/dev/null
   summary+=("compare: $OUT/compare/{compare.json,comparison.svg,difference.svg}, $OUT/compare-report.html")
+
+  step "compare the two models' logit lens (same tasks, paired over the prompts both kept) and answer languages (same instructions, paired)"
+  rm -rf "$OUT/compare-lens" "$OUT/compare-responses"
+  "$BIN" compare --label "Gemma 3 270M=$OUT/gemma3-270m.lens.h5" --label "SmolLM2-135M=$OUT/smollm2-135m.lens.h5" \
+    --output "$OUT/compare-lens"
+  "$BIN" compare --label "Gemma 3 270M=$OUT/gemma3-270m-responses" --label "SmolLM2-135M=$OUT/smollm2-135m-responses" \
+    --output "$OUT/compare-responses"
+  if [ "$COMMITTED_FIGURES" = 1 ]; then
+    cp "$OUT/compare-lens/lens-comparison.svg" "$OUT/compare-lens/lens-difference.svg" \
+       "$OUT/compare-responses/responses-comparison.svg" figures/compare/
+  fi
+  "$BIN" report "$OUT/compare-lens" --output "$OUT/compare-lens-report.html" >/dev/null
+  "$BIN" report "$OUT/compare-responses" --output "$OUT/compare-responses-report.html" >/dev/null
+  summary+=("compare lens: $OUT/compare-lens/{compare.json,lens-comparison.svg,lens-difference.svg}, $OUT/compare-lens-report.html"
+            "compare responses: $OUT/compare-responses/{compare.json,responses-comparison.svg}, $OUT/compare-responses-report.html")
 fi
 
 step "done"

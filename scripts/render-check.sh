@@ -87,8 +87,24 @@ if len(figures) != 2:
 for i, svg in enumerate(figures):
     open(os.path.join(sys.argv[2], f"lens-report-{i}.svg"), "w", encoding="utf-8").write(svg)
 PY
+  # compare of two lens files (the tiny lens under two labels) and of two responses outputs (hand-written answers).
+  cp "$work/lens.h5" "$work/lens-b.h5"
+  "$BIN" compare --label first="$work/lens.h5" --label second="$work/lens-b.h5" --bootstrap 100 \
+    --output "$work/lens-compare" >"$work/lens-compare.log" 2>&1 || { cat "$work/lens-compare.log" >&2; exit 1; }
+  for m in a b; do
+    { echo '{"id": "q1", "lang": "de", "text": "Das ist eine sehr gute Frage, und ich werde sie gerne beantworten."}'
+      echo '{"id": "q2", "lang": "fr", "text": "C'"'"'est une très bonne question, et je vais y répondre avec plaisir."}'
+      echo '{"id": "q3", "lang": "zh", "text": "This is a very good question and I will gladly answer it for you."}'
+      [ "$m" = b ] && echo '{"id": "q4", "lang": "zh", "text": "这是一个非常好的问题，我很乐意为您回答。"}'
+    } >"$work/responses-$m.jsonl"
+    "$BIN" responses "$work/responses-$m.jsonl" --output "$work/responses-$m" >/dev/null
+    "$BIN" plot "$work/responses-$m" --output "$work/responses-$m-figures" >/dev/null
+  done
+  "$BIN" compare --label A="$work/responses-a" --label B="$work/responses-b" --bootstrap 100 \
+    --output "$work/responses-compare" >"$work/responses-compare.log" 2>&1 || { cat "$work/responses-compare.log" >&2; exit 1; }
   for f in "$work"/figures/*.svg "$work"/report-figures/*.svg "$work"/tiny-figures/*.svg "$work"/compare/*.svg "$work"/lens-figures/*.svg \
-           "$work"/lens-report-figures/*.svg; do
+           "$work"/lens-report-figures/*.svg "$work"/lens-compare/*.svg "$work"/responses-*-figures/*.svg \
+           "$work"/responses-compare/*.svg; do
     svgs+=("$f")
   done
   for f in figures/*.svg figures/*/*.svg figures/*/*/*.svg; do [ -e "$f" ] && svgs+=("$f"); done

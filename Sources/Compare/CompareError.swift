@@ -12,7 +12,7 @@ public enum CompareError: Error, LocalizedError, Equatable {
     public var errorDescription: String? {
         switch self {
         case let .notAnAlignFolder(path):
-            return "\(path): not an align output folder (no alignment.json); run `interlingua align` first"
+            return "\(path): not an align or responses output folder (no alignment.json or responses.json); run `interlingua align` or `interlingua responses` first"
         case let .inconsistentRun(path, reason): return "\(path): \(reason)"
         case let .nothingInCommon(text): return "nothing to compare: \(text)"
         case let .invalidSetting(text): return "invalid setting: \(text)"

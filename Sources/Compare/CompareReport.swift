@@ -33,12 +33,25 @@ public struct CompareReport: Codable, Sendable, Equatable {
     public var curves: [CompareCurve]
     public var peaks: [ComparePeak]
     public var differences: [CompareDifference]
+    /// Lens runs (`interlingua lens` files) compared, when two or more were given.
+    public var lens: LensComparison? = nil
+    /// Responses runs (`interlingua responses` folders) compared, when two or more were given.
+    public var responses: ResponsesComparison? = nil
 
     enum CodingKeys: String, CodingKey {
-        case format, created, settings, runs, metrics, pairs, curves, peaks, differences
+        case format, created, settings, runs, metrics, pairs, curves, peaks, differences, lens, responses
         case formatVersion = "format_version"
         case toolVersion = "tool_version"
         case leftOut = "left_out"
+    }
+
+    /// A report with no alignment part (the lens or responses parts are set by the caller).
+    public static func empty(settings: CompareSettings, toolVersion: String, leftOut: [String] = []) -> CompareReport {
+        var used = settings
+        used.metrics = []
+        return CompareReport(toolVersion: toolVersion, created: ISO8601DateFormatter().string(from: Date()),
+                             settings: used, runs: [], metrics: [], pairs: [], leftOut: leftOut, curves: [], peaks: [],
+                             differences: [])
     }
 
     /// The pair-averaged curve of `metric` for `run`.
@@ -224,6 +237,17 @@ public enum CompareCSV {
                               field(p.ciLow), field(p.ciHigh)].joined(separator: ","))
             }
         }
+        for curve in report.lens?.curves ?? [] {
+            for p in curve.points {
+                lines.append([curve.metric, quoted(curve.run), "\(p.layer)", "\(p.relativeDepth)", field(p.value),
+                              field(p.ciLow), field(p.ciHigh)].joined(separator: ","))
+            }
+        }
+        // Responses: one row per run and instruction language, the language in the metric column, no layer.
+        for r in report.responses?.rates ?? [] {
+            lines.append(["\(ResponsesComparison.metric)[\(r.lang)]", quoted(r.run), "", "", field(r.rate),
+                          field(r.ciLow), field(r.ciHigh)].joined(separator: ","))
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -235,6 +259,16 @@ public enum CompareCSV {
                 lines.append([quoted(d.metric), quoted(d.runA), quoted(d.runB), "\(p.layer)", field(p.difference),
                               field(p.ciLow), field(p.ciHigh)].joined(separator: ","))
             }
+        }
+        for d in report.lens?.differences ?? [] {
+            for p in d.points {
+                lines.append([d.metric, quoted(d.runA), quoted(d.runB), "\(p.layer)", field(p.difference),
+                              field(p.ciLow), field(p.ciHigh)].joined(separator: ","))
+            }
+        }
+        for d in report.responses?.differences ?? [] {
+            lines.append(["\(ResponsesComparison.metric)[\(d.lang)]", quoted(d.runA), quoted(d.runB), "", field(d.difference),
+                          field(d.ciLow), field(d.ciHigh)].joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -69,12 +69,20 @@ public struct AlignmentInput: FigureInput {
         }
     }
 
+    /// The report with `--model-name` as its model's name (titles read `model_name`).
+    func named(_ options: FigureOptions) -> AlignmentReport {
+        guard let name = options.modelName, !name.isEmpty else { return report }
+        var named = report
+        named.source.attributes["model_name"] = name
+        return named
+    }
+
     public func figures(_ options: FigureOptions) -> FigureSet {
-        AlignmentFigures(report: report, joinTranslations: options.joinTranslations, companion: options.companion).drawable()
+        AlignmentFigures(report: named(options), joinTranslations: options.joinTranslations, companion: options.companion).drawable()
     }
 
     public func reportHTML(_ options: FigureOptions) throws -> String {
-        AlignmentReportPage(report: report, joinTranslations: options.joinTranslations, corpus: options.corpus,
+        AlignmentReportPage(report: named(options), joinTranslations: options.joinTranslations, corpus: options.corpus,
                             toolVersion: options.toolVersion, companion: options.companion).html()
     }
 

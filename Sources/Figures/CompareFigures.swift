@@ -38,7 +38,10 @@ public struct CompareFigures: Sendable {
         report.runs.enumerated().map { LegendEntry(label: $1.label, color: Self.color($0)) }
     }
 
-    public func all() -> [Figure] { [curves(), differences()] }
+    /// The alignment figures when align runs were compared, then the lens and responses ones.
+    public func all() -> [Figure] {
+        (report.metrics.isEmpty ? [] : [curves(), differences()]) + lensFigures() + responsesFigures()
+    }
 
     /// One panel per metric, one line per run with its band.
     public func curves() -> Figure {
@@ -160,7 +163,59 @@ public struct CompareReportPage: Sendable {
                          + "; interval excludes 0 at " + (d.layersExcludingZero.isEmpty ? "no layer"
                              : "layers " + d.layersExcludingZero.map(String.init).joined(separator: ",")))
         }
+        for d in report.lens?.differences ?? [] {
+            lines.append("\(d.metric) \(d.runA) − \(d.runB) (\(d.paired ? "paired" : "unpaired")): peak value "
+                         + String(format: "%+.4f", d.peakValue.value) + ", peak relative depth "
+                         + String(format: "%+.2f", d.peakRelativeDepth.value) + "; interval excludes 0 at "
+                         + (d.layersExcludingZero.isEmpty ? "no layer" : "layers " + d.layersExcludingZero.map(String.init).joined(separator: ",")))
+        }
+        if let responses = report.responses {
+            for d in responses.differences {
+                var line = "\(ResponsesComparison.metric)[\(d.lang)] \(d.runA) − \(d.runB) (\(d.paired ? "paired" : "unpaired"), "
+                    + "\(d.answers) answers): " + String(format: "%+.3f", d.difference)
+                if let lo = d.ciLow, let hi = d.ciHigh { line += " [" + String(format: "%+.3f", lo) + ", " + String(format: "%+.3f", hi) + "]" }
+                lines.append(line)
+            }
+        }
         return lines
+    }
+
+    /// The lens and responses sections of the report page (empty when the comparison has neither).
+    func lensAndResponsesSections() -> [ReportSection] {
+        var sections: [ReportSection] = []
+        let figures = CompareFigures(report: report)
+        if let lens = report.lens {
+            let rows = lens.differences.map { d -> [String] in
+                [d.metric, "\(d.runA) − \(d.runB)", d.paired ? "paired" : "unpaired", Self.format(d.peakValue),
+                 Self.format(d.peakRelativeDepth, "%+.2f"),
+                 d.layersExcludingZero.isEmpty ? "none" : d.layersExcludingZero.map(String.init).joined(separator: ", ")]
+            }
+            sections.append(ReportSection(heading: "Logit lens: p(target) and p(English)", blocks: [
+                .paragraph("Per layer, the mean over prompts of the token-set probability of the answer in the target "
+                           + "language and in English at the last position (Wendler et al. 2024), with "
+                           + "\(report.settings.bootstrap) bootstrap resamples of the prompts; differences of runs that "
+                           + "share prompt ids are paired over the prompts both kept."),
+                .table(headers: ["metric", "runs", "bootstrap", "peak value", "peak relative depth", "layers where the interval excludes 0"],
+                       rows: rows, highlightedRows: []),
+            ] + figures.lensFigures().map { ReportBlock.figure(svg: $0.svg, caption: $0.title) }))
+        }
+        if let responses = report.responses {
+            let rateRows = responses.rates.map { r -> [String] in
+                [r.lang, r.run, "\(r.same) / \(r.answers)", String(format: "%.3f", r.rate),
+                 r.ciLow.flatMap { lo in r.ciHigh.map { "[" + String(format: "%.3f", lo) + ", " + String(format: "%.3f", $0) + "]" } } ?? "–"]
+            }
+            let differenceRows = responses.differences.map { d -> [String] in
+                [d.lang, "\(d.runA) − \(d.runB)", d.paired ? "paired" : "unpaired", "\(d.answers)",
+                 String(format: "%+.3f", d.difference),
+                 d.ciLow.flatMap { lo in d.ciHigh.map { "[" + String(format: "%+.3f", lo) + ", " + String(format: "%+.3f", $0) + "]" } } ?? "–"]
+            }
+            sections.append(ReportSection(heading: "Responses: same-language answer rates", blocks: [
+                .table(headers: ["language", "run", "same / answers", "rate", "interval"], rows: rateRows, highlightedRows: []),
+                .table(headers: ["language", "runs", "bootstrap", "answers", "difference", "interval"], rows: differenceRows,
+                       highlightedRows: []),
+            ] + figures.responsesFigures().map { ReportBlock.figure(svg: $0.svg, caption: $0.title) }))
+        }
+        return sections
     }
 
     public func html() -> String {
@@ -174,7 +229,7 @@ public struct CompareReportPage: Sendable {
              Self.format(d.peakRelativeDepth, "%+.2f"),
              d.layersExcludingZero.isEmpty ? "none" : d.layersExcludingZero.map(String.init).joined(separator: ", ")]
         }
-        var sections = [
+        var sections = report.metrics.isEmpty ? [] : [
             ReportSection(heading: "Peaks", blocks: [
                 .table(headers: ["metric", "run", "peak layer", "relative depth", "value", "layer interval"],
                        rows: peakRows, highlightedRows: []),
@@ -185,8 +240,10 @@ public struct CompareReportPage: Sendable {
                 .table(headers: ["metric", "runs", "bootstrap", "peak value", "peak relative depth", "layers where the interval excludes 0"],
                        rows: differenceRows, highlightedRows: []),
             ]),
-            ReportSection(heading: "Figures", blocks: figures.all().map { .figure(svg: $0.svg, caption: $0.title) }),
+            ReportSection(heading: "Figures", blocks: (report.metrics.isEmpty ? [] : [figures.curves(), figures.differences()])
+                .map { ReportBlock.figure(svg: $0.svg, caption: $0.title) }),
         ]
+        sections += lensAndResponsesSections()
         if !report.leftOut.isEmpty {
             sections.append(ReportSection(heading: "Not compared", blocks: report.leftOut.map { .paragraph($0) }))
         }
@@ -194,7 +251,9 @@ public struct CompareReportPage: Sendable {
             ($0.label, "\($0.path) · \($0.model ?? "?") · \($0.nLayers) blocks · \($0.sentenceCount) sentences · "
                 + "\($0.languages.joined(separator: " ")) · pseudo-values: \($0.pseudoValues ? "yes" : "no")")
         } + [("interlingua", toolVersion)])]))
-        return HTMLReport(title: "Comparison: " + report.runs.map(\.label).joined(separator: " vs "),
+        let labels = report.runs.map(\.label) + (report.lens?.runs.map(\.label) ?? []) + (report.responses?.runs.map(\.label) ?? [])
+        var seen = Set<String>()
+        return HTMLReport(title: "Comparison: " + labels.filter { seen.insert($0).inserted }.joined(separator: " vs "),
                           summary: Self.summaryLines(report).joined(separator: "\n"), sections: sections).html()
     }
 }

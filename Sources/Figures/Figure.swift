@@ -62,9 +62,13 @@ public struct FigureOptions: Sendable {
     /// `--raw DIR`: an align output of the same activations under another `--normalize`, drawn next to an
     /// align input's curves (read and checked by `AlignmentInput.companion(_:for:)`).
     public var companion: AlignmentReport?
+    /// `--model-name NAME`: the model's name in titles instead of the one the input records (e.g. the same
+    /// name as a `compare --label`).
+    public var modelName: String?
 
     public init(joinTranslations: Bool = false, toolVersion: String = "", corpus: String? = nil,
-                companion: AlignmentReport? = nil) {
+                companion: AlignmentReport? = nil, modelName: String? = nil) {
+        self.modelName = modelName
         self.joinTranslations = joinTranslations
         self.toolVersion = toolVersion
         self.corpus = corpus

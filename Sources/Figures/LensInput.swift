@@ -17,14 +17,22 @@ public struct LensInput: FigureInput {
         }
     }
 
+    /// The file with `--model-name` as its model (titles show the model's file name otherwise).
+    func named(_ options: FigureOptions) -> LensFile {
+        guard let name = options.modelName, !name.isEmpty else { return file }
+        var named = file
+        named.model = name
+        return named
+    }
+
     public func figures(_ options: FigureOptions) -> FigureSet {
-        let figures = LensFigures(file: file)
+        let figures = LensFigures(file: named(options))
         let json = (try? figures.curves.json()).map { String(decoding: $0, as: UTF8.self) }
         return FigureSet(figures: figures.all(), dataFiles: json.map { [FigureDataFile(name: "lens-curves.json", text: $0)] } ?? [])
     }
 
     public func reportHTML(_ options: FigureOptions) throws -> String {
-        LensFigures(file: file).html(toolVersion: options.toolVersion)
+        LensFigures(file: named(options)).html(toolVersion: options.toolVersion)
     }
 
     public func summaryLines() -> [String] {

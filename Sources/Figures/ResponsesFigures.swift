@@ -20,11 +20,13 @@ public struct ResponsesFigures {
     public func matrix() -> String {
         let rows = analysis.rows, columns = analysis.answerLanguages
         let cell = 34.0, left = 70.0, top = 78.0, right = 90.0, bottom = 46.0
-        let width = left + Double(columns.count) * cell + right
+        let title = "Answer language per instruction language"
+        let subtitle = "\(analysis.identifier) · cell: share of the row's answers (count inside)"
+        let width = max(left + Double(columns.count) * cell + right, Self.headerWidth(title, subtitle))
         let height = top + Double(rows.count) * cell + bottom
         var c = SVGCanvas(width: width, height: height)
-        c.text("Answer language per instruction language", x: 12, y: 22, size: 15, weight: "bold")
-        c.text("\(analysis.identifier) · cell: share of the row's answers (count inside)", x: 12, y: 40, size: 11, fill: "#555555")
+        c.text(title, x: 12, y: 22, size: 15, weight: "bold")
+        c.text(subtitle, x: 12, y: 40, size: 11, fill: "#555555")
         for (j, lang) in columns.enumerated() {
             c.text(lang, x: left + (Double(j) + 0.5) * cell, y: top - 8, size: 11, anchor: .middle)
         }
@@ -64,15 +66,22 @@ public struct ResponsesFigures {
     }
 
 
+    /// Width that keeps a bold 15 px title and an 11 px subtitle, both at x = 12, clear of the right edge.
+    static func headerWidth(_ title: String, _ subtitle: String?) -> Double {
+        max(estimatedTextWidth(title, size: 15) * 1.1, subtitle.map { estimatedTextWidth($0, size: 11) * 1.02 } ?? 0) + 12 + 24
+    }
+
     /// Stacked horizontal bars per instruction language: same language, English, other, empty.
     public func shares() -> String {
         let rows = analysis.rows
         let left = 60.0, top = 70.0, barWidth = 420.0, barHeight = 20.0, gap = 8.0
         let height = top + Double(rows.count) * (barHeight + gap) + 40
-        let width = left + barWidth + 40
-        var c = SVGCanvas(width: width, height: height)
-        c.text("Answers in the instruction language, in English, other, empty", x: 12, y: 22, size: 15, weight: "bold")
+        let title = "Answers in the instruction language, in English, other, empty"
         let parts: [(String, String)] = [("same language", "#009E73"), ("English", "#000000"), ("other", "#E69F00"), ("empty", "#BBBBBB")]
+        let legendWidth = parts.reduce(left) { $0 + 24 + estimatedTextWidth($1.0, size: 11) + 12 } + 12
+        let width = max(left + barWidth + 40, Self.headerWidth(title, nil), legendWidth)
+        var c = SVGCanvas(width: width, height: height)
+        c.text(title, x: 12, y: 22, size: 15, weight: "bold")
         var lx = left
         for (name, color) in parts {
             c.rect(x: lx, y: 36, width: 12, height: 12, fill: color)

@@ -135,8 +135,14 @@ public struct LineChart: Sendable {
     /// Panels with a peak get a second header line for its label (centered over the peak line), so the
     /// label never collides with a long panel title or covers the data.
     private var panelTitleBand: Double { panels.contains { $0.peak != nil } ? 42 : 26 }
+    /// The requested panel width, widened when a panel title (bold, left-aligned at the plot area) would run past
+    /// its grid cell — into the next panel, or past the viewport edge for the last column.
+    private var fittedPanelWidth: Double {
+        let widest = panels.map { estimatedTextWidth($0.title, size: ChartStyle.panelTitleSize) * 1.1 }.max() ?? 0
+        return max(panelWidth, widest - 18)
+    }
     private var grid: PanelGrid {
-        PanelGrid(panelCount: panels.count, columns: columns, panelWidth: panelWidth, panelHeight: panelHeight,
+        PanelGrid(panelCount: panels.count, columns: columns, panelWidth: fittedPanelWidth, panelHeight: panelHeight,
                   titleBand: panelTitleBand)
     }
 

@@ -3,17 +3,23 @@
 import Alignment
 import ArgumentParser
 import Compare
+import Activations
 import Figures
 import Foundation
+import Responses
 
 /// `interlingua compare RUN… --output DIR`.
 struct CompareCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compare",
-        abstract: "Compare several align runs: curves on one axis (layers or relative depth), paired differences.",
+        abstract: "Compare several align, lens or responses runs: curves on one axis, paired differences.",
         discussion: """
-            Each RUN is an 'interlingua align' output folder; name it with --label NAME=DIR (default: the model's \
-            name). Writes DIR/compare.json, DIR/compare.csv (\(CompareCSV.curvesHeader)), \
+            Each RUN is an 'interlingua align' output folder, an 'interlingua lens' file (LENS.h5) or an \
+            'interlingua responses' output folder (or its responses.json); name it with --label NAME=DIR (default: \
+            the model's name). Lens runs: mean p(target) and p(English) per layer with bootstrap bands over \
+            prompts, paired differences over shared prompt ids. Responses runs: same-language answer rate per \
+            instruction language, paired over shared prompt ids. Runs of a kind given only once are left out \
+            (and listed). Writes DIR/compare.json, DIR/compare.csv (\(CompareCSV.curvesHeader)), \
             DIR/compare-differences.csv (\(CompareCSV.differencesHeader)), DIR/comparison.svg and \
             DIR/difference.svg. Runs that measured the same sentences (same ids) are differenced with a paired \
             bootstrap (one resample design for both, from align's pseudovalues.h5); others unpaired, and the \
@@ -75,17 +81,48 @@ struct CompareCommand: ParsableCommand {
         if FileManager.default.fileExists(atPath: output, isDirectory: &isDirectory), !isDirectory.boolValue {
             throw CompareError.writeFailed(path: output, reason: "exists and is not a folder")
         }
-        var loaded = try named.map { try CompareRun.read(folder: URL(fileURLWithPath: $0.path), label: $0.label) }
-        // Runs of the same model get their folder's name instead of the model's (unless --label named them).
-        for i in loaded.indices where named[i].label == nil
-            && loaded.enumerated().contains(where: { $0.offset != i && $0.element.label == loaded[i].label }) {
-            loaded[i].label = URL(fileURLWithPath: named[i].path).standardizedFileURL.lastPathComponent
+        let kinds = try named.map { try kind(of: $0.path) }
+        func ofKind(_ k: RunKind) -> [(label: String?, path: String)] { zip(named, kinds).filter { $0.1 == k }.map { $0.0 } }
+        var leftOut: [String] = []
+        for k in RunKind.allCases where ofKind(k).count == 1 {
+            leftOut.append("\(ofKind(k)[0].path): the only \(k.rawValue) run, nothing of its kind to compare it with")
         }
-        var chosen = Comparison.defaultMetrics(loaded)
-        for m in metrics ?? [] where !chosen.contains(m) { chosen.append(m) }
-        let settings = CompareSettings(metrics: chosen, depth: depth ?? Comparison.defaultDepth(loaded),
-                                       perPair: perPair, bootstrap: bootstrap, seed: seed)
-        let report = try Comparison(runs: loaded, settings: settings).run(toolVersion: Interlingua.version)
+        guard RunKind.allCases.contains(where: { ofKind($0).count >= 2 }) else {
+            throw CompareError.nothingInCommon("no two runs of the same kind (align, lens or responses): "
+                + zip(named, kinds).map { "\($0.0.path) is \($0.1.rawValue)" }.joined(separator: ", "))
+        }
+        let alignNamed = ofKind(.align), lensNamed = ofKind(.lens), responsesNamed = ofKind(.responses)
+        var report: CompareReport
+        if alignNamed.count >= 2 {
+            var loaded = try alignNamed.map { try CompareRun.read(folder: URL(fileURLWithPath: $0.path), label: $0.label) }
+            // Runs of the same model get their folder's name instead of the model's (unless --label named them).
+            for i in loaded.indices where alignNamed[i].label == nil
+                && loaded.enumerated().contains(where: { $0.offset != i && $0.element.label == loaded[i].label }) {
+                loaded[i].label = URL(fileURLWithPath: alignNamed[i].path).standardizedFileURL.lastPathComponent
+            }
+            var chosen = Comparison.defaultMetrics(loaded)
+            for m in metrics ?? [] where !chosen.contains(m) { chosen.append(m) }
+            let settings = CompareSettings(metrics: chosen, depth: depth ?? Comparison.defaultDepth(loaded),
+                                           perPair: perPair, bootstrap: bootstrap, seed: seed)
+            report = try Comparison(runs: loaded, settings: settings).run(toolVersion: Interlingua.version)
+            report.leftOut += leftOut
+        } else {
+            report = .empty(settings: CompareSettings(metrics: [], depth: depth ?? .absolute, perPair: perPair,
+                                                      bootstrap: bootstrap, seed: seed),
+                            toolVersion: Interlingua.version, leftOut: leftOut)
+        }
+        if lensNamed.count >= 2 {
+            let lensRuns = try distinctLabels(lensNamed.map { try lensRun($0.path, label: $0.label) }, lensNamed) { $0.label } set: { $0.label = $1 }
+            var notes = report.leftOut
+            report.lens = try LensComparator(runs: lensRuns, settings: report.settings).run(leftOut: &notes)
+            report.leftOut = notes
+        }
+        if responsesNamed.count >= 2 {
+            let responseRuns = try distinctLabels(responsesNamed.map { try responsesRun($0.path, label: $0.label) }, responsesNamed) { $0.label } set: { $0.label = $1 }
+            var notes = report.leftOut
+            report.responses = try ResponsesComparator(runs: responseRuns, settings: report.settings).run(leftOut: &notes)
+            report.leftOut = notes
+        }
 
         do { try FileManager.default.createDirectory(at: outputURL, withIntermediateDirectories: true) } catch {
             throw CompareError.writeFailed(path: output, reason: error.localizedDescription)
@@ -98,7 +135,70 @@ struct CompareCommand: ParsableCommand {
         }
         print(CompareReportPage.summaryLines(report).joined(separator: "\n"))
         for note in report.leftOut { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
-        print("wrote \(outputURL.path)/{compare.json,compare.csv,compare-differences.csv,comparison.svg,difference.svg}")
+        let written = ["compare.json", "compare.csv", "compare-differences.csv"] + CompareFigures(report: report).all().map(\.fileName)
+        print("wrote \(outputURL.path)/{\(written.joined(separator: ","))}")
+    }
+
+    enum RunKind: String, CaseIterable { case align, lens, responses }
+
+    /// align folder (alignment.json), responses folder or file (responses.json), or lens file (HDF5 format
+    /// "interlingua.lens").
+    func kind(of path: String) throws -> RunKind {
+        let url = URL(fileURLWithPath: path)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw CompareError.inconsistentRun(path: path, reason: "no such file or folder")
+        }
+        if isDirectory.boolValue {
+            if FileManager.default.fileExists(atPath: url.appendingPathComponent("alignment.json").path) { return .align }
+            if FileManager.default.fileExists(atPath: url.appendingPathComponent("responses.json").path) { return .responses }
+            throw CompareError.notAnAlignFolder(path: path)
+        }
+        if url.lastPathComponent == "responses.json" { return .responses }
+        if (try? LensFile.formatOf(url)) == LensLayout.format { return .lens }
+        throw CompareError.inconsistentRun(path: path, reason: "neither an align folder, a lens file nor a responses output")
+    }
+
+    /// Runs of the same model get their path's name instead of the model's (unless --label named them).
+    func distinctLabels<T>(_ runs: [T], _ named: [(label: String?, path: String)], get: (T) -> String,
+                           set: (inout T, String) -> Void) throws -> [T] {
+        var runs = runs
+        for i in runs.indices where named[i].label == nil
+            && runs.indices.contains(where: { $0 != i && get(runs[$0]) == get(runs[i]) }) {
+            set(&runs[i], URL(fileURLWithPath: named[i].path).standardizedFileURL.lastPathComponent)
+        }
+        return runs
+    }
+
+    /// p(target) and p(English) of every prompt at its last position, per layer (NaN when the file has no
+    /// probability for that language or position; such prompts are left out of the means).
+    func lensRun(_ path: String, label: String?) throws -> LensCompareRun {
+        let file = try LensFile(url: URL(fileURLWithPath: path))
+        let layers = file.layerCount
+        let nan = [Double](repeating: .nan, count: layers)
+        func probabilities(_ lang: String, _ p: Int) -> [Double] {
+            guard let values = file.languageProbability[lang], let row = file.lastRow(ofPrompt: p) else { return nan }
+            return (0..<layers).map { Double(values[row * layers + $0]) }
+        }
+        let name = URL(fileURLWithPath: file.model).lastPathComponent
+        let model = name.hasSuffix(".gguf") ? String(name.dropLast(5)) : name
+        return LensCompareRun(label: label ?? model, path: path, model: file.model, blocks: file.nLayers, ids: file.ids,
+                              pTarget: file.ids.indices.map { probabilities(file.targets[$0], $0) },
+                              pEnglish: file.ids.indices.map { probabilities("en", $0) }, dropped: file.dropped.count)
+    }
+
+    /// Every identified answer: same = identified in its instruction language (empty answers are not).
+    func responsesRun(_ path: String, label: String?) throws -> ResponsesCompareRun {
+        let url = URL(fileURLWithPath: path)
+        let json = url.pathExtension == "json" ? url : url.appendingPathComponent("responses.json")
+        let analysis = try ResponseAnalysis.read(from: json)
+        let answers = analysis.detections.map { d in
+            ResponsesCompareRun.Answer(id: d.id, lang: d.lang ?? "und", same: d.detected == (d.lang ?? "und"))
+        }
+        let folder = url.pathExtension == "json" ? url.deletingLastPathComponent() : url
+        let base = URL(fileURLWithPath: analysis.source).deletingPathExtension().lastPathComponent
+        return ResponsesCompareRun(label: label ?? (base.isEmpty ? folder.lastPathComponent : base), path: path,
+                                   identifier: analysis.identifier, answers: answers)
     }
 
     func standardized(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.path }

@@ -34,12 +34,15 @@ struct Plot: ParsableCommand {
     @Option(help: "An 'align' output of the same activations with another --normalize (e.g. none): its curves are drawn next to INPUT's in normalization.svg.")
     var raw: String?
 
+    @Option(name: .customLong("model-name"), help: "The model's name in figure titles (default: the name the input records).")
+    var modelName: String?
+
     func run() throws {
         let opened = try FigureInputs.open(input)
         let companion = try raw.map { try AlignmentInput.companion($0, for: opened) }
         let folder = output.map { URL(fileURLWithPath: $0) } ?? opened.defaultFigureFolder
         let set = opened.figures(FigureOptions(joinTranslations: joinTranslations, toolVersion: Interlingua.version,
-                                               companion: companion))
+                                               companion: companion, modelName: modelName))
         for url in try FigureFiles.write(set.figures, to: folder) { print("wrote \(url.path)") }
         for file in set.dataFiles {
             let url = folder.appendingPathComponent(file.name)

@@ -28,12 +28,15 @@ struct Report: ParsableCommand {
     @Option(help: "An 'align' output of the same activations with another --normalize (e.g. none), shown next to INPUT's curves.")
     var raw: String?
 
+    @Option(name: .customLong("model-name"), help: "The model's name in figure titles (default: the name the input records).")
+    var modelName: String?
+
     func run() throws {
         let opened = try FigureInputs.open(input)
         let companion = try raw.map { try AlignmentInput.companion($0, for: opened) }
         let url = output.map { URL(fileURLWithPath: $0) } ?? opened.defaultReportFile
         let html = try opened.reportHTML(FigureOptions(joinTranslations: joinTranslations,
-                                                       toolVersion: Interlingua.version, corpus: corpus, companion: companion))
+                                                       toolVersion: Interlingua.version, corpus: corpus, companion: companion, modelName: modelName))
         try FigureFiles.write(html, to: url)
         print("wrote \(url.path)")
     }

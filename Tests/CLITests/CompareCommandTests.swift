@@ -53,4 +53,53 @@ struct CompareCommandTests {
         expectRuntimeError(try CLI.run(["compare", "a", "empty", "--output", "cmp"], in: dir), "empty", "alignment.json")
         expectUsageError(try CLI.run(["compare", "a", "--output", "cmp"], in: dir), "at least two runs")
     }
+
+    @Test("two responses outputs: same-language rates per language, paired over the shared ids; mixed kinds compare what they share")
+    func responsesAndMixedKinds() throws {
+        let dir = try TestPaths.temporaryDirectory("cli-compare-responses")
+        // Hand-written answers: model A answers German in German once of two, model B twice.
+        let a = """
+        {"id": "q1", "lang": "de", "text": "Das ist eine sehr gute Frage, und ich werde sie gerne beantworten."}
+        {"id": "q2", "lang": "de", "text": "This is a very good question and I will gladly answer it for you."}
+        {"id": "q3", "lang": "en", "text": "This is a very good question and I will gladly answer it for you."}
+
+        """
+        let b = """
+        {"id": "q1", "lang": "de", "text": "Das ist eine sehr gute Frage, und ich werde sie gerne beantworten."}
+        {"id": "q2", "lang": "de", "text": "Ich kann Ihnen leider nicht helfen, aber vielleicht morgen wieder."}
+        {"id": "q3", "lang": "en", "text": "This is a very good question and I will gladly answer it for you."}
+
+        """
+        try Data(a.utf8).write(to: dir.appendingPathComponent("a.jsonl"))
+        try Data(b.utf8).write(to: dir.appendingPathComponent("b.jsonl"))
+        for name in ["a", "b"] {
+            let r = try CLI.run(["responses", "\(name).jsonl", "-o", "resp-\(name)"], in: dir)
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        let result = try CLI.run(["compare", "--label", "A=resp-a", "--label", "B=resp-b", "--bootstrap", "50",
+                                  "--output", "cmp"], in: dir)
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(
+            with: Data(contentsOf: dir.appendingPathComponent("cmp/compare.json"))) as? [String: Any])
+        let responses = try #require(json["responses"] as? [String: Any])
+        #expect(responses["languages"] as? [String] == ["de", "en"])
+        let differences = try #require(responses["differences"] as? [[String: Any]])
+        let de = try #require(differences.first { $0["lang"] as? String == "de" })
+        #expect(de["paired"] as? Bool == true)
+        #expect(de["difference"] as? Double == -0.5)
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("cmp/responses-comparison.svg").path))
+        let csv = try String(contentsOf: dir.appendingPathComponent("cmp/compare.csv"), encoding: .utf8)
+        #expect(csv.contains("same_language_rate[de],A,,,0.5,"))
+        let report = try CLI.run(["report", "cmp"], in: dir)
+        #expect(report.status == 0, "\(report.stderr)")
+
+        // Mixed: two responses runs and one align run — the responses are compared, the align run is left out.
+        let align = try CLI.run(["align", CLI.activations, "--output", "al", "--bootstrap", "0", "--quiet", "--metrics", "cosine"], in: dir)
+        #expect(align.status == 0, "\(align.stderr)")
+        let mixed = try CLI.run(["compare", "resp-a", "resp-b", "al", "--bootstrap", "0", "--output", "cmp2"], in: dir)
+        #expect(mixed.status == 0, "\(mixed.stderr)")
+        #expect(mixed.stderr.contains("the only align run"))
+        // Nothing of one kind twice: one error line.
+        expectRuntimeError(try CLI.run(["compare", "resp-a", "al", "--output", "cmp3"], in: dir), "nothing to compare")
+    }
 }
