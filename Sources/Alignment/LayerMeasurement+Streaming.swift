@@ -11,13 +11,15 @@
 // languages runs in language order, every product on the same matrices, so the results equal the
 // in-memory path's bit for bit (test: `StreamingTests`).
 //
-// Peak memory (docs/alignment.md "Align at scale"), N sentences, d dimension, w workers, T layers:
+// Peak memory (docs/alignment.md "At Flores-200 scale"), N sentences, d dimension, w workers, T layers,
+// L languages, P pairs, S ≈ 19 series per pair, k components, in bytes:
 //   (1 + w)·(N·d·8 + 2·N²·8)  prepared languages (centered rows, Gram, RBF kernel)
-// + w·7·N²·8                  a chunk's cross products and each worker's O(N²) temporaries
-// + N·d·(4 + 8)               the language being read and centered
-// + T·N²·(8 + 2)              layer_cka's pivot Grams (pass 1, freed layer by layer) and packed kernels
-// + P·S·N·8·3                 the layer's pair pseudo-values and the bootstrap's input and output
-// + L·(2d + 4N)·8             per-language sufficient statistics — the only terms growing with L.
+// + 7·w·N²·8                  a chunk's cross products and each worker's O(N²) temporaries
+// + 12·N·d                    the language being read (Float) and centered (Double)
+// + 10·T·N²                   layer_cka's pivot Grams (pass 1, freed layer by layer) and packed kernels
+// + 8·L·(2d + 4N) + 432·L·N   per-language sufficient statistics and terms; the PCA's L·N × (k + 15) bases
+// + 8·T·L·N·k + 24·P·S·T      what the report keeps: projection coordinates, every series' estimates.
+// Only the last two lines grow with L (and P), by O(N) or O(1) per language — never N·d.
 import Foundation
 import LinearAlgebra
 

@@ -78,7 +78,7 @@ struct Align: ParsableCommand {
     var allowIncomplete = false
 
     @Flag(name: .customLong("stream"),
-          help: ArgumentHelp("Stream the languages of each layer (Flores-200 scale): at most the pivot (or a pair group's source) and --threads targets prepared at once, each language read 9 times per layer instead of once; same results. Peak memory ≈ (1 + w)·(N·d·8 + 2·N²·8) + 7·w·N²·8 + 12·N·d + 10·T·N² + 24·P·S·N + 8·L·(2d + 4N) bytes (w workers, N sentences, d dimension, T layers, L languages, P pairs, S ≈ 19 series per pair; docs/alignment.md). Not with --normalize all-but-top:K."))
+          help: ArgumentHelp("Stream the languages of each layer (Flores-200 scale): at most the pivot (or a pair group's source) and --threads targets prepared at once, each language read 9 times per layer instead of once; same results. Peak memory ≈ (1 + w)·(N·d·8 + 2·N²·8) + 7·w·N²·8 + 12·N·d + 10·T·N² + 8·L·(2d + 4N) + 432·L·N + 8·T·L·N·k + 24·P·S·T bytes (w workers, N sentences, d dimension, T layers, L languages, P pairs, S ≈ 19 series per pair, k components; docs/alignment.md): no term L·N·d. Not with --normalize all-but-top:K."))
     var stream = false
 
     @Flag(name: .customLong("no-pseudo-values"),
