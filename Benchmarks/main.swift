@@ -2,7 +2,8 @@
 // Arguments: --quick (3 languages in the trace benchmark, a smaller alignment problem, fewer new tokens),
 // --only sgemm|trace|neurons|write|align|align-scale|lens|generate, --weight-cache auto|off|SIZE (trace; default
 // auto), --threads N (BLAS and the elementwise kernels; default every core). `align-scale` (not in the default run)
-// is the alignment benchmark at another shape: --languages L --layers T --dimension D [--pairs all] (docs/alignment.md).
+// is the alignment benchmark at another shape: --languages L --layers T --dimension D [--pairs all] [--stream]
+// (docs/alignment.md); `align-file --output PATH` (same shape options) writes its data as an activation file.
 import Foundation
 import LinearAlgebra
 import Models
@@ -37,7 +38,15 @@ if only == "align-scale" {
     }
     AlignmentBenchmark.run(languageCount: value("--languages", 204), layers: value("--layers", 2),
                            dimension: value("--dimension", 4096), sentences: value("--sentences", 1012),
-                           allPairs: arguments.contains("all"))
+                           allPairs: arguments.contains("all"), streaming: arguments.contains("--stream"))
+}
+if only == "align-file" {
+    func value(_ flag: String, _ fallback: Int) -> Int {
+        arguments.firstIndex(of: flag).flatMap { $0 + 1 < arguments.count ? Int(arguments[$0 + 1]) : nil } ?? fallback
+    }
+    let path = arguments.firstIndex(of: "--output").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil } ?? "/tmp/align-scale.h5"
+    AlignmentBenchmark.writeFile(path, languageCount: value("--languages", 204), layers: value("--layers", 2),
+                                 dimension: value("--dimension", 4096), sentences: value("--sentences", 1012))
 }
 if selected("lens") { LensBenchmark.run(quick: arguments.contains("--quick")) }
 if selected("generate") { GenerationThroughputBenchmark.run(quick: arguments.contains("--quick")) }

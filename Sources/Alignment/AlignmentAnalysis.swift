@@ -14,6 +14,9 @@ public struct AlignmentOutcome: Sendable {
     public var seconds: [String: Double]
     /// Process CPU seconds (all threads, BLAS included) per measure, same keys: robust to a busy machine.
     public var cpuSeconds: [String: Double]
+    /// The most languages of a layer prepared (centered rows and Grams in Double) at the same time: every
+    /// language in memory, at most 1 + workers streamed (the memory bound of `--stream`).
+    public var peakResidentLanguages: Int = 0
 }
 
 /// Runs the alignment measures over a layer source.
@@ -21,10 +24,15 @@ public struct AlignmentAnalysis: Sendable {
     public var settings: AlignmentSettings
     /// Threads for the O(N²) measures that run outside BLAS (`--threads`; default: every core).
     public var workers: Int
+    /// Stream the languages of each layer (`--stream`, LayerMeasurement+Streaming.swift): memory bounded
+    /// independently of the number of languages, each language read 2 + 7 times per layer (pass 0, pass 1,
+    /// the PCA's passes) instead of once. Same results.
+    public var streaming: Bool
 
-    public init(settings: AlignmentSettings, workers: Int = ProcessInfo.processInfo.activeProcessorCount) {
+    public init(settings: AlignmentSettings, workers: Int = ProcessInfo.processInfo.activeProcessorCount, streaming: Bool = false) {
         self.settings = settings
         self.workers = max(1, workers)
+        self.streaming = streaming
     }
 
     /// The language pairs to measure: pivot vs every other language, or every unordered pair.
@@ -64,7 +72,23 @@ public struct AlignmentAnalysis: Sendable {
         var diagnostics: [LayerDiagnostics] = []
         for layer in 0..<plan.layerCount {
             progress?("layer \(layer + 1)/\(plan.layerCount)")
-            let measured = try plan.measure(layer: layer, source, pivotKernels: pivotKernels, pivotGram: pivotGrams[layer], clock: &clock)
+            let measured: LayerMeasurement
+            if plan.streaming {
+                // Pairs reach the accumulator (and pseudovalues.h5) chunk by chunk: memory bounded for --pairs all.
+                measured = try plan.measureStreaming(layer: layer, source, pivotKernels: pivotKernels, pivotGram: pivotGrams[layer],
+                                                     clock: &clock) { statistics, shuffled in
+                    accumulator.addPairChunk(statistics + shuffled)
+                    if let pseudoValues {
+                        for (key, stat) in statistics {
+                            try pseudoValues.write(layer: layer, metric: key.metric,
+                                                   pair: LanguagePair(source: key.source, target: key.target), values: stat.pseudoValues)
+                        }
+                    }
+                }
+                accumulator.finishLayer(layerStatistics: measured.layerStatistics)
+            } else {
+                measured = try plan.measure(layer: layer, source, pivotKernels: pivotKernels, pivotGram: pivotGrams[layer], clock: &clock)
+            }
             pivotGrams[layer] = nil
             if let projection = measured.projection { projections.append(projection) }
             for (language, row) in measured.layerCKARows { layerCKARows[language, default: []].append(row) }
@@ -73,7 +97,9 @@ public struct AlignmentAnalysis: Sendable {
                 (key: SeriesKey(metric: ShuffledControl.seriesPrefix + plan.primary.rawValue,
                                 source: plan.pairs[index].source, target: plan.pairs[index].target), stat: stat)
             }
-            accumulator.add(pairStatistics: measured.pairStatistics + shuffled, layerStatistics: measured.layerStatistics)
+            if !plan.streaming {
+                accumulator.add(pairStatistics: measured.pairStatistics + shuffled, layerStatistics: measured.layerStatistics)
+            }
             if let pseudoValues {
                 for (key, stat) in measured.pairStatistics {
                     try pseudoValues.write(layer: layer, metric: key.metric,
@@ -100,7 +126,9 @@ public struct AlignmentAnalysis: Sendable {
                             curve: $0, pairs: shuffledSeries)
         }
         report.controls = AlignmentControls(lexicalOverlap: lexical?.pairs, lexicalOverlapMean: lexical?.mean, shuffled: shuffled)
-        return AlignmentOutcome(report: report, projections: projections, seconds: clock.totals, cpuSeconds: clock.cpuTotals)
+        var outcome = AlignmentOutcome(report: report, projections: projections, seconds: clock.totals, cpuSeconds: clock.cpuTotals)
+        outcome.peakResidentLanguages = plan.streaming ? plan.residentLanguages.peak : plan.languages.count
+        return outcome
     }
 
     // MARK: - Validation
@@ -123,10 +151,13 @@ public struct AlignmentAnalysis: Sendable {
         guard settings.primary.isPairMetric else {
             throw AlignmentError.invalidSetting("primary metric '\(settings.primary.rawValue)' is not a pair metric")
         }
+        if streaming, case .allButTop = settings.normalize {
+            throw AlignmentError.invalidSetting("--normalize \(settings.normalize.argument) is not implemented with --stream (it needs the PCA of every language before the first is transformed); run without --stream")
+        }
         return AnalysisPlan(settings: settings, metrics: metrics, selected: selected, languages: languages, pairs: pairs,
                             sentenceCount: n, layerCount: layerCount, primary: settings.primary,
                             ckaPivot: languages.contains(settings.pivot) ? settings.pivot : languages[0], workers: workers,
-                            shufflePermutation: derangement(n, seed: settings.seed ^ ShuffledControl.seedOffset))
+                            shufflePermutation: derangement(n, seed: settings.seed ^ ShuffledControl.seedOffset), streaming: streaming)
     }
 
     /// The fewest sentences each part of the analysis needs: 2 for any (a centred Gram, a retrieval

@@ -77,6 +77,59 @@ struct BootstrapAccumulator {
         }
     }
 
+    // MARK: - A layer's pairs in chunks (the streamed path: bounded memory for `--pairs all`)
+
+    /// Running sums of the current layer's curves: Σ values, Σ replicates per b, pairs so far.
+    private var layerSums: [String: (value: Double, replicates: [Double], count: Int)] = [:]
+
+    /// Adds a chunk of the current layer's pair statistics (pair order; chunks in order). The curve of a
+    /// layer is the mean over its pairs, Σ in pair order whatever the chunks — the same left fold as `add`,
+    /// so chunking changes no bit; a chunk's replicates are its own columns of C·V (each column of a
+    /// product depends only on its own column of V).
+    mutating func addPairChunk(_ statistics: [(key: SeriesKey, stat: SentenceStatistic)]) {
+        guard !statistics.isEmpty else { return }
+        let replicates = design.map { $0.replicate(statistics.map(\.stat)) }
+        for (index, entry) in statistics.enumerated() {
+            pairValues[entry.key, default: []].append(estimate(index, entry.stat, replicates))
+            if keepPseudoValues { pseudoValues[entry.key, default: []].append(entry.stat.pseudoValues) }
+        }
+        for metric in curveMetrics + controlCurves {
+            let indices = statistics.indices.filter { statistics[$0].key.metric == metric }
+            guard !indices.isEmpty else { continue }
+            var sum = layerSums[metric] ?? (0, [Double](repeating: 0, count: replicates?.rows ?? 0), 0)
+            for i in indices { sum.value += statistics[i].stat.value }
+            if let replicates {
+                for b in 0..<replicates.rows { for i in indices { sum.replicates[b] += replicates[b, i] } }
+            }
+            sum.count += indices.count
+            layerSums[metric] = sum
+        }
+    }
+
+    /// Closes the current layer after its pair chunks: its layer-scope statistics and every curve's point.
+    mutating func finishLayer(layerStatistics: [(String, SentenceStatistic)]) {
+        let replicates = design.map { $0.replicate(layerStatistics.map(\.1)) }
+        for (offset, entry) in layerStatistics.enumerated() {
+            layerValues[entry.0, default: []].append(estimate(offset, entry.1, replicates))
+        }
+        for metric in curveMetrics + controlCurves {
+            guard let sum = layerSums[metric] else { continue }
+            var curve = curves[metric] ?? AveragedCurve()
+            curve.values.append(sum.value / Double(sum.count))
+            if design != nil { curve.replicates.append(sum.replicates.map { $0 / Double(sum.count) }) }
+            curves[metric] = curve
+        }
+        layerSums = [:]
+    }
+
+    /// Statistic `index`'s estimate: its value and the percentile interval of its column of `replicates`.
+    private func estimate(_ index: Int, _ stat: SentenceStatistic, _ replicates: Matrix<Double>?) -> Estimate {
+        guard let replicates else { return Estimate(value: stat.value) }
+        let column = (0..<replicates.rows).map { replicates[$0, index] }
+        let interval = percentileInterval(column, level: confidence)
+        return Estimate(value: stat.value, ciLow: interval.low, ciHigh: interval.high)
+    }
+
     /// The peak of a metric's curve with its layer interval (nil unless every layer had the metric).
     func peak(_ metric: String, layers: [Int]) -> AlignmentPeak? {
         guard let curve = curves[metric], curve.values.count == layers.count else { return nil }

@@ -59,18 +59,26 @@ public enum AnisotropyDiagnostics {
 
     /// Energy and variance shares per dimension and the top-3 outliers of the raw vectors of one layer.
     static func measure(layer: Int, _ languages: [LanguageVectors], pc1VarianceShare: Double?) -> LayerDiagnostics {
-        guard let d = languages.first?.dimension, d > 0 else {
+        measure(layer: layer, means: languages.map(\.mean), squares: languages.map { columnSumsOfSquares($0.centered) },
+                counts: languages.map(\.count), pc1VarianceShare: pc1VarianceShare)
+    }
+
+    /// The same from per-language sufficient statistics (means μ_l, column sums of squares Σᵢ x_c,ij² of the
+    /// centered rows, row counts), summed in language order: energy_j = Σ_l (Σᵢ x_c,ij² + N_l μ_l,j²),
+    /// variance_j = Σ_l (Σᵢ x_c,ij² + N_l (μ_l,j − μ_j)²). What a streamed layer keeps of each language.
+    static func measure(layer: Int, means: [[Double]], squares: [[Double]], counts: [Int], pc1VarianceShare: Double?) -> LayerDiagnostics {
+        guard let d = means.first?.count, d > 0 else {
             return LayerDiagnostics(layer: layer, outlierDimensions: [], topVarianceShare: 0, pc1VarianceShare: pc1VarianceShare)
         }
-        let grand = grandMean(languages)
+        var grand = [Double](repeating: 0, count: d)
+        for mean in means { for j in 0..<d { grand[j] += mean[j] / Double(means.count) } }
         var energy = [Double](repeating: 0, count: d), variance = [Double](repeating: 0, count: d)
-        for lang in languages {
-            let squares = columnSumsOfSquares(lang.centered)
-            let n = Double(lang.count)
+        for (l, mean) in means.enumerated() {
+            let n = Double(counts[l])
             for j in 0..<d {
-                let delta = lang.mean[j] - grand[j]
-                energy[j] += squares[j] + n * lang.mean[j] * lang.mean[j]
-                variance[j] += squares[j] + n * delta * delta
+                let delta = mean[j] - grand[j]
+                energy[j] += squares[l][j] + n * mean[j] * mean[j]
+                variance[j] += squares[l][j] + n * delta * delta
             }
         }
         let totalEnergy = energy.reduce(0, +), totalVariance = variance.reduce(0, +)

@@ -12,14 +12,30 @@ public func languageSeparability(_ languages: [LanguageVectors]) throws -> Sente
     let d = languages[0].dimension
     var grand = [Double](repeating: 0, count: d)
     for lang in languages { for j in 0..<d { grand[j] += lang.mean[j] / Double(languages.count) } }
+    return languageSeparability(languages.map { separabilityTerms($0, grandMean: grand) }, sentences: n)
+}
+
+/// One language's share of `language_separability`'s sums: ‖x_c,i‖² (its within term), x_c,i·(μ_l − μ)
+/// and ‖μ_l − μ‖² — all a streamed layer keeps of the language (3 numbers per sentence, μ from pass 0).
+struct SeparabilityTerms: Sendable {
+    var within: [Double]
+    var cross: [Double]
+    var deltaNorm: Double
+}
+
+func separabilityTerms(_ lang: LanguageVectors, grandMean grand: [Double]) -> SeparabilityTerms {
+    let delta = (0..<lang.dimension).map { lang.mean[$0] - grand[$0] }
+    return SeparabilityTerms(within: lang.centeredNormsSquared, cross: matrixVector(lang.centered, delta), deltaNorm: dot(delta, delta))
+}
+
+/// The statistic from every language's terms, summed over languages in their order.
+func languageSeparability(_ terms: [SeparabilityTerms], sentences n: Int) -> SentenceStatistic {
     var t = [Double](repeating: 0, count: n), u = [Double](repeating: 0, count: n)
-    for lang in languages {
-        let delta = (0..<d).map { lang.mean[$0] - grand[$0] }
-        let cross = matrixVector(lang.centered, delta), deltaNorm = dot(delta, delta)
+    for term in terms {
         for i in 0..<n {
-            let within = lang.centeredGram[i, i]
+            let within = term.within[i]
             u[i] += within
-            t[i] += within + 2 * cross[i] + deltaNorm
+            t[i] += within + 2 * term.cross[i] + term.deltaNorm
         }
     }
     let sst = t.reduce(0, +) / Double(n), ssw = u.reduce(0, +) / Double(n)

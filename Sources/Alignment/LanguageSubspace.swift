@@ -7,9 +7,14 @@ import LinearAlgebra
 /// M_c = M − 1·mean(M) (thin SVD). The rank is capped at the number of nonzero singular values
 /// (at most L − 1); fewer than two languages give no directions.
 public func languageSubspace(_ languages: [LanguageVectors], rank: Int) throws -> Matrix<Double> {
-    let count = languages.count
-    guard count >= 2, rank > 0, let d = languages.first?.dimension else { return Matrix(rows: 0, cols: languages.first?.dimension ?? 0) }
-    let means = columnCentered(Matrix(rows: count, cols: d, storage: languages.flatMap(\.mean)))
+    try languageSubspace(means: languages.map(\.mean), rank: rank)
+}
+
+/// The same from the language means alone (what a streamed layer has before it reads a language twice).
+func languageSubspace(means languageMeans: [[Double]], rank: Int) throws -> Matrix<Double> {
+    let count = languageMeans.count
+    guard count >= 2, rank > 0, let d = languageMeans.first?.count else { return Matrix(rows: 0, cols: languageMeans.first?.count ?? 0) }
+    let means = columnCentered(Matrix(rows: count, cols: d, storage: languageMeans.flatMap { $0 }))
     let decomposition: SVD<Double>
     do { decomposition = try svd(means) } catch { throw AlignmentError.numerical("LSAR: \(error.localizedDescription)") }
     let s = decomposition.singularValues

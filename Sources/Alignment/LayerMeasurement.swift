@@ -19,6 +19,10 @@ struct AnalysisPlan: Sendable {
     var workers: Int
     /// The shuffled-pairing control's row permutation (a derangement of the sentences).
     var shufflePermutation: [Int]
+    /// Languages streamed (`measureStreaming`) instead of every language of a layer held in memory.
+    var streaming = false
+    /// Counts the streamed path's prepared languages (`AlignmentOutcome.peakResidentLanguages`).
+    var residentLanguages = ResidentLanguageCounter()
 }
 
 /// What one layer produced.
@@ -59,6 +63,10 @@ extension AnalysisPlan {
         switch settings.normalize {
         case .none, .center:
             return try settings.normalize.apply([LanguageVectors(raw)])[0]
+        case .standardize where streaming:
+            var ignored = Stopwatch()
+            let sums = try languageSums(source, layer: layer, clock: &ignored)
+            return try StreamedNormalization(settings.normalize, sums: sums).apply(LanguageVectors(raw))
         case .standardize, .allButTop:
             let all = try languages.map { try LanguageVectors($0 == ckaPivot ? raw : source.finiteVectors(language: $0, layer: layer)) }
             guard let index = languages.firstIndex(of: ckaPivot) else { return try LanguageVectors(raw) }
@@ -91,31 +99,9 @@ extension AnalysisPlan {
         // Per-language pieces shared by pairs (independent: one language per worker).
         let involved = languages.filter { language in pairs.contains { $0.source == language || $0.target == language } }
         let settings = self.settings, selected = self.selected, primary = self.primary, permutation = self.shufflePermutation
-        let perLanguage = try parallelMap(involved.count, workers: workers) { index -> (rbf: Matrix<Double>?, neighbours: [Int]?, selfHSIC: SelfHSIC, seconds: [String: Double]) in
-            guard let v = vectors[involved[index]] else { return (nil, nil, SelfHSIC(), [:]) }
-            var timer = ThreadTimer()
-            var kernel: Matrix<Double>?, lists: [Int]?
-            var own = SelfHSIC()
-            if selected.contains(.ckaLinear) {
-                own.linear = biasedHSIC(v.centeredGram, v.centeredGram)
-                timer.lap(MetricName.ckaLinear.rawValue)
-            }
-            if selected.contains(.ckaDebiased) {
-                own.debiased = unbiasedHSIC(v.centeredGram, v.centeredGram)
-                timer.lap(MetricName.ckaDebiased.rawValue)
-            }
-            if selected.contains(.ckaRBF) {
-                let k = try centeredRBFKernel(gram: v.centeredGram, scale: settings.rbfScale)
-                own.rbf = biasedHSIC(k, k)
-                kernel = k
-                timer.lap(MetricName.ckaRBF.rawValue)
-            }
-            if selected.contains(.mutualKNN) {
-                let norms = v.rawNormsSquared
-                lists = try nearestNeighbours(cosineFromDots(v.rawGram, rowNormsSquared: norms, colNormsSquared: norms), k: settings.knnK)
-                timer.lap(MetricName.mutualKNN.rawValue)
-            }
-            return (kernel, lists, own, timer.totals)
+        let perLanguage = try parallelMap(involved.count, workers: workers) { index -> LanguagePieces in
+            guard let v = vectors[involved[index]] else { return LanguagePieces() }
+            return try languagePieces(v, settings: settings, selected: selected)
         }
         clock.distribute(perLanguage.map(\.seconds))
         var rbf: [String: Matrix<Double>] = [:]
@@ -209,6 +195,42 @@ extension AnalysisPlan {
         }
         return out
     }
+}
+
+/// What every pair of a language shares at one layer: its centered RBF kernel, its k-NN lists, its
+/// self-HSIC per CKA variant, with thread CPU seconds per measure.
+struct LanguagePieces: Sendable {
+    var rbf: Matrix<Double>?
+    var neighbours: [Int]?
+    var selfHSIC = SelfHSIC()
+    var seconds: [String: Double] = [:]
+}
+
+/// One language's `LanguagePieces` (the same whether the layer is held in memory or streamed).
+func languagePieces(_ v: LanguageVectors, settings: AlignmentSettings, selected: Set<MetricName>) throws -> LanguagePieces {
+    var timer = ThreadTimer()
+    var out = LanguagePieces()
+    if selected.contains(.ckaLinear) {
+        out.selfHSIC.linear = biasedHSIC(v.centeredGram, v.centeredGram)
+        timer.lap(MetricName.ckaLinear.rawValue)
+    }
+    if selected.contains(.ckaDebiased) {
+        out.selfHSIC.debiased = unbiasedHSIC(v.centeredGram, v.centeredGram)
+        timer.lap(MetricName.ckaDebiased.rawValue)
+    }
+    if selected.contains(.ckaRBF) {
+        let k = try centeredRBFKernel(gram: v.centeredGram, scale: settings.rbfScale)
+        out.selfHSIC.rbf = biasedHSIC(k, k)
+        out.rbf = k
+        timer.lap(MetricName.ckaRBF.rawValue)
+    }
+    if selected.contains(.mutualKNN) {
+        let norms = v.rawNormsSquared
+        out.neighbours = try nearestNeighbours(cosineFromDots(v.rawGram, rowNormsSquared: norms, colNormsSquared: norms), k: settings.knnK)
+        timer.lap(MetricName.mutualKNN.rawValue)
+    }
+    out.seconds = timer.totals
+    return out
 }
 
 /// What the per-pair measures share within a layer.

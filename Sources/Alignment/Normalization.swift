@@ -78,26 +78,9 @@ extension Normalization {
         case .center:
             return languages.map { LanguageVectors(centered: $0.centered, mean: [Double](repeating: 0, count: d), centeredGram: $0.centeredGram) }
         case .standardize:
-            let grand = grandMean(languages)
-            var variance = [Double](repeating: 0, count: d)
-            for lang in languages {
-                let squares = columnSumsOfSquares(lang.centered)
-                for j in 0..<d {
-                    let delta = lang.mean[j] - grand[j]
-                    variance[j] += squares[j] + Double(lang.count) * delta * delta
-                }
-            }
-            let total = Double(languages.reduce(0) { $0 + $1.count })
-            let inverse = variance.map { v -> Double in
-                let sd = (v / total).squareRoot()
-                return sd > 0 && sd.isFinite ? 1 / sd : 0
-            }
-            return languages.map { lang in
-                var centered = lang.centered
-                scaleColumns(&centered, inverse)
-                let mean = (0..<d).map { (lang.mean[$0] - grand[$0]) * inverse[$0] }
-                return LanguageVectors(centered: centered, mean: mean, centeredGram: gram(centered))
-            }
+            let scaling = StandardizeScaling(means: languages.map(\.mean), squares: languages.map { columnSumsOfSquares($0.centered) },
+                                             counts: languages.map(\.count))
+            return languages.map { scaling.apply($0.centered, mean: $0.mean) }
         case let .allButTop(k):
             let grand = grandMean(languages)
             let axes = try principalComponents(languages, components: k).axes   // k × d, of the stacked grand-centered vectors
@@ -116,6 +99,49 @@ extension Normalization {
                 return LanguageVectors(centered: centered, mean: mean, centeredGram: gram(centered))
             }
         }
+    }
+}
+
+/// What `standardize` needs of a layer's languages: the grand mean μ and 1/σ per dimension, σ² = Σ_l
+/// (Σᵢ x_c,ij² + N_l (μ_l,j − μ_j)²) / Σ_l N_l, from per-language sufficient statistics (means and column
+/// sums of squares of the centered rows) summed in language order — so a streamed layer (one language at a
+/// time) gets the same bits as one held in memory.
+struct StandardizeScaling: Sendable {
+    var grand: [Double]
+    var inverse: [Double]
+
+    init(means: [[Double]], squares: [[Double]], counts: [Int]) {
+        let d = means.first?.count ?? 0
+        var grand = [Double](repeating: 0, count: d)
+        for mean in means { for j in 0..<d { grand[j] += mean[j] / Double(means.count) } }
+        var variance = [Double](repeating: 0, count: d)
+        for (l, mean) in means.enumerated() {
+            for j in 0..<d {
+                let delta = mean[j] - grand[j]
+                variance[j] += squares[l][j] + Double(counts[l]) * delta * delta
+            }
+        }
+        let total = Double(counts.reduce(0, +))
+        self.grand = grand
+        self.inverse = variance.map { v -> Double in
+            let sd = (v / total).squareRoot()
+            return sd > 0 && sd.isFinite ? 1 / sd : 0
+        }
+    }
+
+    /// The language's mean after the transformation, (μ_l − μ)/σ.
+    func mean(_ mean: [Double]) -> [Double] { (0..<mean.count).map { (mean[$0] - grand[$0]) * inverse[$0] } }
+
+    /// The language's centered rows scaled by 1/σ (its own mean is still removed).
+    func centered(_ centered: Matrix<Double>) -> Matrix<Double> {
+        var scaled = centered
+        scaleColumns(&scaled, inverse)
+        return scaled
+    }
+
+    func apply(_ centered: Matrix<Double>, mean: [Double]) -> LanguageVectors {
+        let scaled = self.centered(centered)
+        return LanguageVectors(centered: scaled, mean: self.mean(mean), centeredGram: gram(scaled))
     }
 }
 

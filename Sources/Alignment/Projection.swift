@@ -26,9 +26,25 @@ public func principalComponents(_ languages: [LanguageVectors], components k: In
     return try principalComponents(PCABlocks(languages), [request], exactLimit: exactLimit, powerIterations: powerIterations)[0]
 }
 
+/// Where a PCA gets each language's centered rows X_c (N × d, language order) and their squared norms:
+/// held in memory (`PCABlocks`), or re-read from the source for every pass (`StreamedPCABlocks`,
+/// LayerMeasurement+Streaming.swift) so that only one language's rows are resident at a time.
+protocol PCABlockSource {
+    var count: Int { get }
+    var sentences: Int { get }
+    var dimension: Int { get }
+    var centeredNormsSquared: [[Double]] { get }
+    /// X_c of language l in Double.
+    func centered(_ l: Int) throws -> Matrix<Double>
+    /// X_c of language l rounded to Float (the randomized iterations' products).
+    func rounded(_ l: Int) throws -> Matrix<Float>
+    /// Called once before the first `rounded` (the in-memory blocks make their Float copies then).
+    mutating func prepareRounded()
+}
+
 /// The centered rows X_c of every language shared by several PCAs, with the Gram diagonals (‖x_c‖²) and,
 /// made once, the Float copies the randomized iterations multiply with.
-struct PCABlocks {
+struct PCABlocks: PCABlockSource {
     var centered: [Matrix<Double>]
     var centeredNormsSquared: [[Double]]
     private(set) var rounded: [Matrix<Float>]?
@@ -38,9 +54,15 @@ struct PCABlocks {
         centeredNormsSquared = languages.map(\.centeredNormsSquared)
     }
 
-    mutating func makeRounded() {
+    mutating func prepareRounded() {
         if rounded == nil { rounded = centered.map(\.asFloat) }
     }
+
+    var count: Int { centered.count }
+    var sentences: Int { centered.first?.rows ?? 0 }
+    var dimension: Int { centered.first?.cols ?? 0 }
+    func centered(_ l: Int) throws -> Matrix<Double> { centered[l] }
+    func rounded(_ l: Int) throws -> Matrix<Float> { rounded?[l] ?? centered[l].asFloat }
 }
 
 /// One PCA over `PCABlocks`: language l's rows are x_c + (μ_l − μ), μ the mean of `means`.
@@ -54,13 +76,16 @@ struct PCARequest {
 /// vectors) computed together: the randomized passes multiply each block once by every request's
 /// matrices side by side, so the data are read once per pass whatever the number of requests. Each
 /// request's result is what it would be alone (its own seed-fixed test matrix, its own iterations).
-func principalComponents(_ shared: PCABlocks, _ requests: [PCARequest], exactLimit: Int = 256,
-                         powerIterations: Int = 2) throws -> [LayerProjection] {
+func principalComponents<Blocks: PCABlockSource>(_ shared: Blocks, _ requests: [PCARequest], exactLimit: Int = 256,
+                                                 powerIterations: Int = 2) throws -> [LayerProjection] {
     var blocks = shared
-    guard let first = blocks.centered.first else { throw AlignmentError.invalidSetting("PCA needs at least one language") }
-    let count = blocks.centered.count
-    let n = first.rows, d = first.cols, m = n * count
-    guard blocks.centered.allSatisfy({ $0.rows == n && $0.cols == d }), requests.allSatisfy({ $0.means.count == count }) else {
+    guard blocks.count > 0 else { throw AlignmentError.invalidSetting("PCA needs at least one language") }
+    let count = blocks.count
+    let n = blocks.sentences, d = blocks.dimension, m = n * count
+    if let resident = blocks as? PCABlocks, !resident.centered.allSatisfy({ $0.rows == n && $0.cols == d }) {
+        throw AlignmentError.shapeMismatch("PCA needs the same sentences and dimension in every language")
+    }
+    guard requests.allSatisfy({ $0.means.count == count }) else {
         throw AlignmentError.shapeMismatch("PCA needs the same sentences and dimension in every language")
     }
     var results = [LayerProjection?](repeating: nil, count: requests.count)
@@ -90,12 +115,12 @@ func principalComponents(_ shared: PCABlocks, _ requests: [PCARequest], exactLim
     // Z_r·M_r and Z_rᵀ·Y_r for every active request r at once, without stacking Z: each block multiplies
     // the requests' matrices side by side. With `rounded` the block products use the Float copies (sgemm,
     // half the memory traffic) — enough to find the subspace, never used for reported numbers.
-    func zTimes(_ mtx: [Matrix<Double>], rounded: Bool = false) -> [Matrix<Double>] {
+    func zTimes(_ mtx: [Matrix<Double>], rounded: Bool = false) throws -> [Matrix<Double>] {
         var out = mtx.map { Matrix<Double>(rows: m, cols: $0.cols) }
         let joined = sideBySide(mtx)
         let joinedFloat = rounded ? joined.asFloat : Matrix<Float>(rows: 0, cols: 0)
         for l in 0..<count {
-            let product = rounded ? matmul(blocks.rounded![l], joinedFloat).asDouble : matmul(blocks.centered[l], joined)
+            let product = rounded ? matmul(try blocks.rounded(l), joinedFloat).asDouble : matmul(try blocks.centered(l), joined)
             var offset = 0
             for (a, r) in active.enumerated() {
                 let cols = mtx[a].cols
@@ -110,13 +135,13 @@ func principalComponents(_ shared: PCABlocks, _ requests: [PCARequest], exactLim
         }
         return out
     }
-    func zTransposeTimes(_ y: [Matrix<Double>], rounded: Bool = false) -> [Matrix<Double>] {
+    func zTransposeTimes(_ y: [Matrix<Double>], rounded: Bool = false) throws -> [Matrix<Double>] {
         var out = y.map { Matrix<Double>(rows: d, cols: $0.cols) }
         for l in 0..<count {
             let parts = y.map { $0.rows(l * n..<(l + 1) * n) }
             let joined = sideBySide(parts)
-            let product = rounded ? matmul(blocks.rounded![l], joined.asFloat, transA: .transposed).asDouble
-                                  : matmul(blocks.centered[l], joined, transA: .transposed)
+            let product = rounded ? matmul(try blocks.rounded(l), joined.asFloat, transA: .transposed).asDouble
+                                  : matmul(try blocks.centered(l), joined, transA: .transposed)
             var offset = 0
             for (a, r) in active.enumerated() {
                 let block = parts[a], cols = block.cols
@@ -142,7 +167,8 @@ func principalComponents(_ shared: PCABlocks, _ requests: [PCARequest], exactLim
         for r in active {
             let kk = min(requests[r].components, m, d)
             var z = Matrix<Double>(rows: m, cols: d)
-            for (l, block) in blocks.centered.enumerated() {
+            for l in 0..<count {
+                let block = try blocks.centered(l)
                 for i in 0..<n { for j in 0..<d { z[l * n + i, j] = block[i, j] + deltas[r][l][j] } }
             }
             let decomposition: SVD<Double>
@@ -157,13 +183,13 @@ func principalComponents(_ shared: PCABlocks, _ requests: [PCARequest], exactLim
             var rng = SplitMix64(seed: 0x5043_4131)   // fixed: the projection must not depend on --seed
             return Matrix(rows: d, cols: width, storage: (0..<(d * width)).map { _ in rng.normal() })
         }
-        blocks.makeRounded()
+        blocks.prepareRounded()
         var q = try zTimes(omegas, rounded: true).map(orthonormalBasis)
         for _ in 0..<powerIterations {
             let w = try zTransposeTimes(q, rounded: true).map(orthonormalBasis)
             q = try zTimes(w, rounded: true).map(orthonormalBasis)
         }
-        for (a, b) in zTransposeTimes(q).enumerated() {    // d × width = (QᵀZ)ᵀ, in Double
+        for (a, b) in try zTransposeTimes(q).enumerated() {    // d × width = (QᵀZ)ᵀ, in Double
             let kk = min(requests[active[a]].components, m, d)
             let decomposition: SVD<Double>
             do { decomposition = try svd(b.transposed) } catch { throw AlignmentError.numerical("PCA: \(error.localizedDescription)") }
@@ -178,7 +204,7 @@ func principalComponents(_ shared: PCABlocks, _ requests: [PCARequest], exactLim
             if axesByRequest[a][c, largest] < 0 { for j in 0..<d { axesByRequest[a][c, j] = -axesByRequest[a][c, j] } }
         }
     }
-    let projected = zTimes(axesByRequest.map(\.transposed))
+    let projected = try zTimes(axesByRequest.map(\.transposed))
     for (a, r) in active.enumerated() {
         let coordinates = (0..<count).map { projected[a].rows($0 * n..<($0 + 1) * n) }
         results[r] = LayerProjection(explainedVarianceRatio: singularByRequest[a].map { $0 * $0 / totals[r] },

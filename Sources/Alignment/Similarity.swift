@@ -18,10 +18,11 @@ public struct LanguageVectors: Sendable {
     public var count: Int { centered.rows }
     public var dimension: Int { centered.cols }
 
-    /// Prepares `x` ([N, d] Float). Means are accumulated in Double, each column over the rows in order;
-    /// columns are split over the cores (so the result does not depend on their number). A `centeredGram`
-    /// computed before from the same `x` (the `layer_cka` pivot's first pass) is reused instead of a dsyrk.
-    public init(_ x: Matrix<Float>, centeredGram known: Matrix<Double>? = nil) throws {
+    /// X_c = X − 1μᵀ and μ of `x` ([N, d] Float), μ accumulated in Double, each column over the rows in
+    /// order, columns split over the cores (the result does not depend on their number). The one centering
+    /// of the analysis: the in-memory and the streamed paths (which re-center a language when they read it
+    /// again) call it, so both see the same bits.
+    static func centering(_ x: Matrix<Float>) throws -> (centered: Matrix<Double>, mean: [Double]) {
         let n = x.rows, d = x.cols
         var mean = [Double](repeating: 0, count: d)
         var centered = Matrix<Double>(rows: n, cols: d)
@@ -55,6 +56,15 @@ public struct LanguageVectors: Sendable {
             }
         }
         guard finite else { throw AlignmentError.nonFinite("sentence vectors") }
+        return (centered, mean)
+    }
+
+    /// Prepares `x` ([N, d] Float). Means are accumulated in Double, each column over the rows in order;
+    /// columns are split over the cores (so the result does not depend on their number). A `centeredGram`
+    /// computed before from the same `x` (the `layer_cka` pivot's first pass) is reused instead of a dsyrk.
+    public init(_ x: Matrix<Float>, centeredGram known: Matrix<Double>? = nil) throws {
+        let (centered, mean) = try Self.centering(x)
+        let n = x.rows
         self.centered = centered
         self.mean = mean
         if let known, known.rows == n, known.cols == n {

@@ -77,6 +77,10 @@ struct Align: ParsableCommand {
           help: "Analyse a file whose trace did not finish (complete = 0): only the rows its progress journal proves written.")
     var allowIncomplete = false
 
+    @Flag(name: .customLong("stream"),
+          help: ArgumentHelp("Stream the languages of each layer (Flores-200 scale): at most the pivot (or a pair group's source) and --threads targets prepared at once, each language read 9 times per layer instead of once; same results. Peak memory ≈ (1 + w)·(N·d·8 + 2·N²·8) + 7·w·N²·8 + 12·N·d + 10·T·N² + 8·L·(2d + 4N) + 432·L·N + 8·T·L·N·k + 24·P·S·T bytes (w workers, N sentences, d dimension, T layers, L languages, P pairs, S ≈ 19 series per pair, k components; docs/alignment.md): no term L·N·d. Not with --normalize all-but-top:K."))
+    var stream = false
+
     @Flag(name: .customLong("no-pseudo-values"),
           help: "Do not keep pseudovalues.h5 (per-sentence pseudo-values for 'interlingua compare': layers × sentences × series float64).")
     var noPseudoValues = false
@@ -132,8 +136,8 @@ struct Align: ParsableCommand {
             components: components, lsarRank: lsarRank, normalize: normalize)
         let quiet = self.quiet
         let started = Date()
-        let analysis = threads.threads.map { AlignmentAnalysis(settings: settings, workers: $0) }
-            ?? AlignmentAnalysis(settings: settings)
+        let analysis = threads.threads.map { AlignmentAnalysis(settings: settings, workers: $0, streaming: stream) }
+            ?? AlignmentAnalysis(settings: settings, streaming: stream)
         // Pseudo-values carry the file's layer numbers, like the outputs (row l = the l-th analysed layer).
         let pseudoValues = noPseudoValues ? nil : try PseudoValueWriter(
             url: outputURL.appendingPathComponent(PseudoValues.fileName), ids: Array(reader.ids.prefix(selection.rows)),
