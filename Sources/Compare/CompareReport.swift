@@ -273,3 +273,12 @@ public enum CompareCSV {
         return lines.joined(separator: "\n") + "\n"
     }
 }
+
+extension CompareSettings {
+    /// The resample design of `n` sentences (or prompts); runs with the same items get the same design
+    /// (seedOffset 0), which makes their differences paired. nil without bootstrap or items.
+    func bootstrapDesign(_ n: Int, seedOffset: UInt64) -> BootstrapDesign? {
+        guard bootstrap > 0, n > 0 else { return nil }
+        return BootstrapDesign(replicates: bootstrap, sentences: n, seed: seed &+ seedOffset)
+    }
+}

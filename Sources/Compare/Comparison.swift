@@ -174,11 +174,8 @@ public struct Comparison {
 
     // MARK: - Bootstrap
 
-    /// The resample design of `sentences` sentences; runs with the same sentences get the same design
-    /// (seedOffset 0), which makes their differences paired.
     func design(sentences: Int, seedOffset: UInt64) -> BootstrapDesign? {
-        guard settings.bootstrap > 0, sentences > 0 else { return nil }
-        return BootstrapDesign(replicates: settings.bootstrap, sentences: sentences, seed: settings.seed &+ seedOffset)
+        settings.bootstrapDesign(sentences, seedOffset: seedOffset)
     }
 
     /// Replicates of every layer's mean: R = C·Vᵀ / N, [B × L] with C the B × N resample counts.

@@ -135,8 +135,7 @@ public struct LensComparator {
     }
 
     func design(_ n: Int, seedOffset: UInt64) -> BootstrapDesign? {
-        guard settings.bootstrap > 0, n > 0 else { return nil }
-        return BootstrapDesign(replicates: settings.bootstrap, sentences: n, seed: settings.seed &+ seedOffset)
+        settings.bootstrapDesign(n, seedOffset: seedOffset)
     }
 
     /// Replicate means R[b][l] = Σ_i C[b][i] · v[l][i] / N.

@@ -103,8 +103,7 @@ public struct ResponsesComparator {
     }
 
     func design(_ n: Int, seedOffset: UInt64) -> BootstrapDesign? {
-        guard settings.bootstrap > 0, n > 0 else { return nil }
-        return BootstrapDesign(replicates: settings.bootstrap, sentences: n, seed: settings.seed &+ seedOffset)
+        settings.bootstrapDesign(n, seedOffset: seedOffset)
     }
 
     /// Replicate shares Σ_i C[b][i] · x_i / N of 0/1 indicators x.

@@ -28,26 +28,7 @@ extension CompareFigures {
         let title = "Latent language of the models (logit lens): " + lens.runs.map(\.label).joined(separator: " vs ")
         let curves = LineChart(title: title, subtitle: subtitle, panels: panels, legend: runLegend, columns: 2,
                                panelWidth: 460, panelHeight: 260)
-        var differencePanels: [LinePanel] = []
-        var legend: [LegendEntry] = []
-        for d in lens.differences {
-            let gridRelative = relative || d.grid != "layers"
-            let points = d.points.map {
-                LinePoint(x: gridRelative ? $0.relativeDepth : Double($0.layer), y: $0.difference, low: $0.ciLow, high: $0.ciHigh)
-            }
-            let name = "\(d.runA) − \(d.runB)"
-            if !legend.contains(where: { $0.label == name }) { legend.append(LegendEntry(label: name, color: Self.color(legend.count))) }
-            let color = legend.first { $0.label == name }?.color ?? Self.color(0)
-            let zero = LineSeries(name: "0", color: RGBColor(0x888888), dash: "4 3",
-                                  points: [LinePoint(x: points.first?.x ?? 0, y: 0), LinePoint(x: points.last?.x ?? 1, y: 0)])
-            let excluded = d.layersExcludingZero.count
-            differencePanels.append(LinePanel(
-                title: "\(names[d.metric] ?? d.metric): \(name) (\(d.paired ? "paired" : "unpaired"))",
-                xLabel: gridRelative ? "relative depth (\(d.grid))" : "layer (0 = embeddings)",
-                yLabel: excluded == 0 ? "difference (CI covers 0)" : "difference (CI excludes 0 at \(excluded))",
-                series: [LineSeries(name: name, color: color, points: points), zero], integerX: !gridRelative))
-        }
-        legend.append(LegendEntry(label: "0 (no difference)", color: RGBColor(0x888888), dash: "4 3"))
+        let (differencePanels, legend) = Self.differencePanels(lens.differences, relative: relative) { names[$0] ?? $0 }
         let differenceTitle = "Lens differences between models, with \(lens.differences.allSatisfy(\.paired) ? "paired " : "")bootstrap intervals"
         let differences = LineChart(title: differenceTitle, subtitle: subtitle, panels: differencePanels, legend: legend,
                                     columns: 2, panelWidth: 460, panelHeight: 260)

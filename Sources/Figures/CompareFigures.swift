@@ -62,29 +62,36 @@ public struct CompareFigures: Sendable {
         return Figure(fileName: "comparison.svg", title: title, svg: chart.svg())
     }
 
-    /// One panel per metric and pair of runs: A − B with its band and the zero line.
-    public func differences() -> Figure {
+    /// One panel per metric and pair of runs: A − B with its band and the zero line; one colour per pair of
+    /// runs (its legend entry), whatever metric the panel shows; the legend ends with the zero line's entry.
+    static func differencePanels(_ differences: [CompareDifference], relative: Bool,
+                                 title: (String) -> String) -> (panels: [LinePanel], legend: [LegendEntry]) {
         var panels: [LinePanel] = []
         var legend: [LegendEntry] = []
-        for d in report.differences {
+        for d in differences {
             let gridRelative = relative || d.grid != "layers"
             let points = d.points.map {
                 LinePoint(x: gridRelative ? $0.relativeDepth : Double($0.layer), y: $0.difference, low: $0.ciLow, high: $0.ciHigh)
             }
             let name = "\(d.runA) − \(d.runB)"
-            // One colour per pair of runs (its legend entry), whatever metric the panel shows.
-            if !legend.contains(where: { $0.label == name }) { legend.append(LegendEntry(label: name, color: Self.color(legend.count))) }
-            let color = legend.first { $0.label == name }?.color ?? Self.color(0)
+            if !legend.contains(where: { $0.label == name }) { legend.append(LegendEntry(label: name, color: color(legend.count))) }
+            let pairColor = legend.first { $0.label == name }?.color ?? color(0)
             let zero = LineSeries(name: "0", color: RGBColor(0x888888), dash: "4 3",
                                   points: [LinePoint(x: points.first?.x ?? 0, y: 0), LinePoint(x: points.last?.x ?? 1, y: 0)])
             let excluded = d.layersExcludingZero.count
             panels.append(LinePanel(
-                title: "\(Self.title(of: d.metric)): \(name) (\(d.paired ? "paired" : "unpaired"))",
+                title: "\(title(d.metric)): \(name) (\(d.paired ? "paired" : "unpaired"))",
                 xLabel: gridRelative ? "relative depth (\(d.grid))" : "layer (0 = embeddings)",
-                yLabel: excluded == 0 ? "difference (CI covers 0)" : "difference (CI excludes 0 at \(excluded))", series: [LineSeries(name: name, color: color, points: points), zero],
-                integerX: !gridRelative))
+                yLabel: excluded == 0 ? "difference (CI covers 0)" : "difference (CI excludes 0 at \(excluded))",
+                series: [LineSeries(name: name, color: pairColor, points: points), zero], integerX: !gridRelative))
         }
         legend.append(LegendEntry(label: "0 (no difference)", color: RGBColor(0x888888), dash: "4 3"))
+        return (panels, legend)
+    }
+
+    /// One panel per metric and pair of runs: A − B with its band and the zero line.
+    public func differences() -> Figure {
+        let (panels, legend) = Self.differencePanels(report.differences, relative: relative, title: Self.title(of:))
         let title = "Differences between runs, with \(report.differences.allSatisfy(\.paired) ? "paired " : "")bootstrap intervals"
         let chart = LineChart(title: title, subtitle: subtitle, panels: panels, legend: legend,
                               columns: min(2, max(1, panels.count)), panelWidth: 460, panelHeight: 260)
