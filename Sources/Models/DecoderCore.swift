@@ -90,7 +90,7 @@ final class DecoderCore {
     var downBias: ScratchBuffer { current.downBias }
     let normed = ScratchBuffer(), qkv = ScratchBuffer(), attended = ScratchBuffer()
     let projected = ScratchBuffer(), gateUp = ScratchBuffer(), scores = ScratchBuffer()
-    let logitWeights = ScratchBuffer(), logitInputs = ScratchBuffer()
+    let logitWeights = ScratchBuffer(), logitInputs = ScratchBuffer(), logitTiles = ScratchBuffer()
     private var decodedLayer: Int?
 
     /// Keep every layer's decoded projections (and norm weights) after their first use instead of decoding
@@ -638,6 +638,43 @@ final class DecoderCore {
             }
         }
         return out
+    }
+
+    /// The head one vocabulary tile at a time, for a caller that reduces the logits as they come (the logit
+    /// lens): each tile of `tileSize` consecutive ids is decoded once per call and multiplied by all rows of
+    /// `normed` in blocks of `rowBlock` rows (one sgemm per block), the same `scale` and soft-cap applied as in
+    /// `logits`; `body(rows, ids, z)` gets the [rows.count × ids.count] logits z (row stride ids.count) in a
+    /// reused buffer. Tiles come in increasing ids, each tile's row blocks in increasing rows, so the full
+    /// [rows × vocab] matrix never exists and the head is decoded once per call however many rows it has.
+    func logitTiles(_ normed: Matrix<Float>, tileSize: Int, rowBlock: Int, scale: Double?, softcap: Double?,
+                    _ body: (Range<Int>, Range<Int>, UnsafePointer<Float>) throws -> Void) throws {
+        let d = config.dModel
+        guard normed.cols == d else {
+            throw ModelError.invalidBatch(reason: "normed states have \(normed.cols) columns, the model has d = \(d)")
+        }
+        guard normed.rows > 0 else { return }
+        let tile = max(1, min(tileSize, vocabulary)), block = max(1, min(rowBlock, normed.rows))
+        let w = logitWeights.reserve(tile * d)
+        let z = logitTiles.reserve(block * tile)
+        let scale = scale.map(Float.init), cap = softcap.map(Float.init)
+        try normed.storage.withUnsafeBufferPointer { src in
+            guard let a = src.baseAddress else { return }
+            var first = 0
+            while first < vocabulary {
+                let n = min(tile, vocabulary - first)
+                try weights.decode(outputName, rows: first..<(first + n), into: UnsafeMutableBufferPointer(start: w, count: n * d))
+                var row = 0
+                while row < normed.rows {
+                    let m = min(block, normed.rows - row)
+                    BLAS.gemm(.none, .transposed, m: m, n: n, k: d, a: a + row * d, lda: d, b: w, ldb: d, c: z, ldc: n)
+                    if let scale { for i in 0..<(m * n) { z[i] *= scale } }
+                    if let cap { for i in 0..<(m * n) { z[i] = cap * tanhf(z[i] / cap) } }
+                    try body(row..<(row + m), first..<(first + n), z)
+                    row += m
+                }
+                first += n
+            }
+        }
     }
 
     /// 2·T·(in·out) summed over the block's projections.
