@@ -63,7 +63,7 @@ public class FamilyDecoder: DecoderModel {
     }
 
     public func logitTiles(_ normed: Matrix<Float>, tileSize: Int, rowBlock: Int,
-                           _ body: (Range<Int>, Range<Int>, UnsafePointer<Float>) throws -> Void) throws {
+                           _ body: (Range<Int>, Range<Int>, UnsafePointer<Float>, Int) -> Void) throws {
         try core.logitTiles(normed, tileSize: tileSize, rowBlock: rowBlock, scale: config.logitScale,
                             softcap: config.finalLogitSoftcap, body)
     }
