@@ -196,13 +196,14 @@ public final class LensRun {
         let writer = try LensWriter(creating: output, header: header(modelName: modelName, tasks: tasks, toolVersion: toolVersion))
         outcome.writeSeconds += seconds(since: start)
         var done = 0
-        for (b, prompts) in plan.batches.enumerated() {
-            let rows = try compute(prompts, outcome: &outcome)
+        for group in headGroups() {
+            let rows = try compute(group, outcome: &outcome)
             start = clock.now
             try writer.write(rows)
             outcome.writeSeconds += seconds(since: start)
-            done += prompts.count
-            progress?(LensProgress(batchesDone: b + 1, batchesTotal: plan.batches.count, promptsDone: done,
+            done += group.reduce(0) { $0 + $1.count }
+            progress?(LensProgress(batchesDone: (plan.batches.firstIndex(of: group[group.count - 1]) ?? 0) + 1,
+                                   batchesTotal: plan.batches.count, promptsDone: done,
                                    promptsTotal: plan.tasks.count, elapsed: outcome.totalSeconds))
         }
         start = clock.now
@@ -211,40 +212,49 @@ public final class LensRun {
         return outcome
     }
 
-    /// The lens of a batch of consecutive prompts: embed, every block over all packed tokens; after each
-    /// stage the rows the lens reads (last position, or all) are copied out; the head is applied to all the
-    /// batch's gathered rows at once (up to `headRows`), a vocabulary tile at a time, each tile's logits
-    /// reduced while in cache (`LensLogSoftmax`).
-    public func compute(_ prompts: Range<Int>) throws -> LensRows {
-        var outcome = LensOutcome(prompts: 0, rows: 0, tokens: 0, dropped: 0)
-        return try compute(prompts, outcome: &outcome)
+    /// Consecutive batches whose lens rows (all layers) together fit one pass of the head (`headRows`; a
+    /// batch with more rows is a group of its own): the head's weights are decoded once per group.
+    func headGroups() -> [[Range<Int>]] {
+        let layers = model.config.nLayers + 1
+        var groups: [[Range<Int>]] = []
+        var rows = 0
+        for batch in plan.batches {
+            let n = (plan.firstRow[batch.upperBound] - plan.firstRow[batch.lowerBound]) * layers
+            if groups.isEmpty || rows + n > plan.settings.headRows {
+                groups.append([batch])
+                rows = n
+            } else {
+                groups[groups.count - 1].append(batch)
+                rows += n
+            }
+        }
+        return groups
     }
 
-    func compute(_ prompts: Range<Int>, outcome: inout LensOutcome) throws -> LensRows {
+    /// The lens of consecutive prompts packed as one batch (see `compute(_:outcome:)`).
+    public func compute(_ prompts: Range<Int>) throws -> LensRows {
+        var outcome = LensOutcome(prompts: 0, rows: 0, tokens: 0, dropped: 0)
+        return try compute([prompts], outcome: &outcome)
+    }
+
+    /// The lens of consecutive batches (`headGroups`): each batch's prompts packed, embedded and run through
+    /// every block; after each stage the rows the lens reads (last position, or all) are copied out; all the
+    /// group's gathered rows go through the head together (up to `headRows` at once), a vocabulary tile at a
+    /// time, each tile's logits reduced while in cache (`LensLogSoftmax`).
+    func compute(_ batches: [Range<Int>], outcome: inout LensOutcome) throws -> LensRows {
         let config = model.config
         let d = config.dModel
         let layers = config.nLayers + 1
         let settings = plan.settings
+        let prompts = batches[0].lowerBound..<batches[batches.count - 1].upperBound
         let rowRange = plan.firstRow[prompts.lowerBound]..<plan.firstRow[prompts.upperBound]
         var result = LensRows(rows: rowRange, layerCount: layers, topK: settings.topK, languages: plan.languages.count)
+        let passRows = max(1, min(rowRange.count * layers, settings.headRows))
 
-        var tokens: [Int32] = []
-        var sequences: [Range<Int>] = []
-        var gather: [Int] = []  // batch token index of each lens row, in row order
-        for p in prompts {
-            let begin = tokens.count
-            tokens.append(contentsOf: plan.tokenIDs[p])
-            sequences.append(begin..<tokens.count)
-            for r in plan.firstRow[p]..<plan.firstRow[p + 1] { gather.append(begin + Int(plan.rowPosition[r])) }
-        }
-        let packed = PackedBatch(tokens: tokens, sequences: sequences)
-        let passRows = max(1, min(gather.count * layers, settings.headRows))
-
-        // Gathered residual rows awaiting the head: (local row, layer) labels and their d floats.
+        // Gathered residual rows awaiting the head: (row of the group, layer) labels and their d floats.
         var pending: [Float] = []
         pending.reserveCapacity(passRows * d)
         var labels: [(row: Int, layer: Int)] = []
-
         func flush() throws {
             guard !labels.isEmpty else { return }
             let start = clock.now
@@ -260,28 +270,42 @@ public final class LensRun {
             pending.removeAll(keepingCapacity: true)
             labels.removeAll(keepingCapacity: true)
         }
-        func collect(_ hidden: Matrix<Float>, layer: Int) throws {
-            guard hidden.rows == tokens.count, hidden.cols == d else {
-                throw TracingError.modelShape(stage: "layer \(layer)", expected: [tokens.count, d], found: [hidden.rows, hidden.cols])
-            }
-            try hidden.storage.withUnsafeBufferPointer { h in
-                for (row, t) in gather.enumerated() {
-                    pending.append(contentsOf: h[(t * d)..<((t + 1) * d)])
-                    labels.append((row, layer))
-                    if labels.count == passRows { try flush() }
+        for batch in batches {
+            var tokens: [Int32] = []
+            var sequences: [Range<Int>] = []
+            var gather: [(row: Int, token: Int)] = []  // group row and batch token index of each lens row
+            for p in batch {
+                let begin = tokens.count
+                tokens.append(contentsOf: plan.tokenIDs[p])
+                sequences.append(begin..<tokens.count)
+                for r in plan.firstRow[p]..<plan.firstRow[p + 1] {
+                    gather.append((r - rowRange.lowerBound, begin + Int(plan.rowPosition[r])))
                 }
             }
-        }
+            let packed = PackedBatch(tokens: tokens, sequences: sequences)
+            func collect(_ hidden: Matrix<Float>, layer: Int) throws {
+                guard hidden.rows == tokens.count, hidden.cols == d else {
+                    throw TracingError.modelShape(stage: "layer \(layer)", expected: [tokens.count, d], found: [hidden.rows, hidden.cols])
+                }
+                try hidden.storage.withUnsafeBufferPointer { h in
+                    for (row, t) in gather {
+                        pending.append(contentsOf: h[(t * d)..<((t + 1) * d)])
+                        labels.append((row, layer))
+                        if labels.count == passRows { try flush() }
+                    }
+                }
+            }
 
-        var start = clock.now
-        var hidden = try model.embed(packed)
-        outcome.forwardSeconds += seconds(since: start)
-        try collect(hidden, layer: 0)
-        for layer in 0..<config.nLayers {
-            start = clock.now
-            try model.applyBlock(layer, to: &hidden, batch: packed, captureSubLayers: false)
+            var start = clock.now
+            var hidden = try model.embed(packed)
             outcome.forwardSeconds += seconds(since: start)
-            try collect(hidden, layer: layer + 1)
+            try collect(hidden, layer: 0)
+            for layer in 0..<config.nLayers {
+                start = clock.now
+                try model.applyBlock(layer, to: &hidden, batch: packed, captureSubLayers: false)
+                outcome.forwardSeconds += seconds(since: start)
+                try collect(hidden, layer: layer + 1)
+            }
         }
         try flush()
         return result
