@@ -90,7 +90,7 @@ final class DecoderCore {
     var downBias: ScratchBuffer { current.downBias }
     let normed = ScratchBuffer(), qkv = ScratchBuffer(), attended = ScratchBuffer()
     let projected = ScratchBuffer(), gateUp = ScratchBuffer(), scores = ScratchBuffer()
-    let logitWeights = ScratchBuffer(), logitInputs = ScratchBuffer()
+    let logitWeights = ScratchBuffer(), logitInputs = ScratchBuffer(), logitTiles = ScratchBuffer()
     private var decodedLayer: Int?
 
     /// Keep every layer's decoded projections (and norm weights) after their first use instead of decoding
@@ -638,6 +638,82 @@ final class DecoderCore {
             }
         }
         return out
+    }
+
+    /// The head one vocabulary tile at a time, for a caller that reduces the logits as they come (the logit
+    /// lens): each tile of `tileSize` consecutive ids is decoded once per call (its rows split over the
+    /// workers) and multiplied by all rows of `normed`, the same `scale` and soft-cap applied as in `logits`.
+    ///
+    /// The rows are split into one contiguous share per worker (`RowParallel.threads` of them); each worker
+    /// runs its own single-threaded sgemm per block of at most `rowBlock` rows of its share and hands the
+    /// [rows.count × ids.count] logits (row stride ids.count, in its own reused buffer) to
+    /// `body(rows, ids, z, worker)` right away, while they are in its cache. OpenBLAS runs on one thread
+    /// meanwhile: its own workers, spinning between calls, would otherwise take the cores the reductions
+    /// need. Tiles come in increasing ids, so the full [rows × vocab] matrix never exists and the head is
+    /// decoded once per call however many rows it has.
+    func logitTiles(_ normed: Matrix<Float>, tileSize: Int, rowBlock: Int, scale: Double?, softcap: Double?,
+                    _ body: (Range<Int>, Range<Int>, UnsafePointer<Float>, Int) -> Void) throws {
+        let d = config.dModel
+        guard normed.cols == d else {
+            throw ModelError.invalidBatch(reason: "normed states have \(normed.cols) columns, the model has d = \(d)")
+        }
+        let rows = normed.rows
+        guard rows > 0 else { return }
+        let tile = max(1, min(tileSize, vocabulary))
+        let threads = RowParallel.threads
+        let workers = rows.multipliedReportingOverflow(by: tile * d).partialValue >= RowParallel.minimumWork
+            ? max(1, min(threads, rows)) : 1
+        let share = (rows + workers - 1) / workers
+        let block = max(1, min(rowBlock, share))
+        let w = logitWeights.reserve(tile * d)
+        let z = logitTiles.reserve(workers * block * tile)
+        let scale = scale.map(Float.init), cap = softcap.map(Float.init)
+        let name = outputName, source = weights
+        if workers > 1 { BLASThreads.set(1) }
+        defer { if workers > 1 { BLASThreads.set(threads) } }
+        let failures = UnsafeMutablePointer<(any Error)?>.allocate(capacity: workers)
+        failures.initialize(repeating: nil, count: workers)
+        defer { failures.deinitialize(count: workers); failures.deallocate() }
+        try normed.storage.withUnsafeBufferPointer { src in
+            guard let a = src.baseAddress else { return }
+            try withoutActuallyEscaping(body) { body in
+                // Everything the workers touch: disjoint rows of `w` (decoding), of `z` and of the rows (sgemm).
+                let task = UncheckedSendable((a: a, w: w, z: z, body: body, failures: failures, source: source))
+                func run(_ parts: Int, _ work: @Sendable (Int) -> Void) {
+                    if parts == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: work) }
+                }
+                var first = 0
+                while first < vocabulary {
+                    let n = min(tile, vocabulary - first), ids = first..<(first + n)
+                    run(workers) { c in
+                        let t = task.value
+                        let lower = n * c / workers, upper = n * (c + 1) / workers
+                        guard lower < upper else { return }
+                        do {
+                            try t.source.decode(name, rows: (ids.lowerBound + lower)..<(ids.lowerBound + upper),
+                                                into: UnsafeMutableBufferPointer(start: t.w + lower * d, count: (upper - lower) * d))
+                        } catch { t.failures[c] = error }
+                    }
+                    for c in 0..<workers { if let error = failures[c] { throw error } }
+                    run(workers) { c in
+                        let t = task.value
+                        let out = t.z + c * block * tile
+                        var row = min(rows, c * share)
+                        let end = min(rows, (c + 1) * share)
+                        while row < end {
+                            let m = min(block, end - row)
+                            BLAS.gemm(.none, .transposed, m: m, n: n, k: d, a: t.a + row * d, lda: d, b: t.w, ldb: d,
+                                      c: out, ldc: n)
+                            if let scale { for i in 0..<(m * n) { out[i] *= scale } }
+                            if let cap { for i in 0..<(m * n) { out[i] = cap * tanhf(out[i] / cap) } }
+                            t.body(row..<(row + m), ids, out, c)
+                            row += m
+                        }
+                    }
+                    first += n
+                }
+            }
+        }
     }
 
     /// 2·T·(in·out) summed over the block's projections.

@@ -93,6 +93,16 @@ public protocol DecoderModel: AnyObject {
     /// generation see the logits transformers returns for every family.
     func logits(_ normed: Matrix<Float>, rows: [Int]) throws -> Matrix<Float>
 
+    /// The output head by vocabulary tiles: `body(rows, ids, z, worker)` receives the logits z
+    /// ([rows.count × ids.count], row stride ids.count, in a buffer reused after `body` returns) of rows `rows`
+    /// of `normed` for the consecutive vocabulary ids `ids` — every (row, id) once, the ids of a row in
+    /// increasing order — with the conventions of `logits`. `body` may run on several threads at once (for
+    /// disjoint rows; `worker` < `RowParallel.threads` indexes per-thread state). The head's weights are
+    /// decoded once per call, however many rows `normed` has; `tileSize` ids × `rowBlock` rows bound the
+    /// logits each worker holds at once.
+    func logitTiles(_ normed: Matrix<Float>, tileSize: Int, rowBlock: Int,
+                    _ body: (Range<Int>, Range<Int>, UnsafePointer<Float>, Int) -> Void) throws
+
     /// The MLP activation hook (see `MLPActivationHook`); nil by default.
     var mlpActivationHook: (any MLPActivationHook)? { get set }
 
@@ -144,6 +154,28 @@ extension DecoderModel {
     public func attentionFLOPs(_ batch: PackedBatch) -> Double {
         let perHead = batch.sequences.reduce(0.0) { $0 + 4 * Double($1.count) * Double($1.count) * Double(config.headDim) }
         return perHead * Double(config.nHeads)
+    }
+
+    /// Models without a tiled head of their own (test doubles): `logits` of all rows, handed out by tiles.
+    public func logitTiles(_ normed: Matrix<Float>, tileSize: Int, rowBlock: Int,
+                           _ body: (Range<Int>, Range<Int>, UnsafePointer<Float>, Int) -> Void) throws {
+        guard normed.rows > 0 else { return }
+        let all = try logits(normed, rows: Array(0..<normed.rows))
+        let vocab = all.cols, tile = max(1, min(tileSize, vocab))
+        var z = [Float](repeating: 0, count: normed.rows * tile)
+        all.storage.withUnsafeBufferPointer { src in
+            guard let s = src.baseAddress else { return }
+            var first = 0
+            while first < vocab {
+                let n = min(tile, vocab - first)
+                z.withUnsafeMutableBufferPointer { dst in
+                    guard let o = dst.baseAddress else { return }
+                    for r in 0..<normed.rows { (o + r * n).update(from: s + r * vocab + first, count: n) }
+                    body(0..<normed.rows, first..<(first + n), UnsafePointer(o), 0)
+                }
+                first += n
+            }
+        }
     }
 
     public var timings: ForwardTimings { ForwardTimings() }

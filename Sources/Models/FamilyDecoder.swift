@@ -62,6 +62,12 @@ public class FamilyDecoder: DecoderModel {
         try core.logits(normed, rows: rows, scale: config.logitScale, softcap: config.finalLogitSoftcap)
     }
 
+    public func logitTiles(_ normed: Matrix<Float>, tileSize: Int, rowBlock: Int,
+                           _ body: (Range<Int>, Range<Int>, UnsafePointer<Float>, Int) -> Void) throws {
+        try core.logitTiles(normed, tileSize: tileSize, rowBlock: rowBlock, scale: config.logitScale,
+                            softcap: config.finalLogitSoftcap, body)
+    }
+
     public var mlpActivationHook: (any MLPActivationHook)? {
         get { core.mlpActivationHook }
         set { core.mlpActivationHook = newValue }

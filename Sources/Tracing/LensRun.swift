@@ -18,12 +18,18 @@ public struct LensSettings: Sendable {
     public var tokenSetRule: LensTokenSetRule
     /// Token budget of one packed batch.
     public var batchTokens: Int
-    /// Most logits (rows × vocabulary floats) held at once; the head is applied to that many gathered rows
-    /// (of any layers) per call, so the output matrix is decoded once per call, not once per layer.
+    /// Most gathered rows (of any layers) per pass of the head: the head's weights are decoded once per pass
+    /// and multiplied by all its rows, one vocabulary tile at a time.
+    public var headRows: Int
+    /// Vocabulary ids per tile of the head.
+    public var vocabularyTile: Int
+    /// Most logits (rows × tile floats) each worker holds at once: its share of the rows is multiplied by a
+    /// tile in blocks of `logitBudget / vocabularyTile` rows (measured on Gemma 3: one block of the whole share
+    /// is faster than 128- or 512-row blocks that stay in L2, since each sgemm call packs the tile anew).
     public var logitBudget: Int
 
     public init(finalNorm: Bool = true, allPositions: Bool = false, topK: Int = 20, tokenSetRule: LensTokenSetRule = .full,
-                batchTokens: Int = 2048, logitBudget: Int = 64 << 20) throws {
+                batchTokens: Int = 2048, headRows: Int = 8192, vocabularyTile: Int = 2048, logitBudget: Int = 4 << 20) throws {
         guard topK >= 1 else { throw TracingError.badOption("--top-k must be at least 1") }
         guard batchTokens >= 1 else { throw TracingError.badOption("--batch-tokens must be at least 1") }
         self.finalNorm = finalNorm
@@ -31,6 +37,8 @@ public struct LensSettings: Sendable {
         self.topK = topK
         self.tokenSetRule = tokenSetRule
         self.batchTokens = batchTokens
+        self.headRows = max(1, headRows)
+        self.vocabularyTile = max(1, vocabularyTile)
         self.logitBudget = max(1, logitBudget)
     }
 }
@@ -188,13 +196,14 @@ public final class LensRun {
         let writer = try LensWriter(creating: output, header: header(modelName: modelName, tasks: tasks, toolVersion: toolVersion))
         outcome.writeSeconds += seconds(since: start)
         var done = 0
-        for (b, prompts) in plan.batches.enumerated() {
-            let rows = try compute(prompts, outcome: &outcome)
+        for group in headGroups() {
+            let rows = try compute(group, outcome: &outcome)
             start = clock.now
             try writer.write(rows)
             outcome.writeSeconds += seconds(since: start)
-            done += prompts.count
-            progress?(LensProgress(batchesDone: b + 1, batchesTotal: plan.batches.count, promptsDone: done,
+            done += group.reduce(0) { $0 + $1.count }
+            progress?(LensProgress(batchesDone: (plan.batches.firstIndex(of: group[group.count - 1]) ?? 0) + 1,
+                                   batchesTotal: plan.batches.count, promptsDone: done,
                                    promptsTotal: plan.tasks.count, elapsed: outcome.totalSeconds))
         }
         start = clock.now
@@ -203,43 +212,52 @@ public final class LensRun {
         return outcome
     }
 
-    /// The lens of a batch of consecutive prompts: embed, every block over all packed tokens; after each
-    /// stage the rows the lens reads (last position, or all) are copied out; the head is applied to as many
-    /// gathered rows as the logit budget allows at once.
-    public func compute(_ prompts: Range<Int>) throws -> LensRows {
-        var outcome = LensOutcome(prompts: 0, rows: 0, tokens: 0, dropped: 0)
-        return try compute(prompts, outcome: &outcome)
+    /// Consecutive batches whose lens rows (all layers) together fit one pass of the head (`headRows`; a
+    /// batch with more rows is a group of its own): the head's weights are decoded once per group.
+    func headGroups() -> [[Range<Int>]] {
+        let layers = model.config.nLayers + 1
+        var groups: [[Range<Int>]] = []
+        var rows = 0
+        for batch in plan.batches {
+            let n = (plan.firstRow[batch.upperBound] - plan.firstRow[batch.lowerBound]) * layers
+            if groups.isEmpty || rows + n > plan.settings.headRows {
+                groups.append([batch])
+                rows = n
+            } else {
+                groups[groups.count - 1].append(batch)
+                rows += n
+            }
+        }
+        return groups
     }
 
-    func compute(_ prompts: Range<Int>, outcome: inout LensOutcome) throws -> LensRows {
+    /// The lens of consecutive prompts packed as one batch (see `compute(_:outcome:)`).
+    public func compute(_ prompts: Range<Int>) throws -> LensRows {
+        var outcome = LensOutcome(prompts: 0, rows: 0, tokens: 0, dropped: 0)
+        return try compute([prompts], outcome: &outcome)
+    }
+
+    /// The lens of consecutive batches (`headGroups`): each batch's prompts packed, embedded and run through
+    /// every block; after each stage the rows the lens reads (last position, or all) are copied out; all the
+    /// group's gathered rows go through the head together (up to `headRows` at once), a vocabulary tile at a
+    /// time, each tile's logits reduced while in cache (`LensLogSoftmax`).
+    func compute(_ batches: [Range<Int>], outcome: inout LensOutcome) throws -> LensRows {
         let config = model.config
         let d = config.dModel
         let layers = config.nLayers + 1
-        let vocab = config.vocabSize
         let settings = plan.settings
+        let prompts = batches[0].lowerBound..<batches[batches.count - 1].upperBound
         let rowRange = plan.firstRow[prompts.lowerBound]..<plan.firstRow[prompts.upperBound]
         var result = LensRows(rows: rowRange, layerCount: layers, topK: settings.topK, languages: plan.languages.count)
+        let passRows = max(1, min(rowRange.count * layers, settings.headRows))
 
-        var tokens: [Int32] = []
-        var sequences: [Range<Int>] = []
-        var gather: [Int] = []  // batch token index of each lens row, in row order
-        for p in prompts {
-            let begin = tokens.count
-            tokens.append(contentsOf: plan.tokenIDs[p])
-            sequences.append(begin..<tokens.count)
-            for r in plan.firstRow[p]..<plan.firstRow[p + 1] { gather.append(begin + Int(plan.rowPosition[r])) }
-        }
-        let packed = PackedBatch(tokens: tokens, sequences: sequences)
-        let chunkRows = max(1, min(gather.count * layers, settings.logitBudget / max(1, vocab)))
-
-        // Gathered residual rows awaiting the head: (local row, layer) labels and their d floats.
+        // Gathered residual rows awaiting the head: (row of the group, layer) labels and their d floats.
         var pending: [Float] = []
-        pending.reserveCapacity(chunkRows * d)
+        pending.reserveCapacity(passRows * d)
         var labels: [(row: Int, layer: Int)] = []
-
         func flush() throws {
             guard !labels.isEmpty else { return }
-            var start = clock.now
+            let start = clock.now
             var gathered = Matrix<Float>(rows: labels.count, cols: d, storage: pending)
             if settings.finalNorm {
                 gathered = try model.applyFinalNorm(gathered)
@@ -247,149 +265,114 @@ public final class LensRun {
                     throw TracingError.modelShape(stage: "final norm", expected: [labels.count, d], found: [gathered.rows, gathered.cols])
                 }
             }
-            let logits = try model.logits(gathered, rows: Array(0..<labels.count))
-            guard logits.rows == labels.count, logits.cols == vocab else {
-                throw TracingError.modelShape(stage: "logits", expected: [labels.count, vocab], found: [logits.rows, logits.cols])
-            }
-            outcome.headSeconds += seconds(since: start)
-            start = clock.now
-            try reduce(logits, labels: labels, prompts: prompts, into: &result)
-            outcome.reduceSeconds += seconds(since: start)
+            try head(gathered, labels: labels, rowBase: rowRange.lowerBound, into: &result, outcome: &outcome)
+            outcome.headSeconds += seconds(since: start)  // less the reductions, which `head` counts apart
             pending.removeAll(keepingCapacity: true)
             labels.removeAll(keepingCapacity: true)
         }
-        func collect(_ hidden: Matrix<Float>, layer: Int) throws {
-            guard hidden.rows == tokens.count, hidden.cols == d else {
-                throw TracingError.modelShape(stage: "layer \(layer)", expected: [tokens.count, d], found: [hidden.rows, hidden.cols])
-            }
-            try hidden.storage.withUnsafeBufferPointer { h in
-                for (row, t) in gather.enumerated() {
-                    pending.append(contentsOf: h[(t * d)..<((t + 1) * d)])
-                    labels.append((row, layer))
-                    if labels.count == chunkRows { try flush() }
+        for batch in batches {
+            var tokens: [Int32] = []
+            var sequences: [Range<Int>] = []
+            var gather: [(row: Int, token: Int)] = []  // group row and batch token index of each lens row
+            for p in batch {
+                let begin = tokens.count
+                tokens.append(contentsOf: plan.tokenIDs[p])
+                sequences.append(begin..<tokens.count)
+                for r in plan.firstRow[p]..<plan.firstRow[p + 1] {
+                    gather.append((r - rowRange.lowerBound, begin + Int(plan.rowPosition[r])))
                 }
             }
-        }
+            let packed = PackedBatch(tokens: tokens, sequences: sequences)
+            func collect(_ hidden: Matrix<Float>, layer: Int) throws {
+                guard hidden.rows == tokens.count, hidden.cols == d else {
+                    throw TracingError.modelShape(stage: "layer \(layer)", expected: [tokens.count, d], found: [hidden.rows, hidden.cols])
+                }
+                try hidden.storage.withUnsafeBufferPointer { h in
+                    for (row, t) in gather {
+                        pending.append(contentsOf: h[(t * d)..<((t + 1) * d)])
+                        labels.append((row, layer))
+                        if labels.count == passRows { try flush() }
+                    }
+                }
+            }
 
-        var start = clock.now
-        var hidden = try model.embed(packed)
-        outcome.forwardSeconds += seconds(since: start)
-        try collect(hidden, layer: 0)
-        for layer in 0..<config.nLayers {
-            start = clock.now
-            try model.applyBlock(layer, to: &hidden, batch: packed, captureSubLayers: false)
+            var start = clock.now
+            var hidden = try model.embed(packed)
             outcome.forwardSeconds += seconds(since: start)
-            try collect(hidden, layer: layer + 1)
+            try collect(hidden, layer: 0)
+            for layer in 0..<config.nLayers {
+                start = clock.now
+                try model.applyBlock(layer, to: &hidden, batch: packed, captureSubLayers: false)
+                outcome.forwardSeconds += seconds(since: start)
+                try collect(hidden, layer: layer + 1)
+            }
         }
         try flush()
         return result
     }
 
-    /// Log-softmax statistics of each logit row in Double: lse = m + log Σ exp(z − m); entropy
-    /// H = −Σ p log p = lse − Σ p z; the top-k by logit (ties: lower id first); each language's token-set
-    /// mass Σ_{i∈S} exp(z_i − lse). Rows are independent: spread over the cores.
-    private func reduce(_ logits: Matrix<Float>, labels: [(row: Int, layer: Int)], prompts: Range<Int>,
-                        into result: inout LensRows) throws {
-        let vocab = logits.cols
-        let k = min(plan.settings.topK, vocab)
+    /// The head over the final-normed rows `normed` (labelled (local row, layer)) and the log-softmax
+    /// statistics of each (`LensLogSoftmax`): lse, entropy H = lse − Σ p z, the top-k by logit (ties: lower id
+    /// first), each language's token-set mass Σ_{i∈S} exp(z_i − lse). Each worker reduces its row block of a
+    /// tile right after its sgemm; that time is the log-softmax share of the head.
+    private func head(_ normed: Matrix<Float>, labels: [(row: Int, layer: Int)], rowBase: Int,
+                      into result: inout LensRows, outcome: inout LensOutcome) throws {
+        let vocab = model.config.vocabSize
         let topK = plan.settings.topK
         let layers = result.layerCount
         let languages = plan.languages.count
-        let firstRow = result.rows.lowerBound
-        let count = labels.count
-        let lse = SharedBuffer<Double>(count, 0), entropy = SharedBuffer<Double>(count, 0)
-        let topIDs = SharedBuffer<Int32>(count * topK, -1), topLogprobs = SharedBuffer<Float>(count * topK, .nan)
-        let masses = SharedBuffer<Double>(count * max(1, languages), .nan)
-        defer { lse.free(); entropy.free(); topIDs.free(); topLogprobs.free(); masses.free() }
-        let sets = (0..<count).map { i -> [[Int32]] in
-            let prompt = Int(plan.rowPrompt[firstRow + labels[i].row])
-            return (0..<languages).map { plan.tokenSets[$0][prompt] }
-        }
-        let hasAnswer = (0..<count).map { i -> [Bool] in
-            let prompt = Int(plan.rowPrompt[firstRow + labels[i].row])
-            return plan.languages.map { plan.tasks[prompt].answers[$0] != nil }
-        }
-        logits.storage.withUnsafeBufferPointer { buffer in
-        guard let base = buffer.baseAddress else { return }
-        let z = ReadPointer(pointer: base)
-        DispatchQueue.concurrentPerform(iterations: count) { i in
-            let row = z.pointer + i * vocab
-            var m = -Float.infinity
-            for j in 0..<vocab where row[j] > m { m = row[j] }
-            let md = Double(m)
-            var s = 0.0, t = 0.0
-            for j in 0..<vocab {
-                let zj = Double(row[j])
-                let e = Foundation.exp(zj - md)
-                s += e
-                t += e * zj
-            }
-            let logsumexp = md + Foundation.log(s)
-            lse.pointer[i] = logsumexp
-            entropy.pointer[i] = logsumexp - t / s
-            // Top-k by insertion into a descending list (k ≪ vocab); a later equal logit never displaces.
-            var values = [Float](repeating: -.infinity, count: k)
-            var ids = [Int32](repeating: -1, count: k)
-            var filled = 0
-            for j in 0..<vocab {
-                let v = row[j]
-                if filled == k && !(v > values[k - 1]) { continue }
-                var pos = filled == k ? k - 1 : filled
-                if filled < k { filled += 1 }
-                while pos > 0 && v > values[pos - 1] {
-                    values[pos] = values[pos - 1]
-                    ids[pos] = ids[pos - 1]
-                    pos -= 1
+        let prompts = labels.map { Int(plan.rowPrompt[rowBase + $0.row]) }
+        // Each row's token-set ids, language after language (slot a·… in `setLogits`).
+        let sets = prompts.map { prompt in (0..<languages).flatMap { plan.tokenSets[$0][prompt] } }
+        let softmax = LensLogSoftmax(rows: labels.count, topK: topK, vocabulary: vocab, sets: sets)
+        let tile = max(1, min(plan.settings.vocabularyTile, vocab))
+        let block = max(1, plan.settings.logitBudget / tile)
+        // Each worker's reduction time (the workers run side by side, so their mean is the wall share).
+        var reduceSeconds = [Double](repeating: 0, count: RowParallel.threads)
+        try reduceSeconds.withUnsafeMutableBufferPointer { perWorker in
+            guard let spent = perWorker.baseAddress else { return }
+            try model.logitTiles(normed, tileSize: tile, rowBlock: block) { rows, ids, z, worker in
+                let start = DispatchTime.now().uptimeNanoseconds
+                let n = ids.count
+                for (i, row) in rows.enumerated() {
+                    softmax.accumulate(row: row, z + i * n, count: n, first: ids.lowerBound)
                 }
-                values[pos] = v
-                ids[pos] = Int32(j)
-            }
-            for j in 0..<filled {
-                topIDs.pointer[i * topK + j] = ids[j]
-                topLogprobs.pointer[i * topK + j] = Float(Double(values[j]) - logsumexp)
-            }
-            for a in 0..<languages where hasAnswer[i][a] {
-                var mass = 0.0
-                for id in sets[i][a] where id >= 0 && Int(id) < vocab {
-                    mass += Foundation.exp(Double(row[Int(id)]) - logsumexp)
-                }
-                masses.pointer[i * languages + a] = mass
+                spent[worker] += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             }
         }
-        }
+        let busy = reduceSeconds.filter { $0 > 0 }
+        var reduce = busy.reduce(0, +) / Double(max(1, busy.count))
+        let start = clock.now
         for (i, label) in labels.enumerated() {
             let cell = label.row * layers + label.layer
-            result.logsumexp[cell] = Float(lse.pointer[i])
-            result.entropy[cell] = Float(entropy.pointer[i])
-            for j in 0..<topK {
-                result.topIDs[cell * topK + j] = topIDs.pointer[i * topK + j]
-                result.topLogprobs[cell * topK + j] = topLogprobs.pointer[i * topK + j]
+            let row = softmax.finish(row: i)
+            result.logsumexp[cell] = Float(row.logsumexp)
+            result.entropy[cell] = Float(row.entropy)
+            for (j, entry) in row.top.enumerated() {
+                result.topIDs[cell * topK + j] = entry.id
+                result.topLogprobs[cell * topK + j] = entry.logprob
             }
-            let top = topIDs.pointer[i * topK]
+            let top = row.top.first?.id ?? -1
             result.topText[cell] = top < 0 ? "" : vocabulary.unspelled(vocabulary.piece(top))
-            for a in 0..<languages { result.languageProbability[a][cell] = Float(masses.pointer[i * languages + a]) }
+            var slot = 0
+            for a in 0..<languages {
+                let count = plan.tokenSets[a][prompts[i]].count
+                if plan.tasks[prompts[i]].answers[plan.languages[a]] != nil {
+                    var mass = 0.0
+                    for q in slot..<(slot + count) where !row.setLogits[q].isNaN {
+                        mass += Foundation.exp(Double(row.setLogits[q]) - row.logsumexp)
+                    }
+                    result.languageProbability[a][cell] = Float(mass)
+                }
+                slot += count
+            }
         }
+        reduce += seconds(since: start)
+        outcome.reduceSeconds += reduce
+        outcome.headSeconds -= reduce
     }
 
     private func seconds(since start: ContinuousClock.Instant) -> Double {
         (clock.now - start).seconds
     }
-}
-
-/// A buffer the rows of a `concurrentPerform` write into, each at its own indices (so no two threads touch
-/// the same element).
-private struct SharedBuffer<T>: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<T>
-
-    init(_ count: Int, _ value: T) {
-        pointer = .allocate(capacity: max(1, count))
-        pointer.initialize(repeating: value, count: max(1, count))
-    }
-
-    func free() { pointer.deallocate() }
-}
-
-/// Read-only access to the logits from every row's thread.
-private struct ReadPointer: @unchecked Sendable {
-    let pointer: UnsafePointer<Float>
 }
