@@ -80,7 +80,7 @@ let package = Package(
         .testTarget(name: "AlignmentTests", dependencies: ["TestSupport", "Alignment", "Activations", "HDF5", "LinearAlgebra"]),
         .testTarget(name: "CompareTests", dependencies: ["Compare", "Alignment"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
-        .testTarget(name: "FiguresTests", dependencies: ["TestSupport", "Figures", "Alignment", "Activations", "Responses"]),
+        .testTarget(name: "FiguresTests", dependencies: ["TestSupport", "Figures", "Plotting", "Compare", "Alignment", "Activations", "Responses"]),
         // Runs the built release binary (`swift build -c release` first; `--build-tests` builds it too).
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "Activations", "HDF5"]),
         .testTarget(name: "GenerationTests", dependencies: ["TestSupport", "Generation", "Models", "Checkpoints", "Tokenizers"]),

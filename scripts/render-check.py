@@ -16,7 +16,7 @@ series' points sit at (layer, mean) in pixels, and the lens table has one cell p
 
 Usage: render-check.py check-svg FILE.svg  -> prints "W H" for the window size
        render-check.py check-figures ALIGNMENT_DIR FIGURES_DIR
-       render-check.py check-compare COMPARE_DIR     (comparison.svg / difference.svg against compare.json)
+       render-check.py check-compare COMPARE_DIR     (comparison.svg / difference.svg, lens-*.svg, responses-comparison.svg against compare.json)
        render-check.py check-lens-figures FIGURES_DIR   (lens-latent.svg, lens-table.svg, lens-curves.json)
        render-check.py check-png FILE.png W H LABEL   (LABEL names the SVG in messages)
 Only the standard library: PNG is decoded with zlib (PNG spec, ISO/IEC 15948: IHDR, IDAT, filters 0-4).
@@ -460,35 +460,62 @@ def groups_of(root, class_name):
 
 def check_compare(compare_dir):
     """comparison.svg: one legend entry per run (in order), one panel per metric, every value inside the y
-    axis, and on a relative-depth axis x ticks from 0 to 1; difference.svg: one panel per difference."""
+    axis, and on a relative-depth axis x ticks from 0 to 1; difference.svg: one panel per difference. The same
+    for lens-comparison.svg / lens-difference.svg (lens runs) and the legend of responses-comparison.svg."""
     import json
     import math
     import os
     report = json.load(open(os.path.join(compare_dir, "compare.json"), encoding="utf-8"))
-    runs = [r["label"] for r in report["runs"]]
-    curves = xml.dom.minidom.parse(os.path.join(compare_dir, "comparison.svg")).documentElement
-    legend = [g.getAttribute("data-label") for g in groups(curves, "legend-entry")]
-    if legend != runs:
-        fail(f"comparison.svg: legend {legend} != runs {runs}")
-    panels = groups(curves, "panel")
-    if len(panels) != len(report["metrics"]):
-        fail(f"comparison.svg: {len(panels)} panels, expected {len(report['metrics'])} (one per metric)")
-    relative = report["settings"]["depth"] == "relative"
-    for panel, metric in zip(panels, report["metrics"]):
-        values = [p[k] for c in report["curves"] if c["metric"] == metric and c["source"] == "*"
-                  for p in c["points"] for k in ("value", "ci_low", "ci_high") if p.get(k) is not None]
-        ticks = [number(t) for t in texts(panel, "y-tick")]
-        finite = [v for v in values if math.isfinite(v)]
-        if finite and (min(finite) < min(ticks) - 1e-9 or max(finite) > max(ticks) + 1e-9):
-            fail(f"comparison.svg {metric}: data {min(finite):.4g}…{max(finite):.4g} outside the y axis")
-        x_ticks = [number(t) for t in texts(panel, "x-tick")]
-        if relative and (min(x_ticks) != 0 or max(x_ticks) != 1):
-            fail(f"comparison.svg {metric}: relative-depth axis ticks {x_ticks} do not run from 0 to 1")
-    differences = xml.dom.minidom.parse(os.path.join(compare_dir, "difference.svg")).documentElement
-    if len(groups(differences, "panel")) != len(report["differences"]):
-        fail(f"difference.svg: {len(groups(differences, 'panel'))} panels, expected {len(report['differences'])}")
-    print(f"ok compare figures in {compare_dir} match compare.json ({len(runs)} runs, "
-          f"{'relative depth' if relative else 'layers'}, {len(report['differences'])} differences)")
+
+    def check_curves(name, runs, metrics, curves_of, relative, difference_name, differences, extra_panels=0):
+        curves = xml.dom.minidom.parse(os.path.join(compare_dir, name)).documentElement
+        legend = [g.getAttribute("data-label") for g in groups(curves, "legend-entry")]
+        if legend != runs:
+            fail(f"{name}: legend {legend} != runs {runs}")
+        panels = groups(curves, "panel")
+        expected = len(metrics) + extra_panels
+        if len(panels) != expected:
+            fail(f"{name}: {len(panels)} panels, expected {expected} (one per metric, then per pair with --per-pair)")
+        for panel, metric in zip(panels, metrics):
+            values = [p[k] for c in curves_of(metric) for p in c["points"]
+                      for k in ("value", "ci_low", "ci_high") if p.get(k) is not None]
+            ticks = [number(t) for t in texts(panel, "y-tick")]
+            finite = [v for v in values if math.isfinite(v)]
+            if finite and (min(finite) < min(ticks) - 1e-9 or max(finite) > max(ticks) + 1e-9):
+                fail(f"{name} {metric}: data {min(finite):.4g}…{max(finite):.4g} outside the y axis")
+            x_ticks = [number(t) for t in texts(panel, "x-tick")]
+            if relative and (min(x_ticks) != 0 or max(x_ticks) != 1):
+                fail(f"{name} {metric}: relative-depth axis ticks {x_ticks} do not run from 0 to 1")
+        drawn = xml.dom.minidom.parse(os.path.join(compare_dir, difference_name)).documentElement
+        if len(groups(drawn, "panel")) != len(differences):
+            fail(f"{difference_name}: {len(groups(drawn, 'panel'))} panels, expected {len(differences)}")
+        print(f"ok {name} and {difference_name} in {compare_dir} match compare.json ({len(runs)} runs, "
+              f"{'relative depth' if relative else 'layers'}, {len(differences)} differences)")
+
+    checked = 0
+    if report["metrics"]:
+        check_curves("comparison.svg", [r["label"] for r in report["runs"]], report["metrics"],
+                     lambda m: [c for c in report["curves"] if c["metric"] == m and c["source"] == "*"],
+                     report["settings"]["depth"] == "relative", "difference.svg", report["differences"],
+                     len({(c["metric"], c["source"], c["target"]) for c in report["curves"] if c["source"] != "*"}))
+        checked += 1
+    lens = report.get("lens")
+    if lens:
+        check_curves("lens-comparison.svg", [r["label"] for r in lens["runs"]], lens["metrics"],
+                     lambda m: [c for c in lens["curves"] if c["metric"] == m], lens["depth"] == "relative",
+                     "lens-difference.svg", lens["differences"])
+        checked += 1
+    responses = report.get("responses")
+    if responses:
+        drawn = xml.dom.minidom.parse(os.path.join(compare_dir, "responses-comparison.svg")).documentElement
+        legend = [g.getAttribute("data-label") for g in groups(drawn, "legend-entry")]
+        runs = [r["label"] for r in responses["runs"]]
+        if legend != runs:
+            fail(f"responses-comparison.svg: legend {legend} != runs {runs}")
+        print(f"ok responses-comparison.svg in {compare_dir}: one legend entry per run ({len(runs)})")
+        checked += 1
+    if not checked:
+        fail(f"{compare_dir}: compare.json compares nothing")
 
 
 if __name__ == "__main__":

@@ -62,10 +62,10 @@ PY
   grep -q 'Every metric&apos;s peak' "$work/tiny-report.html" \
     || { echo "render-check: $work/tiny-report.html has no section on every metric's peak" >&2; exit 1; }
   # compare: the same analysis twice under two labels, on a relative-depth axis (one legend entry per run,
-  # x from 0 to 1), and its report page.
+  # x from 0 to 1, a panel per metric and per pair), and its report page.
   cp -r "$align_dir" "$work/align-b"
   "$BIN" compare --label first="$align_dir" --label second="$work/align-b" --depth relative \
-    --metrics cka_debiased --bootstrap 100 --output "$work/compare" >"$work/compare.log" 2>&1 \
+    --metrics cka_debiased --per-pair --bootstrap 100 --output "$work/compare" >"$work/compare.log" 2>&1 \
     || { cat "$work/compare.log" >&2; exit 1; }
   python3 scripts/render-check.py check-compare "$work/compare"
   "$BIN" report "$work/compare" --output "$work/compare-report.html" >/dev/null
@@ -102,6 +102,8 @@ PY
   done
   "$BIN" compare --label A="$work/responses-a" --label B="$work/responses-b" --bootstrap 100 \
     --output "$work/responses-compare" >"$work/responses-compare.log" 2>&1 || { cat "$work/responses-compare.log" >&2; exit 1; }
+  python3 scripts/render-check.py check-compare "$work/lens-compare"
+  python3 scripts/render-check.py check-compare "$work/responses-compare"
   for f in "$work"/figures/*.svg "$work"/report-figures/*.svg "$work"/tiny-figures/*.svg "$work"/compare/*.svg "$work"/lens-figures/*.svg \
            "$work"/lens-report-figures/*.svg "$work"/lens-compare/*.svg "$work"/responses-*-figures/*.svg \
            "$work"/responses-compare/*.svg; do

@@ -61,6 +61,14 @@ public struct Comparison {
             }
         }
 
+        // Pooling and normalisation are one per run: nothing to share, so a difference is said, not hidden.
+        for (name, value) in [("pools", { (r: CompareRun) in r.report.settings.pool.rawValue }),
+                              ("normalisations", { (r: CompareRun) in r.report.settings.normalize.argument })]
+            where Set(runs.map(value)).count > 1 {
+            leftOut.append("\(name) differ (" + runs.map { "\($0.label): \(value($0))" }.joined(separator: ", ")
+                           + "): each run is compared on its own vectors")
+        }
+
         // Metrics: the requested ones that every run has (as a pair series over the shared pairs, or a layer series).
         var metrics: [String] = []
         for metric in settings.metrics {

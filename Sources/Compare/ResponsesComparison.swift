@@ -40,6 +40,9 @@ public struct ResponsesComparison: Codable, Sendable, Equatable {
         public var path: String
         public var identifier: String
         public var answers: Int
+        /// Instruction languages the run answered, in its file order (absent in compare.json files written
+        /// before this field existed).
+        public var languages: [String]? = nil
     }
 
     /// One model's same-language answer rate in one instruction language.
@@ -152,7 +155,12 @@ public struct ResponsesComparator {
                 }
             }
         }
-        let summaries = runs.map { ResponsesComparison.Run(label: $0.label, path: $0.path, identifier: $0.identifier, answers: $0.answers.count) }
+        let summaries = runs.map { run -> ResponsesComparison.Run in
+            var own: [String] = []
+            for a in run.answers where !own.contains(a.lang) { own.append(a.lang) }
+            return ResponsesComparison.Run(label: run.label, path: run.path, identifier: run.identifier,
+                                           answers: run.answers.count, languages: own)
+        }
         if Set(runs.map(\.identifier)).count > 1 {
             leftOut.append("responses: the runs were identified by different identifiers ("
                            + runs.map { "\($0.label): \($0.identifier)" }.joined(separator: ", ") + ")")

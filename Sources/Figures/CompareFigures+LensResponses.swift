@@ -55,9 +55,11 @@ extension CompareFigures {
         // Legend: one entry per run.
         var lx = 16.0
         for (k, run) in responses.runs.enumerated() {
+            c.beginGroup(className: "legend-entry", data: [("label", run.label)])
             c.circle(cx: lx + 5, cy: 60, r: 4.5, fill: Self.color(k).hex)
             c.text(run.label, x: lx + 14, y: 64, size: 11)
-            lx += 24 + Double(run.label.count) * 7
+            c.endGroup()
+            lx += 24 + estimatedTextWidth(run.label, size: 11)
         }
         let plotBottom = top + Double(languages.count) * rowHeight
         func axis(_ x0: Double, _ lo: Double, _ hi: Double, _ label: String, ticks: [Double]) {

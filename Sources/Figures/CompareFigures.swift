@@ -43,18 +43,31 @@ public struct CompareFigures: Sendable {
         (report.metrics.isEmpty ? [] : [curves(), differences()]) + lensFigures() + responsesFigures()
     }
 
-    /// One panel per metric, one line per run with its band.
+    /// One panel per metric, one line per run with its band; with `--per-pair`, then one panel per metric and
+    /// shared pair.
     public func curves() -> Figure {
-        let panels = report.metrics.map { metric -> LinePanel in
+        func panel(_ metric: String, source: String, target: String, title: String) -> LinePanel {
             let series = report.runs.enumerated().compactMap { index, run -> LineSeries? in
-                guard let curve = report.meanCurve(metric, run: run.label) else { return nil }
+                guard let curve = report.curves.first(where: {
+                    $0.metric == metric && $0.run == run.label && $0.source == source && $0.target == target
+                }) else { return nil }
                 let points = curve.points.map {
                     LinePoint(x: relative ? $0.relativeDepth : Double($0.layer), y: $0.value, low: $0.ciLow, high: $0.ciHigh)
                 }
                 return LineSeries(name: run.label, color: Self.color(index), points: points)
             }
-            return LinePanel(title: Self.title(of: metric), xLabel: xLabel, yLabel: Self.title(of: metric),
-                             series: series, integerX: !relative)
+            return LinePanel(title: title, xLabel: xLabel, yLabel: Self.title(of: metric), series: series, integerX: !relative)
+        }
+        var panels = report.metrics.map { panel($0, source: "*", target: "*", title: Self.title(of: $0)) }
+        if report.settings.perPair {
+            for metric in report.metrics {
+                for pair in report.pairs where report.curves.contains(where: {
+                    $0.metric == metric && $0.source == pair.source && $0.target == pair.target
+                }) {
+                    panels.append(panel(metric, source: pair.source, target: pair.target,
+                                        title: "\(Self.title(of: metric)): \(pair.source)–\(pair.target)"))
+                }
+            }
         }
         let title = "Where do the models align languages? " + report.runs.map(\.label).joined(separator: " vs ")
         let chart = LineChart(title: title, subtitle: subtitle, panels: panels, legend: legend,
@@ -225,6 +238,25 @@ public struct CompareReportPage: Sendable {
         return sections
     }
 
+    /// The "Runs" section: every run of every kind (align, lens, responses), as (label, "kind · source · depth or
+    /// languages · …").
+    public static func runLines(_ report: CompareReport) -> [(String, String)] {
+        let align = report.runs.map {
+            ($0.label, "align · \($0.path) · \($0.model ?? "?") · \($0.nLayers) blocks · \($0.sentenceCount) sentences · "
+                + "languages \($0.languages.joined(separator: " ")) · pseudo-values: \($0.pseudoValues ? "yes" : "no")")
+        }
+        let lens = (report.lens?.runs ?? []).map {
+            ($0.label, "lens · \($0.path) · \($0.model) · \($0.nLayers) blocks · \($0.promptCount) prompts averaged"
+                + ($0.excluded > 0 ? " (\($0.excluded) left out)" : ""))
+        }
+        let responses = (report.responses?.runs ?? []).map { run -> (String, String) in
+            var text = "responses · \(run.path) · \(run.identifier) · \(run.answers) answers"
+            if let languages = run.languages { text += " · languages \(languages.joined(separator: " "))" }
+            return (run.label, text)
+        }
+        return align + lens + responses
+    }
+
     public func html() -> String {
         let figures = CompareFigures(report: report)
         let peakRows = report.peaks.map { p -> [String] in
@@ -254,10 +286,7 @@ public struct CompareReportPage: Sendable {
         if !report.leftOut.isEmpty {
             sections.append(ReportSection(heading: "Not compared", blocks: report.leftOut.map { .paragraph($0) }))
         }
-        sections.append(ReportSection(heading: "Runs", blocks: [.definitions(report.runs.map {
-            ($0.label, "\($0.path) · \($0.model ?? "?") · \($0.nLayers) blocks · \($0.sentenceCount) sentences · "
-                + "\($0.languages.joined(separator: " ")) · pseudo-values: \($0.pseudoValues ? "yes" : "no")")
-        } + [("interlingua", toolVersion)])]))
+        sections.append(ReportSection(heading: "Runs", blocks: [.definitions(Self.runLines(report) + [("interlingua", toolVersion)])]))
         let labels = report.runs.map(\.label) + (report.lens?.runs.map(\.label) ?? []) + (report.responses?.runs.map(\.label) ?? [])
         var seen = Set<String>()
         return HTMLReport(title: "Comparison: " + labels.filter { seen.insert($0).inserted }.joined(separator: " vs "),

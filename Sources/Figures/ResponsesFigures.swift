@@ -15,13 +15,24 @@ public struct ResponsesFigures {
          Figure(fileName: "response-shares.svg", title: "Answers in the instruction language, in English, other, empty", svg: shares())]
     }
 
+    /// Fill of a cell no answer fell into. Not viridis(0): most cells of a 12-language matrix are empty, and in
+    /// viridis' darkest colour they would outweigh the white canvas (render-check takes the most common colour
+    /// for the background and then found "content at the viewport edge"), and hide the few cells that matter.
+    public static let emptyCellFill = "#F2F2F2"
+
+    /// The row axis's caption, right-aligned above the instruction-language labels.
+    static let rowCaption = "instruction ↓"
+
     /// Heatmap: rows instruction languages, columns answer languages; cell color = share of the row's answers
-    /// (viridis, 0…1), cell text = count.
+    /// (viridis, 0…1; light grey when no answer fell into it), cell text = count.
     public func matrix() -> String {
         let rows = analysis.rows, columns = analysis.answerLanguages
-        let cell = 34.0, left = 70.0, top = 78.0, right = 90.0, bottom = 46.0
+        let rowLabelWidth = rows.map { estimatedTextWidth($0.lang, size: 11) }.max() ?? 0
+        let cell = 34.0, top = 78.0, right = 90.0, bottom = 46.0
+        // Wide enough for the row labels and for the row caption, which ends 8 px left of the first column.
+        let left = max(70, 12 + max(rowLabelWidth, estimatedTextWidth(Self.rowCaption, size: 11)) + 8)
         let title = "Answer language per instruction language"
-        let subtitle = "\(analysis.identifier) · cell: share of the row's answers (count inside)"
+        let subtitle = "\(analysis.identifier) · cell: share of the row's answers (count inside; grey: none)"
         let width = max(left + Double(columns.count) * cell + right, Self.headerWidth(title, subtitle))
         let height = top + Double(rows.count) * cell + bottom
         var c = SVGCanvas(width: width, height: height)
@@ -31,7 +42,7 @@ public struct ResponsesFigures {
             c.text(lang, x: left + (Double(j) + 0.5) * cell, y: top - 8, size: 11, anchor: .middle)
         }
         c.text("answer language →", x: left, y: top - 24, size: 11, fill: "#555555")
-        c.text("instruction ↓", x: 8, y: top - 8, size: 11, fill: "#555555")
+        c.text(Self.rowCaption, x: left - 8, y: top - 8, size: 11, anchor: .end, fill: "#555555")
         for (i, row) in rows.enumerated() {
             let y = top + Double(i) * cell
             c.text(row.lang, x: left - 8, y: y + cell / 2 + 4, size: 11, anchor: .end)
@@ -41,7 +52,7 @@ public struct ResponsesFigures {
                 let share = Double(count) / total
                 let color = Viridis.color(at: share)
                 let x = left + Double(j) * cell
-                c.rect(x: x, y: y, width: cell - 1, height: cell - 1, fill: color.hex,
+                c.rect(x: x, y: y, width: cell - 1, height: cell - 1, fill: count > 0 ? color.hex : Self.emptyCellFill,
                        title: "\(row.lang) → \(lang): \(count) of \(row.answers)")
                 if count > 0 {
                     c.text(String(count), x: x + cell / 2, y: y + cell / 2 + 4, size: 10, anchor: .middle,
@@ -64,7 +75,6 @@ public struct ResponsesFigures {
         c.text("share", x: barX, y: top + barH + 18, size: 10, fill: "#555555")
         return c.document(title: "Answer language per instruction language")
     }
-
 
     /// Width that keeps a bold 15 px title and an 11 px subtitle, both at x = 12, clear of the right edge.
     static func headerWidth(_ title: String, _ subtitle: String?) -> Double {

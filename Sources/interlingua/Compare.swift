@@ -14,7 +14,9 @@ struct CompareCommand: ParsableCommand {
         commandName: "compare",
         abstract: "Compare several align, lens or responses runs: curves on one axis, paired differences.",
         discussion: """
-            Each RUN is an 'interlingua align' output folder, an 'interlingua lens' file (LENS.h5) or an \
+            Each RUN is an 'interlingua align' output folder, an activation file of 'interlingua trace' (aligned \
+            first into DIR/aligned/NAME/ with the settings of the first align folder given, else align's defaults), \
+            an 'interlingua lens' file (LENS.h5) or an \
             'interlingua responses' output folder (or its responses.json); name it with --label NAME=DIR (default: \
             the model's name). Lens runs: mean p(target) and p(English) per layer with bootstrap bands over \
             prompts, paired differences over shared prompt ids. Responses runs: same-language answer rate per \
@@ -27,7 +29,7 @@ struct CompareCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "align output folders (or NAME=DIR).")
+    @Argument(help: "align output folders, activation files, lens files or responses outputs (or NAME=PATH).")
     var runs: [String] = []
 
     @Option(name: .shortAndLong, help: "Output folder (created if missing; existing compare files are replaced).")
@@ -81,14 +83,27 @@ struct CompareCommand: ParsableCommand {
         if FileManager.default.fileExists(atPath: output, isDirectory: &isDirectory), !isDirectory.boolValue {
             throw CompareError.writeFailed(path: output, reason: "exists and is not a folder")
         }
-        let kinds = try named.map { try kind(of: $0.path) }
+        var kinds = try named.map { try kind(of: $0.path) }
+        // Activation files are aligned first, into DIR/aligned/<name>/, with the settings of the first align
+        // folder given (else align's defaults), and then compared as align runs.
+        if kinds.contains(.activations) {
+            let template = try zip(named, kinds).first { $0.1 == .align }
+                .map { try AlignmentReport.read(from: URL(fileURLWithPath: $0.0.path).appendingPathComponent("alignment.json")).settings }
+            for i in named.indices where kinds[i] == .activations {
+                let folder = outputURL.appendingPathComponent("aligned")
+                    .appendingPathComponent(URL(fileURLWithPath: named[i].path).deletingPathExtension().lastPathComponent)
+                try alignOnTheFly(named[i].path, into: folder, settings: template)
+                named[i].path = folder.path
+                kinds[i] = .align
+            }
+        }
         func ofKind(_ k: RunKind) -> [(label: String?, path: String)] { zip(named, kinds).filter { $0.1 == k }.map { $0.0 } }
         var leftOut: [String] = []
-        for k in RunKind.allCases where ofKind(k).count == 1 {
+        for k in RunKind.allCases where k != .activations && ofKind(k).count == 1 {
             leftOut.append("\(ofKind(k)[0].path): the only \(k.rawValue) run, nothing of its kind to compare it with")
         }
         guard RunKind.allCases.contains(where: { ofKind($0).count >= 2 }) else {
-            throw CompareError.nothingInCommon("no two runs of the same kind (align, lens or responses): "
+            throw CompareError.nothingInCommon("no two runs of the same kind (align or activation file, lens, responses): "
                 + zip(named, kinds).map { "\($0.0.path) is \($0.1.rawValue)" }.joined(separator: ", "))
         }
         let alignNamed = ofKind(.align), lensNamed = ofKind(.lens), responsesNamed = ofKind(.responses)
@@ -139,7 +154,24 @@ struct CompareCommand: ParsableCommand {
         print("wrote \(outputURL.path)/{\(written.joined(separator: ","))}")
     }
 
-    enum RunKind: String, CaseIterable { case align, lens, responses }
+    enum RunKind: String, CaseIterable { case align, lens, responses, activations }
+
+    /// `interlingua align FILE --output folder` with `settings` (every option alignment.json records), or
+    /// align's defaults when nil; a line on stderr names the folder, align prints its table as it does alone.
+    func alignOnTheFly(_ file: String, into folder: URL, settings: AlignmentSettings?) throws {
+        var arguments = [file, "--output", folder.path, "--quiet", "--bootstrap", "\(bootstrap)", "--seed", "\(seed)"]
+        if let s = settings {
+            arguments = [file, "--output", folder.path, "--quiet", "--pool", s.pool.rawValue, "--pivot", s.pivot,
+                         "--pairs", s.pairs.rawValue, "--metrics", s.metrics.map(\.rawValue).joined(separator: ","),
+                         "--bootstrap", "\(s.bootstrap)", "--seed", "\(s.seed)", "--primary", s.primary.rawValue,
+                         "--rbf-scale", "\(s.rbfScale)", "--knn-k", "\(s.knnK)", "--components", "\(s.components)",
+                         "--lsar-rank", "\(s.lsarRank)", "--normalize", s.normalize.argument]
+        }
+        FileHandle.standardError.write(Data("compare: aligning \(file) into \(folder.path) (\(settings == nil ? "align's defaults" : "the settings of the first align folder"))\n".utf8))
+        let align = try Align.parse(arguments)
+        try align.validate()
+        try align.run()
+    }
 
     /// align folder (alignment.json), responses folder or file (responses.json), or lens file (HDF5 format
     /// "interlingua.lens").
@@ -156,6 +188,7 @@ struct CompareCommand: ParsableCommand {
         }
         if url.lastPathComponent == "responses.json" { return .responses }
         if (try? LensFile.formatOf(url)) == LensLayout.format { return .lens }
+        if (try? ActivationsReader(url: url)) != nil { return .activations }
         throw CompareError.inconsistentRun(path: path, reason: "neither an align folder, a lens file nor a responses output")
     }
 

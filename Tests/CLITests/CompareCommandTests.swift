@@ -41,6 +41,32 @@ struct CompareCommandTests {
         #expect(html.components(separatedBy: "<svg").count - 1 == 2)
     }
 
+    @Test("an activation file is aligned on the fly with the first align folder's settings, then paired with it")
+    func activationFileRun() throws {
+        let dir = try TestPaths.temporaryDirectory("cli-compare-activations")
+        let a = try CLI.run(["align", CLI.activations, "--output", "a", "--bootstrap", "50", "--seed", "3", "--quiet",
+                             "--metrics", "retrieval_p1,cosine"], in: dir)
+        #expect(a.status == 0, "\(a.stderr)")
+        let result = try CLI.run(["compare", "--label", "folder=a", "--label", "file=\(CLI.activations)", "--metrics", "cosine",
+                                  "--bootstrap", "50", "--output", "cmp"], in: dir)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("compare: aligning"))
+        let name = URL(fileURLWithPath: CLI.activations).deletingPathExtension().lastPathComponent
+        let aligned = dir.appendingPathComponent("cmp/aligned/\(name)")
+        let settings = try #require(try JSONSerialization.jsonObject(
+            with: Data(contentsOf: aligned.appendingPathComponent("alignment.json"))) as? [String: Any])["settings"] as? [String: Any]
+        #expect(settings?["metrics"] as? [String] == ["retrieval_p1", "cosine"])
+        #expect(settings?["seed"] as? Int == 3 && settings?["bootstrap"] as? Int == 50)
+        let json = try #require(try JSONSerialization.jsonObject(
+            with: Data(contentsOf: dir.appendingPathComponent("cmp/compare.json"))) as? [String: Any])
+        #expect((json["runs"] as? [[String: Any]])?.map { $0["label"] as? String } == ["folder", "file"])
+        // The same activations and settings: paired, every difference exactly 0.
+        let differences = try #require(json["differences"] as? [[String: Any]])
+        #expect(!differences.isEmpty && differences.allSatisfy { $0["paired"] as? Bool == true })
+        let points = differences.flatMap { $0["points"] as? [[String: Any]] ?? [] }
+        #expect(!points.isEmpty && points.allSatisfy { ($0["difference"] as? Double) == 0 })
+    }
+
     @Test("runs sharing no metric end in one error line; a folder without alignment.json is named")
     func errors() throws {
         let dir = try TestPaths.temporaryDirectory("cli-compare-errors")
@@ -92,6 +118,9 @@ struct CompareCommandTests {
         #expect(csv.contains("same_language_rate[de],A,,,0.5,"))
         let report = try CLI.run(["report", "cmp"], in: dir)
         #expect(report.status == 0, "\(report.stderr)")
+        // The report's Runs section lists the responses runs (kind, source, identifier, languages).
+        let html = try String(contentsOf: dir.appendingPathComponent("cmp/report.html"), encoding: .utf8)
+        #expect(html.contains("responses · resp-a · ") && html.contains("3 answers · languages de en"))
 
         // Mixed: two responses runs and one align run — the responses are compared, the align run is left out.
         let align = try CLI.run(["align", CLI.activations, "--output", "al", "--bootstrap", "0", "--quiet", "--metrics", "cosine"], in: dir)

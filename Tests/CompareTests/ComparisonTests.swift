@@ -139,6 +139,21 @@ struct PartialOverlapTests {
         #expect(report.leftOut.contains { $0.contains("unpaired") && $0.contains("different sentences") })
     }
 
+    @Test("runs pooled or normalised differently are compared as given, and the output names both settings")
+    func differentPools() throws {
+        let a = SyntheticRuns.run(label: "A", layers: 5, ids: SyntheticRuns.ids, pairs: SyntheticRuns.pairs, seed: 1)
+        var b = SyntheticRuns.run(label: "B", layers: 5, ids: SyntheticRuns.ids, pairs: SyntheticRuns.pairs, seed: 2)
+        b.report.settings.pool = .last
+        b.report.settings.normalize = .none
+        let report = try Comparison(runs: [a, b], settings: CompareSettings(metrics: ["retrieval_p1"], depth: .absolute,
+                                                                             bootstrap: 0)).run()
+        #expect(report.leftOut.contains("pools differ (A: mean, B: last): each run is compared on its own vectors"))
+        #expect(report.leftOut.contains("normalisations differ (A: center, B: none): each run is compared on its own vectors"))
+        let same = try Comparison(runs: [a, a.relabelled("A2")], settings: CompareSettings(metrics: ["retrieval_p1"],
+                                                                                            depth: .absolute, bootstrap: 0)).run()
+        #expect(!same.leftOut.contains { $0.contains("differ (") })
+    }
+
     @Test("relative depth: a 4-block and an 8-block run meet on the shallower run's layers")
     func relativeDepthGrid() throws {
         let a = SyntheticRuns.run(label: "short", layers: 5, ids: SyntheticRuns.ids, pairs: SyntheticRuns.pairs, seed: 1)
@@ -238,5 +253,13 @@ struct PseudoValueFileTests {
         #expect(!FileManager.default.fileExists(atPath: url.path))
         try writer.finish()
         #expect(try PseudoValues.read(from: url) == pv)
+    }
+}
+
+extension CompareRun {
+    func relabelled(_ label: String) -> CompareRun {
+        var copy = self
+        copy.label = label
+        return copy
     }
 }
