@@ -161,11 +161,18 @@ struct CorruptMetadataTests {
     /// "GCOL", version, 3 reserved, collection size (8); then per object: index (2), reference count (2),
     /// reserved (4), object size (8), data padded to 8; index 0 = free space, its size counting its header).
     private static func flippedCollection(_ tag: String, _ edit: (inout Data, _ collection: Int) throws -> Void) throws -> LimitedRun {
+        try flippedFixture(tag) { bytes in
+            let collection = try #require(bytes.ranges(of: Data("GCOL".utf8)).first?.lowerBound)
+            try edit(&bytes, collection)
+        }
+    }
+
+    /// `align` on the earliest-format fixture edited by `edit`; the file's path reads FILE in `stderr`.
+    private static func flippedFixture(_ tag: String, _ edit: (inout Data) throws -> Void) throws -> LimitedRun {
         let dir = try TestPaths.temporaryDirectory(tag)
         defer { try? FileManager.default.removeItem(at: dir) }
         var bytes = try Data(contentsOf: TestPaths.fixture("alignment/activations.h5"))
-        let collection = try #require(bytes.ranges(of: Data("GCOL".utf8)).first?.lowerBound)
-        try edit(&bytes, collection)
+        try edit(&bytes)
         let flipped = dir.appendingPathComponent("flipped.h5")
         try bytes.write(to: flipped)
         var result = try runLimited(FlippedFile.earliestFormat.command(flipped, output: dir.appendingPathComponent("out")),
@@ -205,5 +212,22 @@ struct CorruptMetadataTests {
         #expect(result.signal == nil)
         #expect(result.status == 1)
         #expect(result.stderr.hasPrefix("error: FILE: corrupt HDF5 metadata: the free space of the global heap collection at byte 2048 has size 0"), "\(result.stderr)")
+    }
+
+    /// The datatype of the root's last attribute (`complete`) given version 10, so that its attribute message
+    /// does not decode (attribute message version 1, IV.A.2.m: name at byte 8, padded to 8; then the
+    /// datatype, whose first byte holds class and version, IV.A.2.d). libhdf5 1.10.8's H5Aiterate2 then
+    /// closed uninitialised slots of its attribute table: the SIGSEGVs of the scans at bytes 6360 and 6537.
+    @Test("A root attribute whose datatype does not decode ends in one line, not a crash in H5Aiterate2")
+    func undecodableRootAttribute() throws {
+        let result = try Self.flippedFixture("cli-flip-attribute") { bytes in
+            let name = try #require(bytes.ranges(of: Data("complete\0".utf8)).first?.lowerBound)
+            #expect(bytes[name + 16] == 0x10)
+            bytes[name + 16] ^= 0xb0
+        }
+        #expect(result.signal == nil)
+        #expect(result.status == 1)
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.count == 1 && lines[0].hasPrefix("error: FILE: "), "\(result.stderr)")
     }
 }
