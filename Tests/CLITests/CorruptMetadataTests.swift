@@ -230,4 +230,26 @@ struct CorruptMetadataTests {
         let lines = result.stderr.split(separator: "\n")
         #expect(lines.count == 1 && lines[0].hasPrefix("error: FILE: "), "\(result.stderr)")
     }
+
+    /// The element count of the root attribute `format` (a variable-length string: count (4), collection
+    /// address (8), object index (4) after the attribute message's padded name, datatype and dataspace)
+    /// with its high byte flipped: 23 → 1,040,187,415. libhdf5 1.10.8 would allocate, clear and copy a
+    /// gigabyte for it (seconds; the scan's "hang" at byte 1323 of an earliest-format traced file).
+    @Test("A variable-length attribute value longer than its global heap object is refused by name before libhdf5 reads it")
+    func variableLengthCountPastItsObject() throws {
+        var data = 0
+        let result = try Self.flippedFixture("cli-flip-vlen-count") { bytes in
+            let name = try #require(bytes.ranges(of: Data("format\0".utf8)).first?.lowerBound)
+            let body = name - 8
+            let field = { (offset: Int) in Int(bytes[body + offset]) | Int(bytes[body + offset + 1]) << 8 }
+            let padded = { (size: Int) in (size + 7) & ~7 }
+            #expect(bytes[body] == 1 && field(2) == 7, "attribute message version 1, name size 7")
+            data = body + 8 + padded(field(2)) + padded(field(4)) + padded(field(6))
+            #expect(bytes[data] == 23 && bytes[data + 3] == 0, "'interlingua.activations' has 23 bytes")
+            bytes[data + 3] ^= 0x3e
+        }
+        #expect(result.signal == nil)
+        #expect(result.status == 1)
+        #expect(result.stderr == "error: FILE: corrupt HDF5 metadata: the variable-length attribute value at byte \(data) claims 1040187415 elements, but its object (1 of the global heap collection at byte 2048) holds 23 bytes\n", "\(result.stderr)")
+    }
 }
