@@ -39,15 +39,15 @@ enum GlobalHeapCheck {
     static let scanLimit = 256 << 20
 
     /// The first problem found, as a sentence, or nil.
-    /// `objectHeaders`: addresses of the file's object headers, whose version-1 attribute values are checked.
+    /// `objectHeaders`: addresses of the file's object headers, whose attribute messages are checked where
+    /// the header is version 1 (version-2 headers carry a checksum).
     static func firstProblem(in url: URL, rawData: [Range<Int>], objectHeaders: [UInt64] = []) -> String? {
         guard let bytes = try? Data(contentsOf: url, options: .alwaysMapped) else { return nil }
         return bytes.withUnsafeBytes { (file: UnsafeRawBufferPointer) -> String? in
             guard hasEightByteSizes(file) else { return nil }
             let gaps = metadataRanges(size: file.count, rawData: rawData)
-            guard gaps.reduce(0, { $0 + $1.count }) <= scanLimit else { return nil }
             var collections: [UInt64: Collection] = [:]
-            for gap in gaps {
+            for gap in gaps.reduce(0, { $0 + $1.count }) <= scanLimit ? gaps : [] {
                 var position = gap.lowerBound
                 while position + 4 <= gap.upperBound {
                     guard file[position] == 0x47, file[position + 1] == 0x43, file[position + 2] == 0x4f,
@@ -63,7 +63,6 @@ enum GlobalHeapCheck {
                     }
                 }
             }
-            if collections.isEmpty { return nil }
             for header in objectHeaders {
                 if let problem = firstBadReference(inHeaderAt: header, of: file, collections: collections) { return problem }
             }
@@ -80,8 +79,9 @@ enum GlobalHeapCheck {
     /// The first variable-length attribute value of the version-1 object header at `address` (IV.A.1.a:
     /// version 1, reserved, message count (2), reference count (4), header size (4), 4 bytes of padding;
     /// messages of type (2), size (2), flags (1), 3 reserved, data, each 8-aligned; continuation messages,
-    /// type 0x10, give further chunks as address (8) and length (8)) whose heap ID names a missing or too
-    /// short object. Anything that does not parse is left to libhdf5, which reports it.
+    /// type 0x10, give further chunks as address (8) and length (8)) that runs past its own size or whose
+    /// heap ID names a missing or too short object (`checkAttribute`). Anything else that does not parse is
+    /// left to libhdf5, which reports it.
     private static func firstBadReference(inHeaderAt address: UInt64, of file: UnsafeRawBufferPointer,
                                           collections: [UInt64: Collection]) -> String? {
         guard address < UInt64(file.count), Int(address) + 16 <= file.count, file[Int(address)] == 1 else { return nil }
@@ -112,13 +112,18 @@ enum GlobalHeapCheck {
 
     /// An attribute message (IV.A.2.m: version, flags or reserved, name size (2), datatype size (2),
     /// dataspace size (2), [version 3: name encoding (1)], then name, datatype, dataspace — each padded to
-    /// 8 bytes in version 1 — and the data) whose datatype is variable-length (class 9, IV.A.2.d): its
-    /// elements are checked against the heap.
+    /// 8 bytes in version 1 — and the data) whose parts run past its end, or whose data (elements of the
+    /// dataspace × the datatype's size, IV.A.2.b and IV.A.2.d) does not fit in it: libhdf5 1.10.8 decodes the
+    /// parts at the offsets the sizes give and copies the data without comparing either with the message's
+    /// size, reading past the object header's buffer (the scans' SIGSEGVs). A variable-length datatype's
+    /// elements (class 9: 16 bytes each) are then checked against the heap.
     private static func checkAttribute(_ body: Range<Int>, of file: UnsafeRawBufferPointer,
                                        collections: [UInt64: Collection]) -> String? {
         guard body.count >= 8 else { return nil }
         let version = file[body.lowerBound]
-        guard version >= 1, version <= 3 else { return nil }
+        // Other versions, and a shared datatype or dataspace (flags of versions 2 and 3), libhdf5 refuses or
+        // reads from elsewhere.
+        guard version >= 1, version <= 3, version == 1 || file[body.lowerBound + 1] == 0 else { return nil }
         let pad = { (size: Int) in version == 1 ? (size + 7) & ~7 : size }
         let nameSize = Int(littleEndian16(file, body.lowerBound + 2))
         let datatypeSize = Int(littleEndian16(file, body.lowerBound + 4))
@@ -126,20 +131,35 @@ enum GlobalHeapCheck {
         let datatype = body.lowerBound + (version == 3 ? 9 : 8) + pad(nameSize)
         let dataspace = datatype + pad(datatypeSize)
         let data = dataspace + pad(dataspaceSize)
-        guard datatypeSize >= 8, dataspaceSize >= 2, data <= body.upperBound, file[datatype] & 0x0f == 9 else { return nil }
+        let message = "the attribute message at byte \(body.lowerBound - 8)"
+        guard data <= body.upperBound else {
+            return "\(message) claims a name, datatype and dataspace of \(nameSize), \(datatypeSize) and \(dataspaceSize) bytes, past its end (\(body.count) bytes)"
+        }
+        guard datatypeSize >= 8, dataspaceSize >= 4 else { return nil }
         // Dataspace (IV.A.2.b): version 1 — version, rank, flags, 5 reserved, sizes; version 2 — version,
-        // rank, flags, type (0 scalar, 1 simple, 2 null), sizes; 8 bytes each.
+        // rank, flags, type (0 scalar, 1 simple, 2 null), sizes; 8 bytes each. Other forms: libhdf5 refuses.
         let spaceVersion = file[dataspace], rank = Int(file[dataspace + 1])
         let sizes = dataspace + (spaceVersion == 1 ? 8 : 4)
         guard spaceVersion == 1 || spaceVersion == 2, rank <= 32, sizes + 8 * rank <= dataspace + dataspaceSize else { return nil }
         if spaceVersion == 2 && file[dataspace + 3] == 2 { return nil }
-        var count = 1
+        let isVariableLength = file[datatype] & 0x0f == 9
+        let elementSize = isVariableLength ? 16 : Int(littleEndian32(file, datatype + 4))
+        let room = body.upperBound - data
+        var count = 1, bytes = elementSize
         for d in 0..<rank {
-            let (product, overflow) = count.multipliedReportingOverflow(by: Int(clamping: littleEndian(file, sizes + 8 * d)))
-            guard !overflow, product <= body.count else { return nil }
+            let extent = littleEndian(file, sizes + 8 * d)
+            let (product, overflow) = count.multipliedReportingOverflow(by: Int(clamping: extent))
+            let (total, totalOverflow) = product.multipliedReportingOverflow(by: elementSize)
+            guard !overflow, !totalOverflow, total <= room else {
+                return "\(message) claims \(extent) elements in dimension \(d) of its value (\(elementSize) bytes each), past its end (\(room) bytes remain)"
+            }
             count = product
+            bytes = total
         }
-        guard data + 16 * count <= body.upperBound else { return nil }
+        guard bytes <= room else {
+            return "\(message) claims a value of \(bytes) bytes, past its end (\(room) bytes remain)"
+        }
+        guard isVariableLength else { return nil }
         for element in 0..<count {
             let id = data + 16 * element
             let length = littleEndian32(file, id), address = littleEndian(file, id + 4)

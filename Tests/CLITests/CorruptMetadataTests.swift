@@ -252,4 +252,23 @@ struct CorruptMetadataTests {
         #expect(result.status == 1)
         #expect(result.stderr == "error: FILE: corrupt HDF5 metadata: the variable-length attribute value at byte \(data) claims 1040187415 elements, but its object (1 of the global heap collection at byte 2048) holds 23 bytes\n", "\(result.stderr)")
     }
+
+    /// The high byte of the datatype size of the root attribute `complete` flipped (attribute message
+    /// version 1: name size, datatype size, dataspace size at bytes 2, 4, 6): libhdf5 1.10.8 would decode the
+    /// dataspace and copy the value from past the message (a SIGSEGV of the scans at byte 1853 of an
+    /// earliest-format traced file, which the probe child survived).
+    @Test("An attribute message whose parts run past its end is refused by name before libhdf5 decodes it")
+    func attributePartsPastTheMessage() throws {
+        var expected = ""
+        let result = try Self.flippedFixture("cli-flip-attribute-size") { bytes in
+            let name = try #require(bytes.ranges(of: Data("complete\0".utf8)).first?.lowerBound)
+            let body = name - 8
+            let field = { (offset: Int) in Int(bytes[body + offset]) | Int(bytes[body + offset + 1]) << 8 }
+            bytes[body + 5] ^= 0x01
+            expected = "error: FILE: corrupt HDF5 metadata: the attribute message at byte \(body - 8) claims a name, datatype and dataspace of \(field(2)), \(field(4)) and \(field(6)) bytes, past its end (\(field(-6)) bytes)\n"
+        }
+        #expect(result.signal == nil)
+        #expect(result.status == 1)
+        #expect(result.stderr == expected, "\(result.stderr)")
+    }
 }
