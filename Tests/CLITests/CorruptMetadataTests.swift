@@ -241,7 +241,8 @@ struct CorruptMetadataTests {
         let result = try Self.flippedFixture("cli-flip-vlen-count") { bytes in
             let name = try #require(bytes.ranges(of: Data("format\0".utf8)).first?.lowerBound)
             let body = name - 8
-            let field = { (offset: Int) in Int(bytes[body + offset]) | Int(bytes[body + offset + 1]) << 8 }
+            let original = bytes
+            let field = { (offset: Int) in Int(original[body + offset]) | Int(original[body + offset + 1]) << 8 }
             let padded = { (size: Int) in (size + 7) & ~7 }
             #expect(bytes[body] == 1 && field(2) == 7, "attribute message version 1, name size 7")
             data = body + 8 + padded(field(2)) + padded(field(4)) + padded(field(6))
@@ -263,8 +264,9 @@ struct CorruptMetadataTests {
         let result = try Self.flippedFixture("cli-flip-attribute-size") { bytes in
             let name = try #require(bytes.ranges(of: Data("complete\0".utf8)).first?.lowerBound)
             let body = name - 8
-            let field = { (offset: Int) in Int(bytes[body + offset]) | Int(bytes[body + offset + 1]) << 8 }
             bytes[body + 5] ^= 0x01
+            let flipped = bytes
+            let field = { (offset: Int) in Int(flipped[body + offset]) | Int(flipped[body + offset + 1]) << 8 }
             expected = "error: FILE: corrupt HDF5 metadata: the attribute message at byte \(body - 8) claims a name, datatype and dataspace of \(field(2)), \(field(4)) and \(field(6)) bytes, past its end (\(field(-6)) bytes)\n"
         }
         #expect(result.signal == nil)
