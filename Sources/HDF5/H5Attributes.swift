@@ -44,11 +44,26 @@ struct H5Attributes {
         }
     }
 
+    /// A name no attribute here has: `H5Aexists` with it decodes every attribute message of a compact
+    /// attribute store (see `names`).
+    static let decodeCheckName = "\u{1}interlingua: decode every attribute message"
+
     func names() throws -> [String] {
         final class Names { var list: [String] = [] }
         let names = Names()
         let site = self.site
         try HDF5Library.locked {
+            // libhdf5 1.10.8 iterates attributes kept in the object header (compact storage: every attribute
+            // of an earliest-format file) through a table of decoded copies (H5A__compact_build_table) that
+            // grows by doubling and whose new slots are not initialised; when one attribute message fails to
+            // decode (a damaged datatype or dataspace), the error path closes every slot of the table, the
+            // uninitialised ones too (H5A__attr_release_table → H5A__close): a SIGSEGV or not, depending on
+            // what that memory held — which is why a probe process survived bytes that crashed the reader.
+            // H5Aexists decodes the same messages one by one without the table and fails cleanly, so it
+            // runs first; a decoded message stays decoded in libhdf5's copy of the header, so the iteration
+            // below meets no decoding failure. Dense storage (a fractal heap, checksummed) is looked up by
+            // name and left to the iteration.
+            try site.check(H5Aexists(objectID, Self.decodeCheckName), "H5Aexists (decoding every attribute)")
             var position: hsize_t = 0
             _ = try withExtendedLifetime(names) {
                 try site.check(H5Aiterate2(objectID, H5_INDEX_NAME, H5_ITER_INC, &position, { _, name, _, data in

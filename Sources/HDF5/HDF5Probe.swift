@@ -194,17 +194,21 @@ public enum HDF5Probe {
         return sawAllocationFailure ? outOfMemory : finished
     }
 
-    /// Opens the file, lists the contiguous raw data of every dataset (object headers only: no attribute
-    /// or string is read yet) and checks the global heap collections in the bytes outside it.
+    /// Opens the file, lists the contiguous raw data and the object header address of every object
+    /// (object headers only: no attribute or string is read yet) and checks the global heap collections in
+    /// the bytes outside the raw data, and the variable-length attribute values that refer to them.
     private static func globalHeapProblem(_ url: URL) -> String? {
         guard let file = try? H5File.open(url, fileLocking: false) else { return nil }
         var ranges: [Range<Int>] = []
         var visited: Set<UInt64> = []
+        var headers: [UInt64] = []
+        if let (_, root) = objectKind(".", in: file.root, note: { _ in }) { headers.append(root) }
         func walk(_ group: H5Group, depth: Int) {
             guard depth < 64, let names = try? group.memberNames() else { return }
             for name in names {
                 guard let (kind, address) = objectKind(name, in: group, note: { _ in }),
                       visited.insert(address).inserted else { continue }
+                headers.append(address)
                 if kind == H5O_TYPE_GROUP, let child = try? group.group(name) {
                     walk(child, depth: depth + 1)
                 } else if kind == H5O_TYPE_DATASET, let dataset = try? group.dataset(name),
@@ -214,7 +218,7 @@ public enum HDF5Probe {
             }
         }
         walk(file.root, depth: 0)
-        return GlobalHeapCheck.firstProblem(in: url, rawData: ranges)
+        return GlobalHeapCheck.firstProblem(in: url, rawData: ranges, objectHeaders: headers)
     }
 
     private static func limitResources() {

@@ -161,11 +161,18 @@ struct CorruptMetadataTests {
     /// "GCOL", version, 3 reserved, collection size (8); then per object: index (2), reference count (2),
     /// reserved (4), object size (8), data padded to 8; index 0 = free space, its size counting its header).
     private static func flippedCollection(_ tag: String, _ edit: (inout Data, _ collection: Int) throws -> Void) throws -> LimitedRun {
+        try flippedFixture(tag) { bytes in
+            let collection = try #require(bytes.ranges(of: Data("GCOL".utf8)).first?.lowerBound)
+            try edit(&bytes, collection)
+        }
+    }
+
+    /// `align` on the earliest-format fixture edited by `edit`; the file's path reads FILE in `stderr`.
+    private static func flippedFixture(_ tag: String, _ edit: (inout Data) throws -> Void) throws -> LimitedRun {
         let dir = try TestPaths.temporaryDirectory(tag)
         defer { try? FileManager.default.removeItem(at: dir) }
         var bytes = try Data(contentsOf: TestPaths.fixture("alignment/activations.h5"))
-        let collection = try #require(bytes.ranges(of: Data("GCOL".utf8)).first?.lowerBound)
-        try edit(&bytes, collection)
+        try edit(&bytes)
         let flipped = dir.appendingPathComponent("flipped.h5")
         try bytes.write(to: flipped)
         var result = try runLimited(FlippedFile.earliestFormat.command(flipped, output: dir.appendingPathComponent("out")),
@@ -205,5 +212,65 @@ struct CorruptMetadataTests {
         #expect(result.signal == nil)
         #expect(result.status == 1)
         #expect(result.stderr.hasPrefix("error: FILE: corrupt HDF5 metadata: the free space of the global heap collection at byte 2048 has size 0"), "\(result.stderr)")
+    }
+
+    /// The datatype of the root's last attribute (`complete`) given version 10, so that its attribute message
+    /// does not decode (attribute message version 1, IV.A.2.m: name at byte 8, padded to 8; then the
+    /// datatype, whose first byte holds class and version, IV.A.2.d). libhdf5 1.10.8's H5Aiterate2 then
+    /// closed uninitialised slots of its attribute table: the SIGSEGVs of the scans at bytes 6360 and 6537.
+    @Test("A root attribute whose datatype does not decode ends in one line, not a crash in H5Aiterate2")
+    func undecodableRootAttribute() throws {
+        let result = try Self.flippedFixture("cli-flip-attribute") { bytes in
+            let name = try #require(bytes.ranges(of: Data("complete\0".utf8)).first?.lowerBound)
+            #expect(bytes[name + 16] == 0x10)
+            bytes[name + 16] ^= 0xb0
+        }
+        #expect(result.signal == nil)
+        #expect(result.status == 1)
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.count == 1 && lines[0].hasPrefix("error: FILE: "), "\(result.stderr)")
+    }
+
+    /// The element count of the root attribute `format` (a variable-length string: count (4), collection
+    /// address (8), object index (4) after the attribute message's padded name, datatype and dataspace)
+    /// with its high byte flipped: 23 → 1,040,187,415. libhdf5 1.10.8 would allocate, clear and copy a
+    /// gigabyte for it (seconds; the scan's "hang" at byte 1323 of an earliest-format traced file).
+    @Test("A variable-length attribute value longer than its global heap object is refused by name before libhdf5 reads it")
+    func variableLengthCountPastItsObject() throws {
+        var data = 0
+        let result = try Self.flippedFixture("cli-flip-vlen-count") { bytes in
+            let name = try #require(bytes.ranges(of: Data("format\0".utf8)).first?.lowerBound)
+            let body = name - 8
+            let original = bytes
+            let field = { (offset: Int) in Int(original[body + offset]) | Int(original[body + offset + 1]) << 8 }
+            let padded = { (size: Int) in (size + 7) & ~7 }
+            #expect(bytes[body] == 1 && field(2) == 7, "attribute message version 1, name size 7")
+            data = body + 8 + padded(field(2)) + padded(field(4)) + padded(field(6))
+            #expect(bytes[data] == 23 && bytes[data + 3] == 0, "'interlingua.activations' has 23 bytes")
+            bytes[data + 3] ^= 0x3e
+        }
+        #expect(result.signal == nil)
+        #expect(result.status == 1)
+        #expect(result.stderr == "error: FILE: corrupt HDF5 metadata: the variable-length attribute value at byte \(data) claims 1040187415 elements, but its object (1 of the global heap collection at byte 2048) holds 23 bytes\n", "\(result.stderr)")
+    }
+
+    /// The high byte of the datatype size of the root attribute `complete` flipped (attribute message
+    /// version 1: name size, datatype size, dataspace size at bytes 2, 4, 6): libhdf5 1.10.8 would decode the
+    /// dataspace and copy the value from past the message (a SIGSEGV of the scans at byte 1853 of an
+    /// earliest-format traced file, which the probe child survived).
+    @Test("An attribute message whose parts run past its end is refused by name before libhdf5 decodes it")
+    func attributePartsPastTheMessage() throws {
+        var expected = ""
+        let result = try Self.flippedFixture("cli-flip-attribute-size") { bytes in
+            let name = try #require(bytes.ranges(of: Data("complete\0".utf8)).first?.lowerBound)
+            let body = name - 8
+            bytes[body + 5] ^= 0x01
+            let flipped = bytes
+            let field = { (offset: Int) in Int(flipped[body + offset]) | Int(flipped[body + offset + 1]) << 8 }
+            expected = "error: FILE: corrupt HDF5 metadata: the attribute message at byte \(body - 8) claims a name, datatype and dataspace of \(field(2)), \(field(4)) and \(field(6)) bytes, past its end (\(field(-6)) bytes)\n"
+        }
+        #expect(result.signal == nil)
+        #expect(result.status == 1)
+        #expect(result.stderr == expected, "\(result.stderr)")
     }
 }
