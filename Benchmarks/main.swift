@@ -8,7 +8,7 @@ import Foundation
 import LinearAlgebra
 import Models
 
-BLASCore.relaunchIfMisdetected()
+BLASCore.relaunchIfNeeded()
 print("OpenBLAS kernels: \(BLASCore.name)")
 
 let arguments = Array(CommandLine.arguments.dropFirst())

@@ -1,6 +1,7 @@
 // Is one dimension running the show? Per-layer anisotropy diagnostics of the raw (un-normalised)
 // sentence vectors: rogue dimensions (Timkey & van Schijndel 2021, "All Bark and No Bite") make the raw
 // cosine a function of one coordinate, so cosine-based measures then report that coordinate, not meaning.
+import Foundation
 import LinearAlgebra
 
 /// One dimension's share of the layer's energy and variance.
@@ -59,8 +60,12 @@ public enum AnisotropyDiagnostics {
 
     /// Energy and variance shares per dimension and the top-3 outliers of the raw vectors of one layer.
     static func measure(layer: Int, _ languages: [LanguageVectors], pc1VarianceShare: Double?) -> LayerDiagnostics {
-        measure(layer: layer, means: languages.map(\.mean), squares: languages.map { columnSumsOfSquares($0.centered) },
-                counts: languages.map(\.count), pc1VarianceShare: pc1VarianceShare)
+        // One language per worker: each column sum runs over the rows in order whichever thread runs it.
+        let squares = (try? parallelMap(languages.count, workers: ProcessInfo.processInfo.activeProcessorCount) {
+            columnSumsOfSquares(languages[$0].centered)
+        }) ?? languages.map { columnSumsOfSquares($0.centered) }
+        return measure(layer: layer, means: languages.map(\.mean), squares: squares,
+                       counts: languages.map(\.count), pc1VarianceShare: pc1VarianceShare)
     }
 
     /// The same from per-language sufficient statistics (means μ_l, column sums of squares Σᵢ x_c,ij² of the

@@ -1,5 +1,6 @@
 // Per-layer PCA of all languages' sentence vectors, by thin SVD (Eckart–Young: the top right singular
 // vectors of the centered data are the principal axes; σ²/‖Z‖²_F is each one's explained variance).
+import Foundation
 import LinearAlgebra
 
 /// The first principal components of one layer.
@@ -54,8 +55,12 @@ struct PCABlocks: PCABlockSource {
         centeredNormsSquared = languages.map(\.centeredNormsSquared)
     }
 
+    /// One language per worker (each conversion is the same elementwise rounding whichever thread runs it).
     mutating func prepareRounded() {
-        if rounded == nil { rounded = centered.map(\.asFloat) }
+        guard rounded == nil else { return }
+        let blocks = centered
+        rounded = (try? parallelMap(blocks.count, workers: ProcessInfo.processInfo.activeProcessorCount) { blocks[$0].asFloat })
+            ?? blocks.map(\.asFloat)
     }
 
     var count: Int { centered.count }

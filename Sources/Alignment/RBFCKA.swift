@@ -81,7 +81,13 @@ func medianOfSymmetric(offDiagonal upper: [Double], size n: Int) -> Double {
         rank < n ? 0 : quickselect(&values, (rank - n) / 2)
     }
     if total % 2 == 1 { return element(total / 2) }
-    return (element(total / 2 - 1) + element(total / 2)) / 2
+    let low = total / 2 - 1, high = total / 2
+    guard low >= n else { return (element(low) + element(high)) / 2 }
+    // One selection: after it, every value past index k is ≥ the k-th smallest, so the (k + 1)-th is their minimum.
+    let k = (low - n) / 2, kHigh = (high - n) / 2
+    let lower = quickselect(&values, k)
+    let upperValue = kHigh == k ? lower : values[(k + 1)...].min() ?? lower
+    return (lower + upperValue) / 2
 }
 
 /// Puts the k-th smallest element at index k (Hoare partition, median-of-three pivot).

@@ -76,12 +76,13 @@ public struct LanguageVectors: Sendable {
         self.meanNormSquared = dot(mean, mean)
     }
 
-    /// Vectors already centered (a normalisation's output): X_c with its mean μ and Gram X_cX_cᵀ.
+    /// Vectors already centered (a normalisation's output): X_c with its mean μ and Gram X_cX_cᵀ. A zero
+    /// mean (`center`) gives X_cμ = 0 without reading X_c (the rows are finite, so the product is exactly 0).
     init(centered: Matrix<Double>, mean: [Double], centeredGram: Matrix<Double>) {
         self.centered = centered
         self.mean = mean
         self.centeredGram = centeredGram
-        self.centeredDotMean = matrixVector(centered, mean)
+        self.centeredDotMean = mean.allSatisfy { $0 == 0 } ? [Double](repeating: 0, count: centered.rows) : matrixVector(centered, mean)
         self.meanNormSquared = dot(mean, mean)
     }
 

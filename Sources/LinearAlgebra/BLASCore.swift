@@ -35,14 +35,39 @@ public enum BLASCore {
         return Set(line[line.index(after: colon)...].split(separator: " "))
     }
 
-    /// Restarts this executable with `OPENBLAS_CORETYPE` set when OpenBLAS fell back to generic kernels on a
-    /// CPU that supports better ones. Does nothing when `OPENBLAS_CORETYPE` is already set (to any value:
-    /// `OPENBLAS_CORETYPE=Prescott` keeps the fallback) or when the restart fails.
-    public static func relaunchIfMisdetected() {
-        guard getenv("OPENBLAS_CORETYPE") == nil,
-              let better = betterCoreType(current: name, cpuFlags: cpuFlags()) else { return }
-        setenv("OPENBLAS_CORETYPE", better, 1)
+    /// `OPENBLAS_THREAD_TIMEOUT` as this process wants it: OpenBLAS's idle worker threads spin (calling
+    /// `sched_yield`) for 2^timeout cycles after every product before they sleep, by default 2^28 ≈ 0.1 s.
+    /// Between two products this process runs its own elementwise and O(N²) work on the same cores (GCD
+    /// workers), and a spinning BLAS thread takes a core from them: measured on a 2-core AMD EPYC (VM),
+    /// `interlingua-bench --only trace` ran at 69–74 % of the sgemm peak with the default and at 75–78 % with
+    /// the minimum 4 (2^4 cycles: sleep at once; waking a sleeping worker costs microseconds, a product
+    /// milliseconds), and `--only align` spent 10–40 % less time in the stages around BLAS.
+    public static let threadTimeout = "4"
+
+    /// The variables to set before OpenBLAS loads, given the current ones (`environment`), the kernels
+    /// OpenBLAS chose and the CPU's flags: `OPENBLAS_CORETYPE` when `betterCoreType` has a better family and
+    /// the variable is unset, `OPENBLAS_THREAD_TIMEOUT` (`threadTimeout`) when unset. A variable the user
+    /// set, to any value, is never replaced. Empty: nothing to change.
+    public static func environmentChanges(_ environment: [String: String], current: String,
+                                          cpuFlags readFlags: @autoclosure () -> Set<Substring>) -> [String: String] {
+        var changes: [String: String] = [:]
+        if environment["OPENBLAS_CORETYPE"] == nil, let better = betterCoreType(current: current, cpuFlags: readFlags()) {
+            changes["OPENBLAS_CORETYPE"] = better
+        }
+        if environment["OPENBLAS_THREAD_TIMEOUT"] == nil { changes["OPENBLAS_THREAD_TIMEOUT"] = threadTimeout }
+        return changes
+    }
+
+    /// Restarts this executable once with the variables of `environmentChanges` set (OpenBLAS reads them
+    /// once, when the library loads, so the only remedy inside a process is to start it again): better
+    /// kernels when OpenBLAS fell back to generic ones on a CPU that supports better, and short-spinning
+    /// worker threads. The restarted process finds both set and carries on; so does this one if the
+    /// restart fails.
+    public static func relaunchIfNeeded() {
+        let changes = environmentChanges(ProcessInfo.processInfo.environment, current: name, cpuFlags: cpuFlags())
+        guard !changes.isEmpty else { return }
+        for (key, value) in changes { setenv(key, value, 1) }
         execv("/proc/self/exe", CommandLine.unsafeArgv)
-        // execv returned: the restart failed; carry on with the kernels we have.
+        // execv returned: the restart failed; carry on with the kernels and threads we have.
     }
 }

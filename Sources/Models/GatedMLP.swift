@@ -13,21 +13,50 @@ public enum GatedActivation {
         for r in 0..<rows {
             let g = gate + r * stride, u = up + r * stride
             switch activation {
-            case .silu:
-                for i in 0..<count {
-                    let x = g[i]
-                    g[i] = x / (1 + expf(-x)) * u[i]
-                }
-            case .geluTanh:
-                // ½(1 + tanh y) = σ(2y): one expf instead of glibc's much slower tanhf.
-                let twoC = Float(2 * (2 / Double.pi).squareRoot())
-                for i in 0..<count {
-                    let x = g[i]
-                    g[i] = x / (1 + expf(-twoC * (x + 0.044715 * x * x * x))) * u[i]
-                }
+            case .silu, .geluTanh:
+                gatedSigmoid(activation, g, up: u, count: count)
             case .gelu:
                 for i in 0..<count { g[i] = gelu(g[i]) * u[i] }
             }
+        }
+    }
+
+    /// g[i] ← x·σ(x) for SiLU and x·σ(2y) = ½x(1 + tanh y), y = √(2/π)(x + 0.044715x³), for GELU-tanh
+    /// (one exponential instead of glibc's much slower tanhf), times `up[i]` when given; eight lanes at a
+    /// time with the vectorized `Elementwise.exp` (the tail as a zero-padded block).
+    @inline(__always)
+    static func gatedSigmoid(_ activation: ModelConfig.Activation, _ g: UnsafeMutablePointer<Float>,
+                             up: UnsafePointer<Float>?, count: Int) {
+        let twoC = Float(2 * (2 / Double.pi).squareRoot())
+        let silu = activation == .silu
+        @inline(__always) func block(_ x: SIMD8<Float>) -> SIMD8<Float> {
+            let z = silu ? -x : SIMD8<Float>(repeating: -twoC) * (x + SIMD8<Float>(repeating: 0.044715) * x * x * x)
+            return x / (SIMD8<Float>(repeating: 1) + Elementwise.exp(z))
+        }
+        let raw = UnsafeMutableRawPointer(g)
+        var i = 0
+        if let up {
+            let rawUp = UnsafeRawPointer(up)
+            while i + 8 <= count {
+                let y = block(raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self))
+                    * rawUp.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                raw.storeBytes(of: y, toByteOffset: i * 4, as: SIMD8<Float>.self)
+                i += 8
+            }
+        } else {
+            while i + 8 <= count {
+                raw.storeBytes(of: block(raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)), toByteOffset: i * 4, as: SIMD8<Float>.self)
+                i += 8
+            }
+        }
+        if i < count {
+            var tail = SIMD8<Float>(repeating: 0), tailUp = SIMD8<Float>(repeating: 1)
+            for k in 0..<(count - i) {
+                tail[k] = g[i + k]
+                if let up { tailUp[k] = up[i + k] }
+            }
+            let y = block(tail)
+            for k in 0..<(count - i) { g[i + k] = up == nil ? y[k] : y[k] * tailUp[k] }
         }
     }
 
@@ -38,14 +67,8 @@ public enum GatedActivation {
         for r in 0..<rows {
             let g = values + r * stride
             switch activation {
-            case .silu:
-                for i in 0..<count { g[i] = g[i] / (1 + expf(-g[i])) }
-            case .geluTanh:
-                let twoC = Float(2 * (2 / Double.pi).squareRoot())
-                for i in 0..<count {
-                    let x = g[i]
-                    g[i] = x / (1 + expf(-twoC * (x + 0.044715 * x * x * x)))
-                }
+            case .silu, .geluTanh:
+                gatedSigmoid(activation, g, up: nil, count: count)
             case .gelu:
                 for i in 0..<count { g[i] = gelu(g[i]) }
             }

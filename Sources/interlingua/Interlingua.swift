@@ -29,7 +29,7 @@ struct Interlingua: ParsableCommand {
     /// one line `error: …` on stderr and exit status 1; usage errors print `error: …` and the usage and
     /// exit with status 2; `--help` and `--version` exit 0.
     static func main() {
-        BLASCore.relaunchIfMisdetected()
+        BLASCore.relaunchIfNeeded()
         // Every HDF5 file this process opens is first read by a child (`interlingua probe-hdf5`): a libhdf5
         // crash or loop on corrupt metadata then ends in one error line (HDF5Probe). The child itself reads
         // directly.

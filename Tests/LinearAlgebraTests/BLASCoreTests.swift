@@ -21,4 +21,13 @@ struct BLASCoreTests {
         #expect(BLASCore.betterCoreType(current: "Prescott", cpuFlags: ["sse3", "avx"]) == nil)
         #expect(!BLASCore.name.isEmpty)
     }
+
+    @Test("the environment gets a short OpenBLAS spin and better kernels only where the user set neither")
+    func environment() {
+        let both = BLASCore.environmentChanges([:], current: "Prescott", cpuFlags: avx512)
+        #expect(both == ["OPENBLAS_CORETYPE": "SkylakeX", "OPENBLAS_THREAD_TIMEOUT": BLASCore.threadTimeout])
+        #expect(BLASCore.environmentChanges([:], current: "Haswell", cpuFlags: avx512) == ["OPENBLAS_THREAD_TIMEOUT": BLASCore.threadTimeout])
+        let userSet = ["OPENBLAS_CORETYPE": "Prescott", "OPENBLAS_THREAD_TIMEOUT": "28"]
+        #expect(BLASCore.environmentChanges(userSet, current: "Prescott", cpuFlags: avx512).isEmpty)
+    }
 }

@@ -74,6 +74,31 @@ struct GatedActivationTests {
         #expect(abs(y[2] + 0.2384058) < 1e-6)
     }
 
+    @Test("the vectorized exponential keeps SiLU and GELU-tanh within 4 ulp of e^z for the Float z, tails included")
+    func vectorizedExponentialAcrossTheRange() {
+        // 601 values (not a multiple of 8: the zero-padded tail is exercised too). The reference is x/(1 + e^z)
+        // in Double for the kernel's own Float argument z (−x, or −2c(x + 0.044715x³)), so the check is the
+        // exponential's error, not the argument's rounding; where e^z overflows Float (z > 88.72, as glibc's
+        // expf) the kernel gives x/∞ = −0.
+        let xs = (0..<601).map { Float(-110 + 0.366 * Double($0)) } + [-103.9, -87.4, -87.3, 88.7, 88.8, 0, -0.0]
+        let silu = GatedActivation.apply(.silu, gate: xs, up: [Float](repeating: 1, count: xs.count))
+        let gelu = GatedActivation.apply(.geluTanh, gate: xs, up: [Float](repeating: 1, count: xs.count))
+        let twoC = Float(2 * (2 / Double.pi).squareRoot())
+        func check(_ name: String, _ x: Float, _ z: Float, _ got: Float) {
+            if z > 88.722_839 {
+                #expect(got == 0, "\(name)(\(x)) = \(got), expected −0")
+                return
+            }
+            let expected = Double(x) / (1 + exp(Double(z)))
+            #expect(abs(Double(got) - expected) <= 4.8e-7 * abs(expected) + 1e-44, "\(name)(\(x)) = \(got), expected \(expected)")
+        }
+        for (i, x) in xs.enumerated() {
+            check("silu", x, -x, silu[i])
+            check("gelu_tanh", x, -twoC * (x + 0.044715 * x * x * x), gelu[i])
+        }
+        #expect(GatedActivation.apply(.silu, gate: [.nan], up: [1])[0].isNaN)
+    }
+
     @Test func geluTanhMatchesPyTorchsApproximation() {
         // torch.nn.functional.gelu(x, approximate="tanh") at 1, −1, 3: 0.8411920, −0.1588080, 2.9963627.
         let y = GatedActivation.apply(.geluTanh, gate: [1, -1, 3], up: [1, 1, 1])
