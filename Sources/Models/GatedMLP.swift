@@ -1,6 +1,7 @@
 // The gated feed-forward activation: act(gate) ⊙ up (Shazeer 2020, "GLU Variants Improve Transformer").
 import Checkpoints
 import Foundation
+import LinearAlgebra
 
 /// Combines the gate and up projections in place: gate[i] ← act(gate[i]) · up[i].
 ///
@@ -23,7 +24,7 @@ public enum GatedActivation {
 
     /// g[i] ← x·σ(x) for SiLU and x·σ(2y) = ½x(1 + tanh y), y = √(2/π)(x + 0.044715x³), for GELU-tanh
     /// (one exponential instead of glibc's much slower tanhf), times `up[i]` when given; eight lanes at a
-    /// time with the vectorized `Elementwise.exp` (the tail as a zero-padded block).
+    /// time with the vectorized `VectorExp.exp` (the tail as a zero-padded block).
     @inline(__always)
     static func gatedSigmoid(_ activation: ModelConfig.Activation, _ g: UnsafeMutablePointer<Float>,
                              up: UnsafePointer<Float>?, count: Int) {
@@ -31,7 +32,7 @@ public enum GatedActivation {
         let silu = activation == .silu
         @inline(__always) func block(_ x: SIMD8<Float>) -> SIMD8<Float> {
             let z = silu ? -x : SIMD8<Float>(repeating: -twoC) * (x + SIMD8<Float>(repeating: 0.044715) * x * x * x)
-            return x / (SIMD8<Float>(repeating: 1) + Elementwise.exp(z))
+            return x / (SIMD8<Float>(repeating: 1) + VectorExp.exp(z))
         }
         let raw = UnsafeMutableRawPointer(g)
         var i = 0

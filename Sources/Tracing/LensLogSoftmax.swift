@@ -2,14 +2,14 @@
 // normalizer of Milakov & Gimelshein 2018, "Online normalizer calculation for softmax"), so a row's
 // [vocab] logits never need to exist at once and the head's weights are read once for all rows.
 import Foundation
+import LinearAlgebra
 
 /// Per row: with the running maximum m, s = Σ exp(z − m) and t = Σ exp(z − m)(z − m) over the ids seen so far;
 /// the top-k by logit; the logits of the row's token-set ids. At the end lse = m + log s, the entropy
 /// H = −Σ p log p = lse − Σ p z = log s − t/s, and a set's mass Σ_{i∈S} exp(z_i − lse).
 ///
 /// A tile with maximum m' > m rescales the sums to the new reference: s ← e^{m−m'} s and
-/// t ← e^{m−m'} (t + (m − m') s). exp(z − m) is evaluated in Float lanes (`expNonPositive`, relative error a
-/// few 1e-8) and summed in Double; lse, the entropy and the masses are formed in Double.
+/// t ← e^{m−m'} (t + (m − m') s). exp(z − m) is evaluated in Float lanes (`VectorExp.exp`, within 2 ulp) and summed in Double; lse, the entropy and the masses are formed in Double.
 ///
 /// Rows are independent: `accumulate` of different rows may run on different threads at once.
 final class LensLogSoftmax {
@@ -124,7 +124,7 @@ final class LensLogSoftmax {
             for q in 0..<8 {
                 let x = raw.loadUnaligned(fromByteOffset: 4 * (j + 8 * q), as: SIMD8<Float>.self) - reference
                 let xc = floor.replacing(with: x, where: x .> floor)
-                let e = expNonPositive(xc)
+                let e = VectorExp.exp(xc)
                 sf += e
                 tf += e * xc
             }
@@ -135,7 +135,7 @@ final class LensLogSoftmax {
         while j + 8 <= count {
             let x = raw.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self) - reference
             let xc = floor.replacing(with: x, where: x .> floor)
-            let e = expNonPositive(xc)
+            let e = VectorExp.exp(xc)
             let ex = e * xc
             sd0 += SIMD4<Double>(e.lowHalf); sd1 += SIMD4<Double>(e.highHalf)
             td0 += SIMD4<Double>(ex.lowHalf); td1 += SIMD4<Double>(ex.highHalf)
@@ -189,27 +189,4 @@ final class LensLogSoftmax {
         let top = (0..<filled[row]).map { j in (id: topIDs[row * k + j], logprob: Float(Double(topValues[row * k + j]) - lse)) }
         return (lse, logS - t / s, top, Array(UnsafeBufferPointer(start: setLogits[row], count: setCounts[row])))
     }
-}
-
-/// e^x for x in [−87, 0] in Float lanes: x = k·ln 2 + r with k = round(x·log₂e) and |r| ≤ ln 2 / 2
-/// (ln 2 split in a short high part and a correction, Cody & Waite 1980), e^r by its degree-6 Taylor
-/// polynomial (truncation ≤ 0.35⁷/7! ≈ 1.2e-7, two Float roundings), 2^k built in the exponent bits. Only adds, multiplies and bit
-/// operations, so the baseline x86-64 target (SSE2, no FMA or rounding instructions) vectorizes it.
-@inline(__always)
-func expNonPositive(_ x: SIMD8<Float>) -> SIMD8<Float> {
-    // Adding 1.5·2²³ rounds to an integer that then sits in the low mantissa bits (round to nearest).
-    let magic = SIMD8<Float>(repeating: 12_582_912)
-    let shifted = x * 1.442_695_04 + magic
-    let k = shifted - magic
-    let r = x - k * 0.693_359_375 - k * -2.121_944_4e-4
-    var p = SIMD8<Float>(repeating: 1.0 / 720)
-    p = p * r + 1.0 / 120
-    p = p * r + 1.0 / 24
-    p = p * r + 1.0 / 6
-    p = p * r + 0.5
-    p = p * r + 1
-    p = p * r + 1
-    // k + 127 in the exponent field: shifted's bit pattern is 0x4B400000 + k.
-    let bits = (unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000 &+ 127) &<< 23
-    return p * unsafeBitCast(bits, to: SIMD8<Float>.self)
 }
