@@ -3,6 +3,10 @@ import Checkpoints
 
 /// Tensors by canonical name (see `CanonicalName`), decoded to Float on demand.
 /// `Checkpoint` is the production source; the protocol lets tools and tests run hand-built weights.
+///
+/// Contract: `info` and `decode` may be called from several threads at once (the lens decodes vocabulary
+/// tiles of the output head on every worker, `DecoderModel.logitTiles`), so a conforming type must be safe
+/// for concurrent reads — the memory-mapped checkpoints are, and `DecodedWeights` takes its lock.
 public protocol WeightSource: DecodableTensors {
     /// The file the weights come from, for error messages (the checkpoint's path).
     var sourcePath: String { get }
