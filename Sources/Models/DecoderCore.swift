@@ -630,14 +630,17 @@ final class DecoderCore {
                           c: o + first, ldc: vocabulary)
                 first += n
             }
-            if let scale = scale.map(Float.init) {
-                for i in 0..<dst.count { o[i] *= scale }
-            }
-            if let cap = softcap.map(Float.init) {
-                for i in 0..<dst.count { o[i] = cap * tanhf(o[i] / cap) }
-            }
+            Self.applyHeadConventions(o, count: dst.count, scale: scale.map(Float.init), softcap: softcap.map(Float.init))
         }
         return out
+    }
+
+    /// The head's conventions on raw products z, in place: z·scale when set (Cohere's `logit_scale`), then
+    /// cap·tanh(z/cap) when a final soft-cap is set (Gemma 2) — shared by `logits` and `logitTiles`.
+    @inline(__always)
+    static func applyHeadConventions(_ z: UnsafeMutablePointer<Float>, count: Int, scale: Float?, softcap cap: Float?) {
+        if let scale { for i in 0..<count { z[i] *= scale } }
+        if let cap { for i in 0..<count { z[i] = cap * tanhf(z[i] / cap) } }
     }
 
     /// The head one vocabulary tile at a time, for a caller that reduces the logits as they come (the logit
@@ -704,8 +707,7 @@ final class DecoderCore {
                             let m = min(block, end - row)
                             BLAS.gemm(.none, .transposed, m: m, n: n, k: d, a: t.a + row * d, lda: d, b: t.w, ldb: d,
                                       c: out, ldc: n)
-                            if let scale { for i in 0..<(m * n) { out[i] *= scale } }
-                            if let cap { for i in 0..<(m * n) { out[i] = cap * tanhf(out[i] / cap) } }
+                            Self.applyHeadConventions(out, count: m * n, scale: scale, softcap: cap)
                             t.body(row..<(row + m), ids, out, c)
                             row += m
                         }

@@ -195,14 +195,15 @@ public final class LensRun {
         var start = clock.now
         let writer = try LensWriter(creating: output, header: header(modelName: modelName, tasks: tasks, toolVersion: toolVersion))
         outcome.writeSeconds += seconds(since: start)
-        var done = 0
+        var done = 0, batchesDone = 0
         for group in headGroups() {
             let rows = try compute(group, outcome: &outcome)
             start = clock.now
             try writer.write(rows)
             outcome.writeSeconds += seconds(since: start)
             done += group.reduce(0) { $0 + $1.count }
-            progress?(LensProgress(batchesDone: (plan.batches.firstIndex(of: group[group.count - 1]) ?? 0) + 1,
+            batchesDone += group.count
+            progress?(LensProgress(batchesDone: batchesDone,
                                    batchesTotal: plan.batches.count, promptsDone: done,
                                    promptsTotal: plan.tasks.count, elapsed: outcome.totalSeconds))
         }
