@@ -1,7 +1,6 @@
 // Is one dimension running the show? Per-layer anisotropy diagnostics of the raw (un-normalised)
 // sentence vectors: rogue dimensions (Timkey & van Schijndel 2021, "All Bark and No Bite") make the raw
 // cosine a function of one coordinate, so cosine-based measures then report that coordinate, not meaning.
-import Foundation
 import LinearAlgebra
 
 /// One dimension's share of the layer's energy and variance.
@@ -59,11 +58,9 @@ public enum AnisotropyDiagnostics {
     public static let dominanceThreshold = 0.5
 
     /// Energy and variance shares per dimension and the top-3 outliers of the raw vectors of one layer.
-    static func measure(layer: Int, _ languages: [LanguageVectors], pc1VarianceShare: Double?) -> LayerDiagnostics {
-        // One language per worker: each column sum runs over the rows in order whichever thread runs it.
-        let squares = (try? parallelMap(languages.count, workers: ProcessInfo.processInfo.activeProcessorCount) {
-            columnSumsOfSquares(languages[$0].centered)
-        }) ?? languages.map { columnSumsOfSquares($0.centered) }
+    /// One language per `workers` thread: each column sum runs over the rows in order whichever thread runs it.
+    static func measure(layer: Int, _ languages: [LanguageVectors], pc1VarianceShare: Double?, workers: Int) throws -> LayerDiagnostics {
+        let squares = try parallelMap(languages.count, workers: workers) { columnSumsOfSquares(languages[$0].centered) }
         return measure(layer: layer, means: languages.map(\.mean), squares: squares,
                        counts: languages.map(\.count), pc1VarianceShare: pc1VarianceShare)
     }

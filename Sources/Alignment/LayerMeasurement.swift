@@ -167,21 +167,21 @@ extension AnalysisPlan {
             let projection = PCARequest(means: ordered.map(\.mean), components: settings.components, oversampling: 10)
             switch settings.normalize {
             case .none:
-                out.projection = try principalComponents(PCABlocks(ordered), [projection])[0]
+                out.projection = try principalComponents(PCABlocks(ordered, workers: workers), [projection])[0]
                 pc1 = out.projection?.explainedVarianceRatio.first
             case .center:
-                let both = try principalComponents(PCABlocks(ordered), [projection, rawPC1])
+                let both = try principalComponents(PCABlocks(ordered, workers: workers), [projection, rawPC1])
                 out.projection = both[0]
                 pc1 = both[1].explainedVarianceRatio.first
             case .standardize, .allButTop:
-                out.projection = try principalComponents(PCABlocks(ordered), [projection])[0]
+                out.projection = try principalComponents(PCABlocks(ordered, workers: workers), [projection])[0]
             }
             clock.lap(MetricName.projection.rawValue)
         }
         if pc1 == nil {
-            pc1 = try principalComponents(PCABlocks(rawOrdered), [rawPC1])[0].explainedVarianceRatio.first
+            pc1 = try principalComponents(PCABlocks(rawOrdered, workers: workers), [rawPC1])[0].explainedVarianceRatio.first
         }
-        out.diagnostics = AnisotropyDiagnostics.measure(layer: layer, rawOrdered, pc1VarianceShare: pc1)
+        out.diagnostics = try AnisotropyDiagnostics.measure(layer: layer, rawOrdered, pc1VarianceShare: pc1, workers: workers)
         clock.lap("diagnostics")
         if selected.contains(.layerCKA) {
             let targets = languages.filter { $0 != ckaPivot && vectors[$0] != nil }

@@ -40,7 +40,7 @@ protocol PCABlockSource {
     /// X_c of language l rounded to Float (the randomized iterations' products).
     func rounded(_ l: Int) throws -> Matrix<Float>
     /// Called once before the first `rounded` (the in-memory blocks make their Float copies then).
-    mutating func prepareRounded()
+    mutating func prepareRounded() throws
 }
 
 /// The centered rows X_c of every language shared by several PCAs, with the Gram diagonals (‖x_c‖²) and,
@@ -49,18 +49,20 @@ struct PCABlocks: PCABlockSource {
     var centered: [Matrix<Double>]
     var centeredNormsSquared: [[Double]]
     private(set) var rounded: [Matrix<Float>]?
+    /// Threads for the Float copies (the analysis's `--threads`).
+    let workers: Int
 
-    init(_ languages: [LanguageVectors]) {
+    init(_ languages: [LanguageVectors], workers: Int = ProcessInfo.processInfo.activeProcessorCount) {
         centered = languages.map(\.centered)
         centeredNormsSquared = languages.map(\.centeredNormsSquared)
+        self.workers = workers
     }
 
     /// One language per worker (each conversion is the same elementwise rounding whichever thread runs it).
-    mutating func prepareRounded() {
+    mutating func prepareRounded() throws {
         guard rounded == nil else { return }
         let blocks = centered
-        rounded = (try? parallelMap(blocks.count, workers: ProcessInfo.processInfo.activeProcessorCount) { blocks[$0].asFloat })
-            ?? blocks.map(\.asFloat)
+        rounded = try parallelMap(blocks.count, workers: workers) { blocks[$0].asFloat }
     }
 
     var count: Int { centered.count }
@@ -188,7 +190,7 @@ func principalComponents<Blocks: PCABlockSource>(_ shared: Blocks, _ requests: [
             var rng = SplitMix64(seed: 0x5043_4131)   // fixed: the projection must not depend on --seed
             return Matrix(rows: d, cols: width, storage: (0..<(d * width)).map { _ in rng.normal() })
         }
-        blocks.prepareRounded()
+        try blocks.prepareRounded()
         var q = try zTimes(omegas, rounded: true).map(orthonormalBasis)
         for _ in 0..<powerIterations {
             let w = try zTransposeTimes(q, rounded: true).map(orthonormalBasis)
