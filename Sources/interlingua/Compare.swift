@@ -159,13 +159,15 @@ struct CompareCommand: ParsableCommand {
     /// `interlingua align FILE --output folder` with `settings` (every option alignment.json records), or
     /// align's defaults when nil; a line on stderr names the folder, align prints its table as it does alone.
     func alignOnTheFly(_ file: String, into folder: URL, settings: AlignmentSettings?) throws {
-        var arguments = [file, "--output", folder.path, "--quiet", "--bootstrap", "\(bootstrap)", "--seed", "\(seed)"]
+        var arguments = [file, "--output", folder.path, "--quiet"]
         if let s = settings {
-            arguments = [file, "--output", folder.path, "--quiet", "--pool", s.pool.rawValue, "--pivot", s.pivot,
-                         "--pairs", s.pairs.rawValue, "--metrics", s.metrics.map(\.rawValue).joined(separator: ","),
-                         "--bootstrap", "\(s.bootstrap)", "--seed", "\(s.seed)", "--primary", s.primary.rawValue,
-                         "--rbf-scale", "\(s.rbfScale)", "--knn-k", "\(s.knnK)", "--components", "\(s.components)",
-                         "--lsar-rank", "\(s.lsarRank)", "--normalize", s.normalize.argument]
+            arguments += ["--pool", s.pool.rawValue, "--pivot", s.pivot,
+                          "--pairs", s.pairs.rawValue, "--metrics", s.metrics.map(\.rawValue).joined(separator: ","),
+                          "--bootstrap", "\(s.bootstrap)", "--seed", "\(s.seed)", "--primary", s.primary.rawValue,
+                          "--rbf-scale", "\(s.rbfScale)", "--knn-k", "\(s.knnK)", "--components", "\(s.components)",
+                          "--lsar-rank", "\(s.lsarRank)", "--normalize", s.normalize.argument]
+        } else {
+            arguments += ["--bootstrap", "\(bootstrap)", "--seed", "\(seed)"]
         }
         FileHandle.standardError.write(Data("compare: aligning \(file) into \(folder.path) (\(settings == nil ? "align's defaults" : "the settings of the first align folder"))\n".utf8))
         let align = try Align.parse(arguments)
