@@ -32,7 +32,7 @@ enum GenerationThroughputBenchmark {
             do {
                 let checkpoint = try Checkpoint.open(URL(fileURLWithPath: path))
                 let resolved = try ModelCheckpoint(checkpoint)
-                let model = try ModelLoader.load(config: resolved.config, weights: DecodedWeights(resolved, budgetBytes: 4 << 30))
+                let model = try DecodedWeights.model(resolved, budgetBytes: 4 << 30).model
                 let tokenizer = try Tokenizers.load(for: checkpoint)
                 print("\ngeneration: \(name), \(newTokens) new tokens per prompt (greedy, no EOS stop)")
                 for concurrent in [1, 8, 32] {

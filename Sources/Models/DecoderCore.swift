@@ -619,14 +619,23 @@ final class DecoderCore {
             for (i, r) in rows.enumerated() { (inputs + i * d).update(from: s + r * d, count: d) }
         }
         let chunk = min(vocabulary, 8192)
-        let w = logitWeights.reserve(chunk * d)
+        // A source that keeps the head in Float (generation's `DecodedWeights`) is read in place; otherwise
+        // each chunk of vocabulary rows is decoded into scratch.
+        let kept = try weights.decodedFloats(outputName).flatMap { $0.count == vocabulary * d ? $0.baseAddress : nil }
+        let w = kept == nil ? logitWeights.reserve(chunk * d) : nil
         try out.storage.withUnsafeMutableBufferPointer { dst in
             guard let o = dst.baseAddress else { return }
             var first = 0
             while first < vocabulary {
                 let n = min(chunk, vocabulary - first)
-                try weights.decode(outputName, rows: first..<(first + n), into: UnsafeMutableBufferPointer(start: w, count: n * d))
-                BLAS.gemm(.none, .transposed, m: rows.count, n: n, k: d, a: inputs, lda: d, b: w, ldb: d,
+                let b: UnsafePointer<Float>
+                if let kept {
+                    b = kept + first * d
+                } else if let w {
+                    try weights.decode(outputName, rows: first..<(first + n), into: UnsafeMutableBufferPointer(start: w, count: n * d))
+                    b = UnsafePointer(w)
+                } else { return }
+                BLAS.gemm(.none, .transposed, m: rows.count, n: n, k: d, a: inputs, lda: d, b: b, ldb: d,
                           c: o + first, ldc: vocabulary)
                 first += n
             }

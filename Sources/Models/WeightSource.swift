@@ -15,6 +15,14 @@ public protocol WeightSource: DecodableTensors {
     /// Decodes rows `rows` (all when nil) of tensor `name` to Float into `output`
     /// (count = rows.count × info.rowLength).
     func decode(_ name: String, rows: Range<Int>?, into output: UnsafeMutableBufferPointer<Float>) throws
+    /// The whole tensor `name` already decoded to Float in memory that lives as long as the source, for
+    /// reading in place, or nil (the default) when the source keeps no such copy; the values are those
+    /// `decode` writes.
+    func decodedFloats(_ name: String) throws -> UnsafeBufferPointer<Float>?
+}
+
+extension WeightSource {
+    public func decodedFloats(_ name: String) throws -> UnsafeBufferPointer<Float>? { nil }
 }
 
 extension Checkpoint: WeightSource {

@@ -87,8 +87,7 @@ struct Generate: ParsableCommand {
         // The family resolves and validates the checkpoint (naming what is missing); generation then runs
         // over weights decoded once and kept in Float, within --weight-memory.
         let resolved = try ModelCheckpoint(checkpoint)
-        let weights = DecodedWeights(resolved, budgetBytes: Int(weightMemory * 1_073_741_824))
-        let decoder = try ModelLoader.load(config: resolved.config, weights: weights)
+        let decoder = try DecodedWeights.model(resolved, budgetBytes: Int(weightMemory * 1_073_741_824)).model
         let tokenizer = try Tokenizers.load(for: checkpoint)
         let needsChat = records.contains { r in
             if case .messages = r.body { return true }

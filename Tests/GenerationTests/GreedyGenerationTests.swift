@@ -8,11 +8,11 @@ import Tokenizers
 
 /// Runs the fixture prompts of one model and returns the results in fixture order.
 func generateFixture(_ name: String, model url: URL, settings adjust: (inout GenerationSettings) -> Void = { _ in },
-                     only: [Int]? = nil) throws -> (fixtures: [FixtureGeneration], results: [GenerationResult]) {
+                     only: [Int]? = nil, weightBudget: Int = 2 << 30) throws -> (fixtures: [FixtureGeneration], results: [GenerationResult]) {
     let checkpoint = try Checkpoint.open(url)
     let resolved = try ModelCheckpoint(checkpoint)
     let config = resolved.config
-    let model = try ModelLoader.load(config: config, weights: DecodedWeights(resolved, budgetBytes: 2 << 30))
+    let model = try DecodedWeights.model(resolved, budgetBytes: weightBudget).model
     let tokenizer = try Tokenizers.load(for: checkpoint)
     var fixtures = try FixtureGeneration.load(name)
     if let only { fixtures = only.map { fixtures[$0] } }
@@ -88,6 +88,29 @@ struct BatchingTests {
         // Two slots for eight prompts: finished sequences leave the batch and waiting ones take their slot.
         let narrow = try generateFixture("tiny-mllama", model: url) { $0.maxConcurrent = 2 }.results
         #expect(narrow.map(\.outputIDs) == batched.map(\.outputIDs))
+    }
+
+    @Test("Weights kept in place (blocks in the model, head in DecodedWeights), kept in part, or not at all: the same bits")
+    func weightBudgetChangesNoBit() throws {
+        let url = TestPaths.fixture("tiny-mllama")
+        let resolved = try ModelCheckpoint(try Checkpoint.open(url))
+        let (model, weights) = try DecodedWeights.model(resolved, budgetBytes: 2 << 30)
+        #expect(model.keepsDecodedWeights)
+        _ = try Generator(model: model, tokenizer: try Tokenizers.load(for: try Checkpoint.open(url)),
+                          settings: GenerationSettings(maxNewTokens: 2, eosIDs: []))
+            .generate([GenerationRequest(id: "p", language: "en", promptIDs: [1, 2, 3])])
+        // The blocks are the model's; the source holds only the embedding, the head (tied or not) and the
+        // final norm, no per-layer tensor.
+        let c = model.config
+        #expect(weights.bytes > 0 && weights.bytes <= 4 * (2 * c.vocabSize * c.dModel + c.dModel))
+        let kept = try generateFixture("tiny-mllama", model: url).results
+        let partly = try generateFixture("tiny-mllama", model: url, weightBudget: model.decodedWeightBytes - 1).results
+        let none = try generateFixture("tiny-mllama", model: url, weightBudget: 0).results
+        #expect(kept.map(\.outputIDs) == none.map(\.outputIDs))
+        #expect(kept.map(\.margins) == none.map(\.margins))
+        #expect(partly.map(\.margins) == none.map(\.margins))
+        let small = try DecodedWeights.model(resolved, budgetBytes: model.decodedWeightBytes - 1).model
+        #expect(!small.keepsDecodedWeights)
     }
 
     @Test("SmolLM2: a prompt alone gives the tokens it gives in the batch", .enabled(if: modelIsCached(TestPaths.smolLM2)))
