@@ -251,11 +251,12 @@ final class DecoderCore {
             var offset = 0
             for t in tensors {
                 let name = CanonicalName.layer(layer, t)
-                let n = try weights.info(name).elementCount
+                let info = try weights.info(name)
+                let n = info.elementCount
                 guard offset + n <= count else {
                     throw ModelError.shapeMismatch(file: weights.sourcePath, tensor: name, expected: [count - offset], found: [n])
                 }
-                try weights.decode(name, rows: nil, into: buffer.slice(offset, n))
+                try decodeRowsSplit(name, info: info, into: buffer.slice(offset, n))
                 offset += n
             }
             guard offset == count else {
@@ -272,6 +273,36 @@ final class DecoderCore {
         if let b = layout.downBias { try stack([b], into: downBias, count: d) }
         if keepsDecodedWeights { keptWeights[layer] = target } else { decodedLayer = layer }
         timings.decodeSeconds += seconds(since: start)
+    }
+
+    /// Decodes all of matrix `name` into `output`, its rows split into one contiguous share per row-parallel
+    /// worker (`RowParallel.threads`) when it is large: each row decodes independently of the others (a
+    /// GGUF row is whole quantization blocks), so the bits are those of one serial call, and the first
+    /// touch of the output pages is shared too. Every `WeightSource` decodes row ranges concurrently (the
+    /// lens's head tiles do the same).
+    func decodeRowsSplit(_ name: String, info: TensorInfo, into output: UnsafeMutableBufferPointer<Float>) throws {
+        let rows = info.rows, rowLength = info.rowLength
+        let workers = min(RowParallel.threads, rows)
+        guard info.shape.count >= 2, workers > 1, info.elementCount >= RowParallel.minimumWork,
+              output.count == rows * rowLength, let base = output.baseAddress else {
+            try weights.decode(name, rows: nil, into: output)
+            return
+        }
+        let failures = UnsafeMutablePointer<(any Error)?>.allocate(capacity: workers)
+        failures.initialize(repeating: nil, count: workers)
+        defer { failures.deinitialize(count: workers); failures.deallocate() }
+        // What the workers touch: disjoint rows of `output` and their own failure slot.
+        let task = UncheckedSendable((source: weights, base: base, failures: failures))
+        DispatchQueue.concurrentPerform(iterations: workers) { c in
+            let t = task.value
+            let lower = rows * c / workers, upper = rows * (c + 1) / workers
+            guard lower < upper else { return }
+            do {
+                try t.source.decode(name, rows: lower..<upper,
+                                    into: UnsafeMutableBufferPointer(start: t.base + lower * rowLength, count: (upper - lower) * rowLength))
+            } catch { t.failures[c] = error }
+        }
+        for c in 0..<workers { if let error = failures[c] { throw error } }
     }
 
     /// A per-layer vector (a norm weight) decoded to an array.
