@@ -276,30 +276,27 @@ final class DecoderCore {
     }
 
     /// Decodes all of matrix `name` into `output`, its rows split into one contiguous share per row-parallel
-    /// worker (`RowParallel.threads`) when it is large: each row decodes independently of the others (a
-    /// GGUF row is whole quantization blocks), so the bits are those of one serial call, and the first
-    /// touch of the output pages is shared too. Every `WeightSource` decodes row ranges concurrently (the
-    /// lens's head tiles do the same).
+    /// worker (`RowParallel.forEachChunk`, which keeps a small matrix on the calling thread): each row decodes
+    /// independently of the others (a GGUF row is whole quantization blocks), so the bits are those of one
+    /// serial call, and the first touch of the output pages is shared too. Every `WeightSource` decodes row
+    /// ranges concurrently (the lens's head tiles do the same).
     func decodeRowsSplit(_ name: String, info: TensorInfo, into output: UnsafeMutableBufferPointer<Float>) throws {
         let rows = info.rows, rowLength = info.rowLength
-        let workers = min(RowParallel.threads, rows)
-        guard info.shape.count >= 2, workers > 1, info.elementCount >= RowParallel.minimumWork,
-              output.count == rows * rowLength, let base = output.baseAddress else {
+        guard info.shape.count >= 2, output.count == rows * rowLength, let base = output.baseAddress else {
             try weights.decode(name, rows: nil, into: output)
             return
         }
+        let workers = RowParallel.threads
         let failures = UnsafeMutablePointer<(any Error)?>.allocate(capacity: workers)
         failures.initialize(repeating: nil, count: workers)
         defer { failures.deinitialize(count: workers); failures.deallocate() }
         // What the workers touch: disjoint rows of `output` and their own failure slot.
         let task = UncheckedSendable((source: weights, base: base, failures: failures))
-        DispatchQueue.concurrentPerform(iterations: workers) { c in
+        RowParallel.forEachChunk(rows: rows, work: rowLength) { chunk, c in
             let t = task.value
-            let lower = rows * c / workers, upper = rows * (c + 1) / workers
-            guard lower < upper else { return }
             do {
-                try t.source.decode(name, rows: lower..<upper,
-                                    into: UnsafeMutableBufferPointer(start: t.base + lower * rowLength, count: (upper - lower) * rowLength))
+                try t.source.decode(name, rows: chunk, into: UnsafeMutableBufferPointer(
+                    start: t.base + chunk.lowerBound * rowLength, count: chunk.count * rowLength))
             } catch { t.failures[c] = error }
         }
         for c in 0..<workers { if let error = failures[c] { throw error } }
