@@ -15,7 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        // MARK: - C behind two modules
+        // MARK: - C behind small modules
         .systemLibrary(
             name: "CLinearAlgebra",
             pkgConfig: "openblas",
@@ -30,13 +30,15 @@ let package = Package(
         .target(name: "CCLD2", linkerSettings: [.linkedLibrary("cld2")]),
         // fastText (Debian libfasttext-dev) is C++ too: the same kind of shim, linked by name.
         .target(name: "CFastText", linkerSettings: [.linkedLibrary("fasttext")]),
+        // The block's elementwise kernels, compiled once per x86-64 level and picked at load time.
+        .target(name: "CKernels"),
 
         // MARK: - Library modules
         .target(name: "LinearAlgebra", dependencies: ["CLinearAlgebra"]),
         .target(name: "HDF5", dependencies: ["CHDF5"]),
         .target(name: "Checkpoints", dependencies: []),
         .target(name: "Tokenizers", dependencies: ["Checkpoints"]),
-        .target(name: "Models", dependencies: ["LinearAlgebra", "Checkpoints"]),
+        .target(name: "Models", dependencies: ["CKernels", "LinearAlgebra", "Checkpoints"]),
         .target(name: "Activations", dependencies: ["HDF5"]),
         .target(name: "Corpus", dependencies: []),
         .target(name: "Tracing", dependencies: [

@@ -1,32 +1,24 @@
-// Elementwise kernels over raw Float pointers, written so the optimizer vectorizes them.
+// Elementwise kernels over raw Float pointers: the hot ones in CKernels (one clone per x86-64 level).
+import CKernels
 
 enum Elementwise {
-    /// dst[i] += src[i].
+    /// dst[i] += src[i] (CKernels: vectorized for the CPU's x86-64 level).
     @inline(__always)
     static func add(_ src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0..<count { dst[i] += src[i] }
+        ck_add(dst, src, count)
     }
 
-    /// dst[i] *= src[i].
+    /// dst[i] *= src[i] (CKernels).
     @inline(__always)
     static func multiply(_ dst: UnsafeMutablePointer<Float>, by src: UnsafePointer<Float>, count: Int) {
-        for i in 0..<count { dst[i] *= src[i] }
+        ck_multiply(dst, src, count)
     }
 
-    /// Σ x[i]² with eight independent partial sums (a plain loop would not vectorize: Float addition
-    /// is not reassociated without fast-math).
+    /// Σ x[i]² with eight independent partial sums in a fixed order (CKernels' `ck_sum_of_squares`; a plain
+    /// loop would not vectorize: Float addition is not reassociated without fast-math).
     @inline(__always)
     static func sumOfSquares(_ x: UnsafePointer<Float>, count: Int) -> Float {
-        var acc = SIMD8<Float>(repeating: 0)
-        let blocks = count / 8
-        let raw = UnsafeRawPointer(x)
-        for b in 0..<blocks {
-            let v = raw.loadUnaligned(fromByteOffset: b * 32, as: SIMD8<Float>.self)
-            acc += v * v
-        }
-        var sum = acc.sum()
-        for i in (blocks * 8)..<count { sum += x[i] * x[i] }
-        return sum
+        ck_sum_of_squares(x, count)
     }
 
     /// Copies `rows` rows of `cols` elements between buffers with different row strides.

@@ -1,5 +1,6 @@
 // Rotary position embeddings (Su et al. 2021) in Hugging Face's rotate-half layout, with linear,
 // LLaMA 3, YaRN and dynamic-NTK frequency scaling as transformers' `modeling_rope_utils.py` computes them.
+import CKernels
 import Checkpoints
 import Foundation
 
@@ -130,52 +131,18 @@ public final class RotaryEmbedding {
     /// Rotates the head vector at `x` (headDim elements) in place for `position`
     /// (the tables must cover it: call `reserve(positions:)` first).
     public func rotate(_ x: UnsafeMutablePointer<Float>, position: Int) {
-        let half = headDim / 2
-        cosTable.withUnsafeBufferPointer { c in
-            sinTable.withUnsafeBufferPointer { s in
-                guard let cb = c.baseAddress, let sb = s.baseAddress else { return }
-                let cp = cb + position * half, sp = sb + position * half
-                if interleaved {
-                    for i in 0..<half {
-                        let x1 = x[2 * i], x2 = x[2 * i + 1]
-                        x[2 * i] = x1 * cp[i] - x2 * sp[i]
-                        x[2 * i + 1] = x2 * cp[i] + x1 * sp[i]
-                    }
-                    return
-                }
-                for i in 0..<half {
-                    let x1 = x[i], x2 = x[i + half]
-                    x[i] = x1 * cp[i] - x2 * sp[i]
-                    x[i + half] = x2 * cp[i] + x1 * sp[i]
-                }
-            }
-        }
+        rotate(heads: 1, of: x, headStride: headDim, position: position)
     }
 
     /// Rotates `heads` head vectors (at `x`, `x + headStride`, …) in place for `position`, as `rotate` does
-    /// each (one table lookup for all). Only reads the tables: safe from several threads at once.
+    /// each (one table lookup for all), with CKernels' `ck_rotate_heads` (vectorized for the CPU's x86-64
+    /// level). Only reads the tables: safe from several threads at once.
     public func rotate(heads: Int, of x: UnsafeMutablePointer<Float>, headStride: Int, position: Int) {
         let half = headDim / 2
         cosTable.withUnsafeBufferPointer { c in
             sinTable.withUnsafeBufferPointer { s in
                 guard let cb = c.baseAddress, let sb = s.baseAddress else { return }
-                let cp = cb + position * half, sp = sb + position * half
-                for h in 0..<heads {
-                    let v = x + h * headStride
-                    if interleaved {
-                        for i in 0..<half {
-                            let x1 = v[2 * i], x2 = v[2 * i + 1]
-                            v[2 * i] = x1 * cp[i] - x2 * sp[i]
-                            v[2 * i + 1] = x2 * cp[i] + x1 * sp[i]
-                        }
-                    } else {
-                        for i in 0..<half {
-                            let x1 = v[i], x2 = v[i + half]
-                            v[i] = x1 * cp[i] - x2 * sp[i]
-                            v[i + half] = x2 * cp[i] + x1 * sp[i]
-                        }
-                    }
-                }
+                ck_rotate_heads(x, heads, headStride, half, cb + position * half, sb + position * half, interleaved ? 1 : 0)
             }
         }
     }

@@ -1,0 +1,50 @@
+// The decoder block's elementwise kernels (RMSNorm, gated activations, RoPE, residual adds) in C, so that
+// each is compiled once per x86-64 level (x86-64-v4 with AVX-512, v3 with AVX2, the baseline) and the best
+// one the CPU runs is picked when the library loads (clang's `target_clones`, an ELF ifunc). Swift code is
+// compiled for the baseline only, which leaves these passes at SSE width on every machine.
+//
+// Every kernel gives the same bits in every clone and on every thread: floating-point contraction is off
+// (no fused multiply-adds the other clones lack), lanes are independent, and the one reduction (a sum of
+// squares) has a fixed order of 8 partial sums whatever the vector width.
+#ifndef CKERNELS_H
+#define CKERNELS_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Σ x[i]²: 8 partial sums (element i of the blocks of 8 goes to sum i mod 8), added in order from −0, then
+/// the tail of count mod 8 in order: the order of the Swift kernel this replaced (a SIMD8 accumulator and
+/// its `sum()`), so RMSNorm keeps its bits.
+float ck_sum_of_squares(const float *x, long count);
+
+/// RMSNorm (Zhang & Sennrich 2019) of `rows` rows of `count` elements: y = (x · r) · w with
+/// r = 1 / √(Σx²/count + ε) in Float32, normalize first, then the weight (transformers' `LlamaRMSNorm`).
+/// Input and output rows may alias (in place), and have their own strides.
+void ck_rms_norm_rows(const float *input, long input_stride, float *output, long output_stride, long rows,
+                      long count, const float *weight, float epsilon);
+
+/// gate[i] ← act(gate[i]) · up[i] (up == NULL: act alone) for `rows` rows of `count` elements at row
+/// stride `stride`. silu != 0: SiLU(x) = x·σ(x) = x / (1 + e^(−x)); else GELU-tanh
+/// ½x(1 + tanh y) = x / (1 + e^(−2y)), y = √(2/π)(x + 0.044715x³). e^x is Cephes `expf` (S. L. Moshier),
+/// lane by lane as `VectorExp.exp` in Swift computes it, the same bits.
+void ck_gated_sigmoid_rows(int silu, float *gate, const float *up, long rows, long count, long stride);
+
+/// RoPE (Su et al. 2021) of `heads` head vectors at x, x + head_stride, …, in place, with the position's
+/// cos / sin rows of `half` = head_dim / 2 entries: pairs (x[i], x[i + half]) (GPT-NeoX, transformers'
+/// `rotate_half`) or (x[2i], x[2i + 1]) when `interleaved` (GPT-J, Meta's original LLaMA):
+/// x1' = x1·cos − x2·sin, x2' = x2·cos + x1·sin.
+void ck_rotate_heads(float *x, long heads, long head_stride, long half, const float *cos_row,
+                     const float *sin_row, int interleaved);
+
+/// dst[i] += src[i].
+void ck_add(float *dst, const float *src, long count);
+
+/// dst[i] *= src[i].
+void ck_multiply(float *dst, const float *src, long count);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
