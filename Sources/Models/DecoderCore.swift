@@ -383,12 +383,14 @@ final class DecoderCore {
         }
     }
 
-    /// C[tokens, out] ← A[tokens, in] · W[out, in]ᵀ (+ bias per row), one sgemm for all packed tokens.
+    /// C[tokens, out] ← A[tokens, in] · W[out, in]ᵀ (+ bias per row), one sgemm for all packed tokens;
+    /// C += … instead when `accumulating` (the sgemm's β = 1: a residual stream takes the branch directly).
     func project(_ a: UnsafePointer<Float>, lda: Int, weight: UnsafePointer<Float>, inputs: Int, outputs: Int,
-                 into c: UnsafeMutablePointer<Float>, tokens: Int, bias: UnsafePointer<Float>? = nil) {
+                 into c: UnsafeMutablePointer<Float>, tokens: Int, bias: UnsafePointer<Float>? = nil,
+                 accumulating: Bool = false) {
         let start = DispatchTime.now().uptimeNanoseconds
         BLAS.gemm(.none, .transposed, m: tokens, n: outputs, k: inputs, a: a, lda: lda, b: weight, ldb: inputs,
-                  c: c, ldc: outputs)
+                  beta: accumulating ? 1 : 0, c: c, ldc: outputs)
         timings.matmulSeconds += seconds(since: start)
         if let bias {
             let start = DispatchTime.now().uptimeNanoseconds
@@ -445,9 +447,11 @@ final class DecoderCore {
         timings.elementwiseSeconds += seconds(since: start)
     }
 
-    /// attended ← causal attention of every sentence; then projected ← attended · Woᵀ (+ bo). The one
-    /// attention step every family calls (with its scale, soft-cap and window in `attention`).
-    func attendAndProject(_ attention: CausalSelfAttention, batch: PackedBatch, tokens: Int) {
+    /// attended ← causal attention of every sentence; then projected ← attended · Woᵀ (+ bo), or
+    /// `residual` += attended · Woᵀ (+ bo) when given (`attendAndAdd`). The one attention step every family
+    /// calls (with its scale, soft-cap and window in `attention`).
+    func attendAndProject(_ attention: CausalSelfAttention, batch: PackedBatch, tokens: Int,
+                          residual: UnsafeMutablePointer<Float>? = nil) {
         let start = DispatchTime.now().uptimeNanoseconds
         let q = UnsafePointer(qkv.pointer)
         // Tokens outside every sentence (none in a well-formed batch) must not feed stale values onward.
@@ -459,8 +463,22 @@ final class DecoderCore {
         }
         timings.attentionSeconds += seconds(since: start)
         project(attended.pointer, lda: qDim, weight: outputWeight.pointer, inputs: qDim, outputs: config.dModel,
-                into: projected.pointer, tokens: tokens,
-                bias: layout.outputBias == nil ? nil : UnsafePointer(outputBias.pointer))
+                into: residual ?? projected.pointer, tokens: tokens,
+                bias: layout.outputBias == nil ? nil : UnsafePointer(outputBias.pointer), accumulating: residual != nil)
+    }
+
+    /// hidden += the attention branch, for a family that adds it to the residual stream as it is (no
+    /// post-norm). Unless sub-layers are captured (their copy is returned), the output projection's sgemm
+    /// adds into `hidden` itself: no zeroing of `projected`, no pass adding it (the sum is rounded as
+    /// (h + p₁) + p₂ … over the sgemm's blocks of the inner dimension instead of h + (p₁ + p₂ + …)).
+    func attendAndAdd(_ attention: CausalSelfAttention, batch: PackedBatch, tokens: Int,
+                      to hidden: UnsafeMutablePointer<Float>, capture: Bool) -> Matrix<Float>? {
+        if capture {
+            attendAndProject(attention, batch: batch, tokens: tokens)
+            return addProjected(to: hidden, tokens: tokens, capture: true)
+        }
+        attendAndProject(attention, batch: batch, tokens: tokens, residual: hidden)
+        return nil
     }
 
     /// Attention of every (sentence, head) pair, the pairs spread over the BLAS threads, each thread with
@@ -515,9 +533,11 @@ final class DecoderCore {
     }
 
     /// projected ← (act(normed·Wgᵀ) ⊙ normed·Wuᵀ) · Wdᵀ for a gated MLP, act(normed·Wuᵀ) · Wdᵀ for a plain
-    /// one (biases where the layout has them). The activation hook sees act(…) before the product with up
-    /// (before the down projection when plain); without a hook activation and product are one pass.
-    func feedForward(layer: Int, activation: ModelConfig.Activation, batch: PackedBatch, tokens: Int) {
+    /// one (biases where the layout has them), added to `residual` instead when given (`feedForwardAndAdd`).
+    /// The activation hook sees act(…) before the product with up (before the down projection when plain);
+    /// without a hook activation and product are one pass.
+    func feedForward(layer: Int, activation: ModelConfig.Activation, batch: PackedBatch, tokens: Int,
+                     residual: UnsafeMutablePointer<Float>? = nil) {
         let d = config.dModel, ffn = config.dFFN
         project(normed.pointer, lda: d, weight: gateUpWeight.pointer, inputs: d, outputs: upRows,
                 into: gateUp.pointer, tokens: tokens, bias: layout.upBias.isEmpty ? nil : UnsafePointer(upBias.pointer))
@@ -570,7 +590,19 @@ final class DecoderCore {
         }
         timings.elementwiseSeconds += seconds(since: start)
         project(gateUp.pointer, lda: upRows, weight: downWeight.pointer, inputs: ffn, outputs: d,
-                into: projected.pointer, tokens: tokens, bias: layout.downBias == nil ? nil : UnsafePointer(downBias.pointer))
+                into: residual ?? projected.pointer, tokens: tokens,
+                bias: layout.downBias == nil ? nil : UnsafePointer(downBias.pointer), accumulating: residual != nil)
+    }
+
+    /// hidden += the MLP branch, as `attendAndAdd` adds the attention branch.
+    func feedForwardAndAdd(layer: Int, activation: ModelConfig.Activation, batch: PackedBatch, tokens: Int,
+                           to hidden: UnsafeMutablePointer<Float>, capture: Bool) -> Matrix<Float>? {
+        if capture {
+            feedForward(layer: layer, activation: activation, batch: batch, tokens: tokens)
+            return addProjected(to: hidden, tokens: tokens, capture: true)
+        }
+        feedForward(layer: layer, activation: activation, batch: batch, tokens: tokens, residual: hidden)
+        return nil
     }
 
     /// hidden += projected; returns a copy of projected when the caller captures sub-layers.

@@ -163,11 +163,10 @@ public final class BloomModel: FamilyDecoder {
         let normed = core.normed.pointer
         core.normalize(b.x, into: normed, tokens: b.tokens, inputNorm)
         core.projectQKV(tokens: b.tokens)
-        core.attendAndProject(attention, batch: b.batch, tokens: b.tokens)
-        let a = core.addProjected(to: b.x, tokens: b.tokens, capture: b.capture)
+        let a = core.attendAndAdd(attention, batch: b.batch, tokens: b.tokens, to: b.x, capture: b.capture)
         core.normalize(b.x, into: normed, tokens: b.tokens, mlpNorm)
-        core.feedForward(layer: b.layer, activation: config.activation, batch: b.batch, tokens: b.tokens)
-        let m = core.addProjected(to: b.x, tokens: b.tokens, capture: b.capture)
+        let m = core.feedForwardAndAdd(layer: b.layer, activation: config.activation, batch: b.batch, tokens: b.tokens,
+                                       to: b.x, capture: b.capture)
         return (a, m)
     }
 }

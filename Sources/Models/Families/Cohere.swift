@@ -123,12 +123,11 @@ public final class CohereModel: FamilyDecoder {
                                    tokens: b.tokens)
         }
         core.applyRotary(rope, batch: b.batch, longest: b.longest)
-        core.attendAndProject(attention, batch: b.batch, tokens: b.tokens)
         // The MLP reads the same normed input, which attention left untouched, so the attention branch can
         // join the residual first: (h + attn) + mlp, transformers' order of the two additions.
-        let a = core.addProjected(to: b.x, tokens: b.tokens, capture: b.capture)
-        core.feedForward(layer: l, activation: config.activation, batch: b.batch, tokens: b.tokens)
-        let m = core.addProjected(to: b.x, tokens: b.tokens, capture: b.capture)
+        let a = core.attendAndAdd(attention, batch: b.batch, tokens: b.tokens, to: b.x, capture: b.capture)
+        let m = core.feedForwardAndAdd(layer: l, activation: config.activation, batch: b.batch, tokens: b.tokens,
+                                       to: b.x, capture: b.capture)
         return (a, m)
     }
 }

@@ -151,12 +151,11 @@ public final class LlamaModel: FamilyDecoder {
                                 key: try core.rmsNorm(b.layer, .kNorm, count: config.headDim), tokens: b.tokens)
         }
         core.applyRotary(rope, batch: b.batch, longest: b.longest)
-        core.attendAndProject(config.layerKinds[b.layer] == .sliding ? slidingAttention : fullAttention,
-                              batch: b.batch, tokens: b.tokens)
-        let a = core.addProjected(to: b.x, tokens: b.tokens, capture: b.capture)
+        let a = core.attendAndAdd(config.layerKinds[b.layer] == .sliding ? slidingAttention : fullAttention,
+                                  batch: b.batch, tokens: b.tokens, to: b.x, capture: b.capture)
         core.normalize(b.x, into: normed, tokens: b.tokens, mlpNorm)
-        core.feedForward(layer: b.layer, activation: config.activation, batch: b.batch, tokens: b.tokens)
-        let m = core.addProjected(to: b.x, tokens: b.tokens, capture: b.capture)
+        let m = core.feedForwardAndAdd(layer: b.layer, activation: config.activation, batch: b.batch, tokens: b.tokens,
+                                       to: b.x, capture: b.capture)
         return (a, m)
     }
 }
