@@ -51,17 +51,33 @@ CK_INLINE float sum_of_squares(const float *x, long count) {
 
 CK_CLONES float ck_sum_of_squares(const float *x, long count) { return sum_of_squares(x, count); }
 
+/// y ← (x · r) · w, r = 1 / √(Σx²/count + ε); y may alias x.
+CK_INLINE void rms_norm(const float *x, float *y, long count, const float *weight, float epsilon) {
+    float mean_square = sum_of_squares(x, count) / (float)count;
+    float inverse = 1.0f / sqrtf(mean_square + epsilon);
+    vf16 inv = SPLAT16(inverse);
+    long i = 0;
+    for (; i + 16 <= count; i += 16) STORE16(y + i, (LOAD16(x + i) * inv) * LOAD16(weight + i));
+    for (; i < count; i++) y[i] = (x[i] * inverse) * weight[i];
+}
+
 CK_CLONES void ck_rms_norm_rows(const float *input, long input_stride, float *output, long output_stride, long rows,
                                 long count, const float *weight, float epsilon) {
+    for (long r = 0; r < rows; r++) rms_norm(input + r * input_stride, output + r * output_stride, count, weight, epsilon);
+}
+
+CK_CLONES void ck_rms_norm_add_rows(const float *input, float *residual, long rows, long count, const float *weight,
+                                    const float *next_weight, float *next_output, float epsilon) {
     for (long r = 0; r < rows; r++) {
-        const float *x = input + r * input_stride;
-        float *y = output + r * output_stride;
+        const float *x = input + r * count;
+        float *h = residual + r * count;
         float mean_square = sum_of_squares(x, count) / (float)count;
         float inverse = 1.0f / sqrtf(mean_square + epsilon);
         vf16 inv = SPLAT16(inverse);
         long i = 0;
-        for (; i + 16 <= count; i += 16) STORE16(y + i, (LOAD16(x + i) * inv) * LOAD16(weight + i));
-        for (; i < count; i++) y[i] = (x[i] * inverse) * weight[i];
+        for (; i + 16 <= count; i += 16) STORE16(h + i, LOAD16(h + i) + (LOAD16(x + i) * inv) * LOAD16(weight + i));
+        for (; i < count; i++) h[i] += (x[i] * inverse) * weight[i];
+        if (next_weight) rms_norm(h, next_output + r * count, count, next_weight, epsilon);
     }
 }
 

@@ -2,6 +2,7 @@
 // scratch, the block's steps (norms, projections with one sgemm over all packed tokens, biases, RoPE,
 // attention, MLP), embeddings, final norm and logits. Family files (Families/*.swift) compose these steps
 // into their block.
+import CKernels
 import Checkpoints
 import Dispatch
 import Foundation
@@ -602,6 +603,34 @@ final class DecoderCore {
             return addProjected(to: hidden, tokens: tokens, capture: true)
         }
         feedForward(layer: layer, activation: activation, batch: batch, tokens: tokens, residual: hidden)
+        return nil
+    }
+
+    /// hidden += norm(projected), a post-norm family's branch (Gemma 2/3's and OLMo-2's post-attention and
+    /// post-feed-forward norms); then normed ← next(hidden) when `next` is given (the pre-feed-forward norm).
+    /// RMS norms without capture run as one pass over the rows (CKernels' `ck_rms_norm_add_rows`, the bits of
+    /// the separate passes); else the separate passes, which keep the normed branch for its copy.
+    func addNormalized(to hidden: UnsafeMutablePointer<Float>, tokens: Int, _ norm: NormWeights,
+                       thenNormalize next: NormWeights? = nil, capture: Bool) -> Matrix<Float>? {
+        guard !capture, norm.kind == .rms, next.map({ $0.kind == .rms }) ?? true else {
+            normalize(projected.pointer, into: projected.pointer, tokens: tokens, norm)
+            let copy = addProjected(to: hidden, tokens: tokens, capture: capture)
+            if let next { normalize(hidden, into: normed.pointer, tokens: tokens, next) }
+            return copy
+        }
+        let start = DispatchTime.now().uptimeNanoseconds
+        let d = config.dModel, epsilon = self.epsilon, source = UnsafePointer(projected.pointer), out = normed.pointer
+        norm.weight.withUnsafeBufferPointer { w in
+            (next?.weight ?? []).withUnsafeBufferPointer { n in
+                guard let wb = w.baseAddress else { return }
+                let nb = next == nil ? nil : n.baseAddress
+                RowParallel.forEach(rows: tokens, work: d) { r in
+                    let offset = r.lowerBound * d
+                    ck_rms_norm_add_rows(source + offset, hidden + offset, r.count, d, wb, nb, out + offset, epsilon)
+                }
+            }
+        }
+        timings.elementwiseSeconds += seconds(since: start)
         return nil
     }
 

@@ -24,6 +24,12 @@ float ck_sum_of_squares(const float *x, long count);
 void ck_rms_norm_rows(const float *input, long input_stride, float *output, long output_stride, long rows,
                       long count, const float *weight, float epsilon);
 
+/// A post-norm branch joining the residual stream (Gemma 2/3, OLMo-2), row by row: residual += RMSNorm(x)
+/// with `weight` as `ck_rms_norm_rows` computes it; then, when `next_weight` is not NULL, next_output ←
+/// RMSNorm(residual) with it (the following pre-norm) while the row is in cache. The bits of the separate passes.
+void ck_rms_norm_add_rows(const float *input, float *residual, long rows, long count, const float *weight,
+                          const float *next_weight, float *next_output, float epsilon);
+
 /// gate[i] ← act(gate[i]) · up[i] (up == NULL: act alone) for `rows` rows of `count` elements at row
 /// stride `stride`. silu != 0: SiLU(x) = x·σ(x) = x / (1 + e^(−x)); else GELU-tanh
 /// ½x(1 + tanh y) = x / (1 + e^(−2y)), y = √(2/π)(x + 0.044715x³). e^x is Cephes `expf` (S. L. Moshier),

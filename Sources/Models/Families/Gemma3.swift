@@ -199,7 +199,7 @@ public final class Gemma3Model: FamilyDecoder {
         let preFeedforwardNorm = try core.rmsNorm(l, .preFeedforwardNorm)
         let postFeedforwardNorm = try core.rmsNorm(l, .postFeedforwardNorm)
         let sliding = config.layerKinds[l] == .sliding
-        let normed = core.normed.pointer, projected = core.projected.pointer
+        let normed = core.normed.pointer
         core.normalize(b.x, into: normed, tokens: b.tokens, inputNorm)
         core.projectQKV(tokens: b.tokens)
         if queryKeyNorm {
@@ -208,12 +208,10 @@ public final class Gemma3Model: FamilyDecoder {
         }
         core.applyRotary(sliding ? localRope : globalRope, batch: b.batch, longest: b.longest)
         core.attendAndProject(sliding ? localAttention : globalAttention, batch: b.batch, tokens: b.tokens)
-        core.normalize(projected, into: projected, tokens: b.tokens, postAttentionNorm)
-        let a = core.addProjected(to: b.x, tokens: b.tokens, capture: b.capture)
-        core.normalize(b.x, into: normed, tokens: b.tokens, preFeedforwardNorm)
+        let a = core.addNormalized(to: b.x, tokens: b.tokens, postAttentionNorm, thenNormalize: preFeedforwardNorm,
+                                   capture: b.capture)
         core.feedForward(layer: l, activation: config.activation, batch: b.batch, tokens: b.tokens)
-        core.normalize(projected, into: projected, tokens: b.tokens, postFeedforwardNorm)
-        let m = core.addProjected(to: b.x, tokens: b.tokens, capture: b.capture)
+        let m = core.addNormalized(to: b.x, tokens: b.tokens, postFeedforwardNorm, capture: b.capture)
         return (a, m)
     }
 }

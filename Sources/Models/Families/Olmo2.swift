@@ -75,7 +75,7 @@ public final class Olmo2Model: FamilyDecoder {
         let l = b.layer
         let postAttentionNorm = try core.rmsNorm(l, .postAttentionNorm)
         let postFeedforwardNorm = try core.rmsNorm(l, .postFeedforwardNorm)
-        let normed = core.normed.pointer, projected = core.projected.pointer
+        let normed = core.normed.pointer
         let count = b.tokens * config.dModel
         // The projections read `normed`: here the residual stream itself.
         normed.update(from: b.x, count: count)
@@ -85,12 +85,10 @@ public final class Olmo2Model: FamilyDecoder {
                                   tokens: b.tokens)
         core.applyRotary(rope, batch: b.batch, longest: b.longest)
         core.attendAndProject(attention, batch: b.batch, tokens: b.tokens)
-        core.normalize(projected, into: projected, tokens: b.tokens, postAttentionNorm)
-        let a = core.addProjected(to: b.x, tokens: b.tokens, capture: b.capture)
+        let a = core.addNormalized(to: b.x, tokens: b.tokens, postAttentionNorm, capture: b.capture)
         normed.update(from: b.x, count: count)
         core.feedForward(layer: l, activation: config.activation, batch: b.batch, tokens: b.tokens)
-        core.normalize(projected, into: projected, tokens: b.tokens, postFeedforwardNorm)
-        let m = core.addProjected(to: b.x, tokens: b.tokens, capture: b.capture)
+        let m = core.addNormalized(to: b.x, tokens: b.tokens, postFeedforwardNorm, capture: b.capture)
         return (a, m)
     }
 }
