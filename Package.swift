@@ -73,7 +73,7 @@ let package = Package(
         .testTarget(name: "CheckpointsTests", dependencies: ["TestSupport", "Checkpoints", "Models"]),
         .testTarget(name: "TokenizersTests", dependencies: ["TestSupport", "Tokenizers", "Checkpoints"],
                     exclude: ["CrossCheck"]),
-        .testTarget(name: "ModelsTests", dependencies: ["TestSupport", "Models", "Checkpoints", "LinearAlgebra"]),
+        .testTarget(name: "ModelsTests", dependencies: ["TestSupport", "Models", "Checkpoints", "LinearAlgebra", "CKernels"]),
         .testTarget(name: "ActivationsTests", dependencies: ["TestSupport", "Activations", "HDF5"]),
         .testTarget(name: "CorpusTests", dependencies: ["TestSupport", "Corpus"]),
         .testTarget(name: "TracingTests", dependencies: [
