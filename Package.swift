@@ -42,7 +42,7 @@ let package = Package(
         .target(name: "Activations", dependencies: ["HDF5"]),
         .target(name: "Corpus", dependencies: []),
         .target(name: "Tracing", dependencies: [
-            "LinearAlgebra", "Checkpoints", "Tokenizers", "Models", "Activations", "Corpus",
+            "CKernels", "LinearAlgebra", "Checkpoints", "Tokenizers", "Models", "Activations", "Corpus",
         ]),
         .target(name: "Generation", dependencies: [
             "LinearAlgebra", "Checkpoints", "Tokenizers", "Models", "Corpus", "Tracing",

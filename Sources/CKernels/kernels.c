@@ -177,6 +177,22 @@ CK_CLONES void ck_rotate_heads(float *x, long heads, long head_stride, long half
     }
 }
 
+// MARK: - Pooling
+
+CK_CLONES void ck_pool_rows(const float *states, long first, long rows, long count, int weighted, double *scratch,
+                            float *output) {
+    for (long j = 0; j < count; j++) scratch[j] = 0;
+    double total = 0;
+    for (long r = 0; r < rows; r++) {
+        const double w = weighted ? (double)(r + 1) : 1.0;
+        const float *h = states + (first + r) * count;
+        total += w;
+        for (long j = 0; j < count; j++) scratch[j] += w * (double)h[j];
+    }
+    const double scale = 1 / total;
+    for (long j = 0; j < count; j++) output[j] = (float)(scratch[j] * scale);
+}
+
 // MARK: - Residual stream
 
 CK_CLONES void ck_add(float *dst, const float *src, long count) {

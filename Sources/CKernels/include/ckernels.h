@@ -43,6 +43,12 @@ void ck_gated_sigmoid_rows(int silu, float *gate, const float *up, long rows, lo
 void ck_rotate_heads(float *x, long heads, long head_stride, long half, const float *cos_row,
                      const float *sin_row, int interleaved);
 
+/// Pools rows first..<first+rows of the row-major `states` (`count` columns) into `output`: Σ w_t·h_t / Σ w_t
+/// with w_t = 1 (mean) or t = 1, 2, … (`weighted`), each column summed in Double in row order from 0 and
+/// rounded once to Float (`scratch`: `count` Doubles).
+void ck_pool_rows(const float *states, long first, long rows, long count, int weighted, double *scratch,
+                  float *output);
+
 /// dst[i] += src[i].
 void ck_add(float *dst, const float *src, long count);
 
