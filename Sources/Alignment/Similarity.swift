@@ -25,25 +25,24 @@ public struct LanguageVectors: Sendable {
     static func centering(_ x: Matrix<Float>) throws -> (centered: Matrix<Double>, mean: [Double]) {
         let n = x.rows, d = x.cols
         var mean = [Double](repeating: 0, count: d)
-        var centered = Matrix<Double>(rows: n, cols: d)
         let parts = max(1, min(ProcessInfo.processInfo.activeProcessorCount, d / 64))
-        let finite = x.storage.withUnsafeBufferPointer { src in
-            mean.withUnsafeMutableBufferPointer { mu in
-                centered.storage.withUnsafeMutableBufferPointer { dst in
+        let flags = _FiniteFlags(parts)
+        // Every element is written below, so the matrix is not zero-filled first.
+        let centered = Matrix<Double>(rows: n, cols: d) { dst in
+            x.storage.withUnsafeBufferPointer { src in
+                mean.withUnsafeMutableBufferPointer { mu in
                     let pointers = _SendablePointers(src: src.baseAddress, mu: mu.baseAddress, dst: dst.baseAddress)
-                    let flags = _FiniteFlags(parts)
                     DispatchQueue.concurrentPerform(iterations: parts) { part in
                         guard let src = pointers.src, let mu = pointers.mu, let dst = pointers.dst else { return }
                         let lo = d * part / parts, hi = d * (part + 1) / parts
-                        var ok = true
                         for i in 0..<n {
                             let row = src + i * d
-                            for j in lo..<hi {
-                                let v = row[j]
-                                ok = ok && v.isFinite
-                                mu[j] += Double(v)
-                            }
+                            for j in lo..<hi { mu[j] += Double(row[j]) }
                         }
+                        // A column sum is finite exactly when all its values are: n finite Floats (each below
+                        // 2¹²⁸ in magnitude) cannot overflow a Double sum, and ±∞ or NaN stays non-finite.
+                        var ok = true
+                        for j in lo..<hi { ok = ok && mu[j].isFinite }
                         if n > 0 { for j in lo..<hi { mu[j] /= Double(n) } }
                         for i in 0..<n {
                             let row = src + i * d, out = dst + i * d
@@ -51,10 +50,10 @@ public struct LanguageVectors: Sendable {
                         }
                         flags.set(part, ok)
                     }
-                    return flags.all
                 }
             }
         }
+        let finite = flags.all
         guard finite else { throw AlignmentError.nonFinite("sentence vectors") }
         return (centered, mean)
     }
@@ -119,6 +118,9 @@ public func centeredDotProducts(_ x: LanguageVectors, _ y: LanguageVectors) -> M
 
 /// X·Yᵀ = X_cY_cᵀ + (X_cμ_y)1ᵀ + 1(Y_cμ_x)ᵀ + μ_x·μ_y, from the centered products (adds, never cancels).
 public func rawDotProducts(centeredDots: Matrix<Double>, _ x: LanguageVectors, _ y: LanguageVectors) -> Matrix<Double> {
+    // Both means zero (`center`): every mean term is exactly 0 (the rows are finite), so X·Yᵀ = X_cY_cᵀ as it
+    // is, without the two passes over the N × d rows that would compute those zeros.
+    if x.mean.allSatisfy({ $0 == 0 }), y.mean.allSatisfy({ $0 == 0 }) { return centeredDots }
     var g = centeredDots
     let xMuY = matrixVector(x.centered, y.mean), yMuX = matrixVector(y.centered, x.mean)
     let mm = dot(x.mean, y.mean)

@@ -68,34 +68,33 @@ public func matmul<T: BLASScalar>(_ a: Matrix<T>, _ b: Matrix<T>, transA: Transp
     let (m, ka) = transA == .none ? (a.rows, a.cols) : (a.cols, a.rows)
     let (kb, n) = transB == .none ? (b.rows, b.cols) : (b.cols, b.rows)
     precondition(ka == kb, "matmul: inner dimensions \(ka) and \(kb) differ")
-    var c = Matrix<T>(rows: m, cols: n)
     // BLAS is not called with empty buffers.
-    guard m > 0, n > 0, ka > 0 else { return c }
-    a.storage.withUnsafeBufferPointer { pa in
-        b.storage.withUnsafeBufferPointer { pb in
-            c.storage.withUnsafeMutableBufferPointer { pc in
+    guard m > 0, n > 0, ka > 0 else { return Matrix<T>(rows: m, cols: n) }
+    // β = 0: BLAS writes every element of C without reading it, so C is not zero-filled first.
+    return Matrix<T>(rows: m, cols: n) { pc in
+        a.storage.withUnsafeBufferPointer { pa in
+            b.storage.withUnsafeBufferPointer { pb in
                 BLAS.gemm(transA, transB, m: m, n: n, k: ka, alpha: alpha,
                           a: pa.baseAddress!, lda: max(a.cols, 1), b: pb.baseAddress!, ldb: max(b.cols, 1),
                           c: pc.baseAddress!, ldc: max(n, 1))
             }
         }
     }
-    return c
 }
 
 /// The Gram matrix A·Aᵀ (`.none`) or Aᵀ·A (`.transposed`) by `cblas_?syrk`, both triangles filled.
 public func gram<T: BLASScalar>(_ a: Matrix<T>, _ trans: Transpose = .none, alpha: T = 1) -> Matrix<T> {
     let n = trans == .none ? a.rows : a.cols
     let k = trans == .none ? a.cols : a.rows
-    var c = Matrix<T>(rows: n, cols: n)
-    guard n > 0, k > 0 else { return c }
-    a.storage.withUnsafeBufferPointer { pa in
-        c.storage.withUnsafeMutableBufferPointer { pc in
+    guard n > 0, k > 0 else { return Matrix<T>(rows: n, cols: n) }
+    // β = 0: BLAS writes the upper triangle without reading it (BLAS: "C need not be set on input") and the
+    // lower one is copied from it, so C is not zero-filled first.
+    return Matrix<T>(rows: n, cols: n) { pc in
+        a.storage.withUnsafeBufferPointer { pa in
             T._syrkUpper(trans, n, k, alpha, pa.baseAddress!, max(a.cols, 1), pc.baseAddress!, n)
             symmetrizeFromUpper(pc.baseAddress!, n)
         }
     }
-    return c
 }
 
 @inline(__always)

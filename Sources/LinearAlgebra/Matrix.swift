@@ -30,6 +30,20 @@ public struct Matrix<Element: BLASScalar>: Sendable, Equatable {
         self.storage = Array(repeating: value, count: rows * cols)
     }
 
+    /// A `rows × cols` matrix whose elements `initialize` writes, every one of them: no fill first, for
+    /// results that overwrite the whole matrix (a zero fill of an N × d Double matrix costs as much as a
+    /// pass that writes it).
+    public init(rows: Int, cols: Int, initializingWith initialize: (UnsafeMutableBufferPointer<Element>) throws -> Void) rethrows {
+        precondition(rows >= 0 && cols >= 0, "matrix dimensions must be non-negative")
+        self.rows = rows
+        self.cols = cols
+        let count = rows * cols
+        self.storage = try Array(unsafeUninitializedCapacity: count) { buffer, initialized in
+            try initialize(UnsafeMutableBufferPointer(rebasing: buffer[0..<count]))
+            initialized = count
+        }
+    }
+
     /// Wraps row-major `storage`; its count must be `rows * cols`.
     public init(rows: Int, cols: Int, storage: [Element]) {
         precondition(storage.count == rows * cols, "storage count \(storage.count) ≠ \(rows)×\(cols)")
