@@ -482,31 +482,31 @@ final class DecoderCore {
         return nil
     }
 
-    /// Attention of every (sentence, head) pair, the pairs spread over the BLAS threads, each thread with
-    /// its own score scratch. A pair is the same computation on any thread. Sentences long enough for
-    /// OpenBLAS to thread their score product itself run one after another with the BLAS threads.
+    /// Attention of every (sentence, head) pair, the pairs spread over the row-parallel threads, each thread
+    /// with its own score scratch, while OpenBLAS runs on one thread: a long sentence's products, which
+    /// OpenBLAS would thread itself (m·n·k > 65536·4, interface/gemm.c) one sentence after another, then run
+    /// beside the other pairs. OpenBLAS splits a product's rows and columns over its threads, never the inner
+    /// dimension, and picks its kernel by the shape alone, so a pair is the same arithmetic either way.
     private func attendPacked(_ attention: CausalSelfAttention, batch: PackedBatch, q: UnsafePointer<Float>) {
-        let heads = config.nHeads, hd = config.headDim, qkvDim = self.qkvDim, qDim = self.qDim, kvDim = self.kvDim
-        // OpenBLAS runs an sgemm of m·n·k ≤ 65536·4 on the calling thread (interface/gemm.c).
-        let threadedBySelf = { (s: Range<Int>) in s.count * s.count * hd > 262_144 }
-        var short: [Int] = [], long: [Int] = []
-        var longestShort = 0, longestLong = 0
+        let heads = config.nHeads, qkvDim = self.qkvDim, qDim = self.qDim, kvDim = self.kvDim
+        var sentences: [Int] = []
+        var longest = 0
         for (i, s) in batch.sequences.enumerated() where !s.isEmpty {
-            if threadedBySelf(s) { long.append(i); longestLong = max(longestLong, s.count) }
-            else { short.append(i); longestShort = max(longestShort, s.count) }
+            sentences.append(i)
+            longest = max(longest, s.count)
         }
-        let workers = RowParallel.threads
-        let slot = longestShort * longestShort
-        let scratch = scores.reserve(max(workers * slot, longestLong * longestLong, 1))
+        let workers = min(RowParallel.threads, max(sentences.count * heads, 1))
+        let slot = longest * longest
+        let scratch = scores.reserve(max(workers * slot, 1))
         let output = attended.pointer
-        RowParallel.forEachItem(short.count * heads) { item, worker in
-            let sequence = batch.sequences[short[item / heads]]
+        let blasThreads = BLASThreads.count
+        let serialBLAS = workers > 1 && blasThreads > 1
+        if serialBLAS { BLASThreads.set(1) }
+        defer { if serialBLAS { BLASThreads.set(blasThreads) } }
+        RowParallel.forEachItem(sentences.count * heads, workers: workers) { item, worker in
+            let sequence = batch.sequences[sentences[item / heads]]
             attention.apply(sequence: sequence, head: item % heads, q: q, k: q + qDim, v: q + qDim + kvDim,
                             qkvStride: qkvDim, output: output, outputStride: qDim, scores: scratch + worker * slot)
-        }
-        for i in long {
-            attention.apply(sequence: batch.sequences[i], q: q, k: q + qDim, v: q + qDim + kvDim, qkvStride: qkvDim,
-                            output: output, outputStride: qDim, scores: scratch)
         }
     }
 

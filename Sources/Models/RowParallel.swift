@@ -58,9 +58,11 @@ public enum RowParallel {
     /// `body(item, worker)` for every item in `0..<count`, worker w (0 ..< `workers`) taking items w,
     /// w + workers, … (uneven items such as sentences of different lengths balance better interleaved);
     /// `worker` indexes per-thread scratch. Serial (worker 0) when `parallel` is false or one thread.
-    public static func forEachItem(_ count: Int, parallel: Bool = true, _ body: (Int, Int) -> Void) {
+    /// `workers` overrides the thread count (a caller that changes OpenBLAS's count, which `threads` reads).
+    public static func forEachItem(_ count: Int, parallel: Bool = true, workers requested: Int? = nil,
+                                   _ body: (Int, Int) -> Void) {
         guard count > 0 else { return }
-        let workers = parallel ? min(threads, count) : 1
+        let workers = parallel ? min(requested ?? threads, count) : 1
         guard workers > 1 else {
             for i in 0..<count { body(i, 0) }
             return
