@@ -455,8 +455,11 @@ final class DecoderCore {
                           residual: UnsafeMutablePointer<Float>? = nil) {
         let start = DispatchTime.now().uptimeNanoseconds
         let q = UnsafePointer(qkv.pointer)
-        // Tokens outside every sentence (none in a well-formed batch) must not feed stale values onward.
-        attended.pointer.update(repeating: 0, count: tokens * qDim)
+        // Tokens outside every sentence (none in a well-formed batch) must not feed stale values onward; a
+        // sentence's rows are written whole (every head's columns), so only the others are zeroed.
+        var covered = [Bool](repeating: false, count: tokens)
+        for sequence in batch.sequences { for t in sequence.clamped(to: 0..<tokens) { covered[t] = true } }
+        for t in 0..<tokens where !covered[t] { (attended.pointer + t * qDim).update(repeating: 0, count: qDim) }
         if let context = batch.cache {
             attendCached(attention, batch: batch, context: context)
         } else {
