@@ -51,10 +51,15 @@ CK_INLINE float sum_of_squares(const float *x, long count) {
 
 CK_CLONES float ck_sum_of_squares(const float *x, long count) { return sum_of_squares(x, count); }
 
-/// y ← (x · r) · w, r = 1 / √(Σx²/count + ε); y may alias x.
-CK_INLINE void rms_norm(const float *x, float *y, long count, const float *weight, float epsilon) {
+/// r = 1 / √(Σx²/count + ε), RMSNorm's scale of the row x.
+CK_INLINE float inverse_rms(const float *x, long count, float epsilon) {
     float mean_square = sum_of_squares(x, count) / (float)count;
-    float inverse = 1.0f / sqrtf(mean_square + epsilon);
+    return 1.0f / sqrtf(mean_square + epsilon);
+}
+
+/// y ← (x · r) · w, r = `inverse_rms(x)`; y may alias x.
+CK_INLINE void rms_norm(const float *x, float *y, long count, const float *weight, float epsilon) {
+    float inverse = inverse_rms(x, count, epsilon);
     vf16 inv = SPLAT16(inverse);
     long i = 0;
     for (; i + 16 <= count; i += 16) STORE16(y + i, (LOAD16(x + i) * inv) * LOAD16(weight + i));
@@ -71,8 +76,7 @@ CK_CLONES void ck_rms_norm_add_rows(const float *input, float *residual, long ro
     for (long r = 0; r < rows; r++) {
         const float *x = input + r * count;
         float *h = residual + r * count;
-        float mean_square = sum_of_squares(x, count) / (float)count;
-        float inverse = 1.0f / sqrtf(mean_square + epsilon);
+        float inverse = inverse_rms(x, count, epsilon);
         vf16 inv = SPLAT16(inverse);
         long i = 0;
         for (; i + 16 <= count; i += 16) STORE16(h + i, LOAD16(h + i) + (LOAD16(x + i) * inv) * LOAD16(weight + i));

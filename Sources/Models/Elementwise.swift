@@ -14,13 +14,6 @@ enum Elementwise {
         ck_multiply(dst, src, count)
     }
 
-    /// Σ x[i]² with eight independent partial sums in a fixed order (CKernels' `ck_sum_of_squares`; a plain
-    /// loop would not vectorize: Float addition is not reassociated without fast-math).
-    @inline(__always)
-    static func sumOfSquares(_ x: UnsafePointer<Float>, count: Int) -> Float {
-        ck_sum_of_squares(x, count)
-    }
-
     /// Copies `rows` rows of `cols` elements between buffers with different row strides.
     static func copyRows(_ src: UnsafePointer<Float>, srcStride: Int, to dst: UnsafeMutablePointer<Float>,
                          dstStride: Int, rows: Int, cols: Int) {
