@@ -149,8 +149,8 @@ extension AnalysisPlan {
                 throw AlignmentError.shapeMismatch("\(language) layer \(layer) has dimension \(raw.cols), another language \(dimension)")
             }
             dimension = raw.cols
-            let (centered, mean) = try LanguageVectors.centering(raw)
-            out.append(LanguageSums(mean: mean, squares: columnSumsOfSquares(centered), count: raw.rows))
+            let (_, mean, squares) = try LanguageVectors.centering(raw)
+            out.append(LanguageSums(mean: mean, squares: squares, count: raw.rows))
             clock.lap("prepare")
         }
         return out

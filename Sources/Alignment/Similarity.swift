@@ -14,6 +14,9 @@ public struct LanguageVectors: Sendable {
     /// (X_c μ)ᵢ: cross term between each centered row and the mean.
     public let centeredDotMean: [Double]
     public let meanNormSquared: Double
+    /// Σᵢ x_c,ij² per dimension, accumulated by the centering itself (rows in order, the bits of
+    /// `columnSumsOfSquares(centered)`); nil for vectors built from already centered rows.
+    let columnSquares: [Double]?
 
     public var count: Int { centered.rows }
     public var dimension: Int { centered.cols }
@@ -21,19 +24,22 @@ public struct LanguageVectors: Sendable {
     /// X_c = X − 1μᵀ and μ of `x` ([N, d] Float), μ accumulated in Double, each column over the rows in
     /// order, columns split over the cores (the result does not depend on their number). The one centering
     /// of the analysis: the in-memory and the streamed paths (which re-center a language when they read it
-    /// again) call it, so both see the same bits.
-    static func centering(_ x: Matrix<Float>) throws -> (centered: Matrix<Double>, mean: [Double]) {
+    /// again) call it, so both see the same bits. It also returns Σᵢ x_c,ij² per column, summed over the
+    /// rows in order as it writes them (what `columnSumsOfSquares(centered)` gives, without another pass).
+    static func centering(_ x: Matrix<Float>) throws -> (centered: Matrix<Double>, mean: [Double], squares: [Double]) {
         let n = x.rows, d = x.cols
         var mean = [Double](repeating: 0, count: d)
+        var squares = [Double](repeating: 0, count: d)
         let parts = max(1, min(ProcessInfo.processInfo.activeProcessorCount, d / 64))
         let flags = _FiniteFlags(parts)
         // Every element is written below, so the matrix is not zero-filled first.
         let centered = Matrix<Double>(rows: n, cols: d) { dst in
             x.storage.withUnsafeBufferPointer { src in
                 mean.withUnsafeMutableBufferPointer { mu in
-                    let pointers = _SendablePointers(src: src.baseAddress, mu: mu.baseAddress, dst: dst.baseAddress)
+                  squares.withUnsafeMutableBufferPointer { sq in
+                    let pointers = _SendablePointers(src: src.baseAddress, mu: mu.baseAddress, dst: dst.baseAddress, sq: sq.baseAddress)
                     DispatchQueue.concurrentPerform(iterations: parts) { part in
-                        guard let src = pointers.src, let mu = pointers.mu, let dst = pointers.dst else { return }
+                        guard let src = pointers.src, let mu = pointers.mu, let dst = pointers.dst, let sq = pointers.sq else { return }
                         let lo = d * part / parts, hi = d * (part + 1) / parts
                         for i in 0..<n {
                             let row = src + i * d
@@ -46,25 +52,31 @@ public struct LanguageVectors: Sendable {
                         if n > 0 { for j in lo..<hi { mu[j] /= Double(n) } }
                         for i in 0..<n {
                             let row = src + i * d, out = dst + i * d
-                            for j in lo..<hi { out[j] = Double(row[j]) - mu[j] }
+                            for j in lo..<hi {
+                                let v = Double(row[j]) - mu[j]
+                                out[j] = v
+                                sq[j] += v * v
+                            }
                         }
                         flags.set(part, ok)
                     }
+                  }
                 }
             }
         }
         let finite = flags.all
         guard finite else { throw AlignmentError.nonFinite("sentence vectors") }
-        return (centered, mean)
+        return (centered, mean, squares)
     }
 
     /// Prepares `x` ([N, d] Float). Means are accumulated in Double, each column over the rows in order;
     /// columns are split over the cores (so the result does not depend on their number). A `centeredGram`
     /// computed before from the same `x` (the `layer_cka` pivot's first pass) is reused instead of a dsyrk.
     public init(_ x: Matrix<Float>, centeredGram known: Matrix<Double>? = nil) throws {
-        let (centered, mean) = try Self.centering(x)
+        let (centered, mean, squares) = try Self.centering(x)
         let n = x.rows
         self.centered = centered
+        self.columnSquares = squares
         self.mean = mean
         if let known, known.rows == n, known.cols == n {
             self.centeredGram = known
@@ -81,6 +93,7 @@ public struct LanguageVectors: Sendable {
         self.centered = centered
         self.mean = mean
         self.centeredGram = centeredGram
+        self.columnSquares = nil
         self.centeredDotMean = mean.allSatisfy { $0 == 0 } ? [Double](repeating: 0, count: centered.rows) : matrixVector(centered, mean)
         self.meanNormSquared = dot(mean, mean)
     }
@@ -191,6 +204,7 @@ private struct _SendablePointers: @unchecked Sendable {
     let src: UnsafePointer<Float>?
     let mu: UnsafeMutablePointer<Double>?
     let dst: UnsafeMutablePointer<Double>?
+    let sq: UnsafeMutablePointer<Double>?
 }
 
 /// One "all values finite" flag per column worker.
