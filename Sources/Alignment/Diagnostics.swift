@@ -60,7 +60,7 @@ public enum AnisotropyDiagnostics {
     /// Energy and variance shares per dimension and the top-3 outliers of the raw vectors of one layer.
     /// One language per `workers` thread: each column sum runs over the rows in order whichever thread runs it.
     static func measure(layer: Int, _ languages: [LanguageVectors], pc1VarianceShare: Double?, workers: Int) throws -> LayerDiagnostics {
-        let squares = try parallelMap(languages.count, workers: workers) { languages[$0].columnSquares ?? columnSumsOfSquares(languages[$0].centered) }
+        let squares = try parallelMap(languages.count, workers: workers) { languages[$0].columnSquares }
         return measure(layer: layer, means: languages.map(\.mean), squares: squares,
                        counts: languages.map(\.count), pc1VarianceShare: pc1VarianceShare)
     }

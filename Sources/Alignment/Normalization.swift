@@ -78,7 +78,7 @@ extension Normalization {
         case .center:
             return languages.map { LanguageVectors(centered: $0.centered, mean: [Double](repeating: 0, count: d), centeredGram: $0.centeredGram) }
         case .standardize:
-            let scaling = StandardizeScaling(means: languages.map(\.mean), squares: languages.map { $0.columnSquares ?? columnSumsOfSquares($0.centered) },
+            let scaling = StandardizeScaling(means: languages.map(\.mean), squares: languages.map { $0.columnSquares },
                                              counts: languages.map(\.count))
             return languages.map { scaling.apply($0.centered, mean: $0.mean) }
         case let .allButTop(k):

@@ -14,9 +14,12 @@ public struct LanguageVectors: Sendable {
     /// (X_c μ)ᵢ: cross term between each centered row and the mean.
     public let centeredDotMean: [Double]
     public let meanNormSquared: Double
-    /// Σᵢ x_c,ij² per dimension, accumulated by the centering itself (rows in order, the bits of
+    /// Σᵢ x_c,ij² per dimension when the centering accumulated it (rows in order, the bits of
     /// `columnSumsOfSquares(centered)`); nil for vectors built from already centered rows.
-    let columnSquares: [Double]?
+    private let knownColumnSquares: [Double]?
+
+    /// Σᵢ x_c,ij² per dimension: the centering's sums, else one pass over the centered rows (same bits).
+    var columnSquares: [Double] { knownColumnSquares ?? columnSumsOfSquares(centered) }
 
     public var count: Int { centered.rows }
     public var dimension: Int { centered.cols }
@@ -36,31 +39,31 @@ public struct LanguageVectors: Sendable {
         let centered = Matrix<Double>(rows: n, cols: d) { dst in
             x.storage.withUnsafeBufferPointer { src in
                 mean.withUnsafeMutableBufferPointer { mu in
-                  squares.withUnsafeMutableBufferPointer { sq in
-                    let pointers = _SendablePointers(src: src.baseAddress, mu: mu.baseAddress, dst: dst.baseAddress, sq: sq.baseAddress)
-                    DispatchQueue.concurrentPerform(iterations: parts) { part in
-                        guard let src = pointers.src, let mu = pointers.mu, let dst = pointers.dst, let sq = pointers.sq else { return }
-                        let lo = d * part / parts, hi = d * (part + 1) / parts
-                        for i in 0..<n {
-                            let row = src + i * d
-                            for j in lo..<hi { mu[j] += Double(row[j]) }
-                        }
-                        // A column sum is finite exactly when all its values are: n finite Floats (each below
-                        // 2¹²⁸ in magnitude) cannot overflow a Double sum, and ±∞ or NaN stays non-finite.
-                        var ok = true
-                        for j in lo..<hi { ok = ok && mu[j].isFinite }
-                        if n > 0 { for j in lo..<hi { mu[j] /= Double(n) } }
-                        for i in 0..<n {
-                            let row = src + i * d, out = dst + i * d
-                            for j in lo..<hi {
-                                let v = Double(row[j]) - mu[j]
-                                out[j] = v
-                                sq[j] += v * v
+                    squares.withUnsafeMutableBufferPointer { sq in
+                        let pointers = _SendablePointers(src: src.baseAddress, mu: mu.baseAddress, dst: dst.baseAddress, sq: sq.baseAddress)
+                        DispatchQueue.concurrentPerform(iterations: parts) { part in
+                            guard let src = pointers.src, let mu = pointers.mu, let dst = pointers.dst, let sq = pointers.sq else { return }
+                            let lo = d * part / parts, hi = d * (part + 1) / parts
+                            for i in 0..<n {
+                                let row = src + i * d
+                                for j in lo..<hi { mu[j] += Double(row[j]) }
                             }
+                            // A column sum is finite exactly when all its values are: n finite Floats (each below
+                            // 2¹²⁸ in magnitude) cannot overflow a Double sum, and ±∞ or NaN stays non-finite.
+                            var ok = true
+                            for j in lo..<hi { ok = ok && mu[j].isFinite }
+                            if n > 0 { for j in lo..<hi { mu[j] /= Double(n) } }
+                            for i in 0..<n {
+                                let row = src + i * d, out = dst + i * d
+                                for j in lo..<hi {
+                                    let v = Double(row[j]) - mu[j]
+                                    out[j] = v
+                                    sq[j] += v * v
+                                }
+                            }
+                            flags.set(part, ok)
                         }
-                        flags.set(part, ok)
                     }
-                  }
                 }
             }
         }
@@ -76,7 +79,7 @@ public struct LanguageVectors: Sendable {
         let (centered, mean, squares) = try Self.centering(x)
         let n = x.rows
         self.centered = centered
-        self.columnSquares = squares
+        self.knownColumnSquares = squares
         self.mean = mean
         if let known, known.rows == n, known.cols == n {
             self.centeredGram = known
@@ -93,7 +96,7 @@ public struct LanguageVectors: Sendable {
         self.centered = centered
         self.mean = mean
         self.centeredGram = centeredGram
-        self.columnSquares = nil
+        self.knownColumnSquares = nil
         self.centeredDotMean = mean.allSatisfy { $0 == 0 } ? [Double](repeating: 0, count: centered.rows) : matrixVector(centered, mean)
         self.meanNormSquared = dot(mean, mean)
     }
