@@ -276,6 +276,21 @@ final class DecoderCore {
         timings.decodeSeconds += seconds(since: start)
     }
 
+    /// Decodes every layer not yet kept (with `keepsDecodedWeights`; nothing otherwise), so that the kept
+    /// layers are complete and only read from then on (`shareKeptLayers`).
+    func decodeAllLayers() throws {
+        guard keepsDecodedWeights else { return }
+        for layer in 0..<config.nLayers where keptWeights[layer] == nil { try decodeProjections(layer) }
+    }
+
+    /// Makes this core read `other`'s kept layers, which must be complete (`decodeAllLayers`): two cores
+    /// then run batches at the same time over one copy of the decoded weights, each with its own
+    /// activations. The norm vectors are decoded again per core (d values each, on first use).
+    func shareKeptLayers(of other: DecoderCore) {
+        keepsDecodedWeights = true
+        keptWeights = other.keptWeights
+    }
+
     /// Decodes all of matrix `name` into `output`, its rows split into one contiguous share per row-parallel
     /// worker (`RowParallel.forEachChunk`, which keeps a small matrix on the calling thread): each row decodes
     /// independently of the others (a GGUF row is whole quantization blocks), so the bits are those of one

@@ -118,6 +118,11 @@ public protocol DecoderModel: AnyObject {
     /// batch and layer); results are bit for bit those of per-layer decoding. See `WeightCache`.
     var keepsDecodedWeights: Bool { get set }
 
+    /// Another instance to run other batches on another thread at the same time: the same weights, read
+    /// only by both, and its own activations, timings and MLP hook. Nil when the model cannot (the
+    /// default; family models only while they keep their decoded weights).
+    func concurrentInstance() throws -> (any DecoderModel)?
+
     /// Where the forward pass has spent its time since the last `resetTimings()`.
     var timings: ForwardTimings { get }
 
@@ -138,6 +143,26 @@ public struct ForwardTimings: Sendable, Equatable {
     public init() {}
 
     public var totalSeconds: Double { decodeSeconds + matmulSeconds + attentionSeconds + elementwiseSeconds }
+
+    /// The per-kind sums.
+    public static func + (a: Self, b: Self) -> Self {
+        var s = a
+        s.decodeSeconds += b.decodeSeconds
+        s.matmulSeconds += b.matmulSeconds
+        s.attentionSeconds += b.attentionSeconds
+        s.elementwiseSeconds += b.elementwiseSeconds
+        return s
+    }
+
+    /// Every kind's seconds times `factor` (e.g. the mean over threads that ran at once).
+    public func scaled(by factor: Double) -> Self {
+        var s = self
+        s.decodeSeconds *= factor
+        s.matmulSeconds *= factor
+        s.attentionSeconds *= factor
+        s.elementwiseSeconds *= factor
+        return s
+    }
 }
 
 extension DecoderModel {
@@ -177,6 +202,8 @@ extension DecoderModel {
             }
         }
     }
+
+    public func concurrentInstance() throws -> (any DecoderModel)? { nil }
 
     public var timings: ForwardTimings { ForwardTimings() }
 

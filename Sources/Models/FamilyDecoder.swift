@@ -68,6 +68,19 @@ public class FamilyDecoder: DecoderModel {
                             softcap: config.finalLogitSoftcap, body)
     }
 
+    /// A second model of the same family over the same weight source, sharing this one's kept decoded
+    /// layers (decoded completely first, then only read by both); its activations, timings and hook are its
+    /// own, so the two run different batches on two threads at once. Nil unless decoded weights are kept
+    /// (per-batch decoding would need one layer's scratch per thread).
+    public func concurrentInstance() throws -> (any DecoderModel)? {
+        guard core.keepsDecodedWeights else { return nil }
+        try core.decodeAllLayers()
+        guard let twin = try ModelLoader.load(config: config, weights: core.weights) as? FamilyDecoder,
+              type(of: twin) == type(of: self) else { return nil }
+        twin.core.shareKeptLayers(of: core)
+        return twin
+    }
+
     public var mlpActivationHook: (any MLPActivationHook)? {
         get { core.mlpActivationHook }
         set { core.mlpActivationHook = newValue }
