@@ -1,7 +1,9 @@
 // One trace from plan to complete file: creation, batches, progress journal, resume, completion.
 import Activations
 import Checkpoints
+import Dispatch
 import Foundation
+import LinearAlgebra
 import Models
 
 /// Progress after a batch (and, within a batch, after each layer), for the CLI's bar or log lines.
@@ -43,6 +45,29 @@ public struct TraceOutcome: Sendable {
     public var forward: ForwardTimings
     /// True when the output was already complete and nothing was done.
     public var alreadyComplete: Bool
+}
+
+/// What the lanes of `TraceRun.runAtOnce` share: each touches only its own executor (and model), batch and
+/// result slot.
+private struct LaneWork: @unchecked Sendable {
+    let lanes: [LayerMajorExecutor]
+    let batches: [TraceBatch]
+    let slots: ResultSlots
+}
+
+/// One result per lane, each written by its lane only (before any lane has run: a placeholder failure).
+private final class ResultSlots: @unchecked Sendable {
+    let count: Int
+    let values: UnsafeMutablePointer<Result<BatchActivations, any Error>>
+    init(_ count: Int) {
+        self.count = count
+        values = .allocate(capacity: count)
+        values.initialize(repeating: .failure(TracingError.badOption("a batch lane did not run")), count: count)
+    }
+    deinit {
+        values.deinitialize(count: count)
+        values.deallocate()
+    }
 }
 
 /// Runs a plan into an activation file, resumably.
@@ -159,59 +184,128 @@ public final class TraceRun {
         let executor = LayerMajorExecutor(model: model, plan: plan)
         var neurons = try NeuronTally(plan: plan, batches: batches, config: model.config, writer: writer, batchesDone: startBatch)
         model.resetTimings()
+        let threads = BLASThreads.count
+        let lanes = finalizing ? [executor] : try Self.lanes(executor, threads: threads, batches: total - startBatch)
+        // The model's and executors' seconds, per stage; batches that ran at once count with the mean over
+        // their lanes, so the shares stay shares of the wall time.
+        var forward = ForwardTimings(), stages = ExecutorTiming()
+        func collect(_ running: ArraySlice<LayerMajorExecutor>) {
+            let share = 1 / Double(running.count)
+            for lane in running {
+                forward = forward + lane.model.timings.scaled(by: share)
+                lane.model.resetTimings()
+                stages = stages + lane.takeTiming().scaled(by: share)
+            }
+        }
+        collect(lanes[..<1])  // decoding every layer before the lanes start
         var sentencesDone = batches[..<startBatch].reduce(0) { $0 + $1.sentenceCount }
         var tokensDone = batches[..<startBatch].reduce(0) { $0 + $1.tokenCount }
         var checksum = resumedChecksum
-        if !finalizing {
-            for index in startBatch..<total {
-                let batch = batches[index]
-                let computeStart = clock.now
-                // The batch's languages, for the progress line ("de+en" when it spans two).
-                let language = batch.segments.map { plan.languages[$0.language].language }.joined(separator: "+")
-                if let progress {
-                    // Large models take minutes per batch: report every layer within it too.
-                    let (done, doneTokens, spent, computed) = (sentencesDone, tokensDone, outcome.computeSeconds + outcome.writeSeconds, outcome.tokensComputed)
-                    executor.afterLayer = { layer, layers in
-                        let partial = batch.tokenCount * layer / max(1, layers)
-                        try? progress(TraceProgress(batchesDone: index, batchesTotal: total, sentencesDone: done,
-                                                    sentencesTotal: outcome.sentences, tokensDone: doneTokens + partial,
-                                                    tokensTotal: outcome.tokens, elapsed: spent + seconds(clock.now - computeStart),
-                                                    tokensThisRun: computed + partial, language: language,
-                                                    layersDone: layer, layersTotal: layers))
-                    }
-                }
-                let activations = try executor.run(batch)
-                outcome.computeSeconds += seconds(clock.now - computeStart)
-                writeStart = clock.now
-                try write(activations, with: writer, checksum: &checksum)
-                try neurons?.add(activations, writer: writer)
-                try writer.flush()
-                let state: TraceJournal.State = index + 1 == total ? .finalizing : .tracing
-                try TraceJournal(fingerprint: fingerprint, state: state, batchesDone: index + 1, batchesTotal: total,
-                                 checksum: checksum.hex).write(for: output)
-                outcome.writeSeconds += seconds(clock.now - writeStart)
 
-                outcome.tokensComputed += batch.tokenCount
-                let matmuls = model.matmulFLOPs(tokens: batch.tokenCount) * Double(model.config.nLayers)
-                outcome.blockMatmulFLOPs += matmuls
-                outcome.flops += matmuls + model.attentionFLOPs(Self.sequences(of: batch, in: plan)) * Double(model.config.nLayers)
-                sentencesDone += batch.sentenceCount
-                tokensDone += batch.tokenCount
-                try progress?(TraceProgress(batchesDone: index + 1, batchesTotal: total, sentencesDone: sentencesDone,
+        /// Writes batch `index` (its rows, neuron counts and the journal entry that makes it count).
+        func finish(_ index: Int, _ activations: BatchActivations) throws {
+            let batch = batches[index]
+            try write(activations, with: writer, checksum: &checksum)
+            try neurons?.add(activations, writer: writer)
+            try writer.flush()
+            let state: TraceJournal.State = index + 1 == total ? .finalizing : .tracing
+            try TraceJournal(fingerprint: fingerprint, state: state, batchesDone: index + 1, batchesTotal: total,
+                             checksum: checksum.hex).write(for: output)
+            outcome.tokensComputed += batch.tokenCount
+            let matmuls = model.matmulFLOPs(tokens: batch.tokenCount) * Double(model.config.nLayers)
+            outcome.blockMatmulFLOPs += matmuls
+            outcome.flops += matmuls + model.attentionFLOPs(Self.sequences(of: batch, in: plan)) * Double(model.config.nLayers)
+            sentencesDone += batch.sentenceCount
+            tokensDone += batch.tokenCount
+        }
+
+        var index = startBatch
+        while !finalizing && index < total {
+            // One batch per lane at once while two or more remain; a last single batch on all threads.
+            let group = total - index > 1 ? min(lanes.count, total - index) : 1
+            let running = lanes[..<group], slice = batches[index..<(index + group)]
+            let groupTokens = slice.reduce(0) { $0 + $1.tokenCount }
+            let computeStart = clock.now
+            // The batches' languages, for the progress line ("de+en" when they span two).
+            var names: [String] = []
+            for batch in slice {
+                for segment in batch.segments where names.last != plan.languages[segment.language].language {
+                    names.append(plan.languages[segment.language].language)
+                }
+            }
+            let language = names.joined(separator: "+")
+            if let progress {
+                // Large models take minutes per batch: report every layer within it too (the first lane's).
+                let (done, doneTokens, spent, computed) = (sentencesDone, tokensDone, outcome.computeSeconds + outcome.writeSeconds, outcome.tokensComputed)
+                lanes[0].afterLayer = { layer, layers in
+                    let partial = groupTokens * layer / max(1, layers)
+                    try? progress(TraceProgress(batchesDone: index, batchesTotal: total, sentencesDone: done,
+                                                sentencesTotal: outcome.sentences, tokensDone: doneTokens + partial,
+                                                tokensTotal: outcome.tokens, elapsed: spent + seconds(clock.now - computeStart),
+                                                tokensThisRun: computed + partial, language: language,
+                                                layersDone: layer, layersTotal: layers))
+                }
+            }
+            let results = group == 1 ? [Result { try lanes[0].run(slice[slice.startIndex]) }]
+                : Self.runAtOnce(running, slice, blasThreads: threads)
+            collect(running)
+            outcome.computeSeconds += seconds(clock.now - computeStart)
+            writeStart = clock.now
+            // In batch order; a failed batch stops the run after the ones before it are written (resumable).
+            for (k, result) in results.enumerated() {
+                do {
+                    try finish(index + k, try result.get())
+                } catch {
+                    outcome.writeSeconds += seconds(clock.now - writeStart)
+                    throw error
+                }
+            }
+            outcome.writeSeconds += seconds(clock.now - writeStart)
+            index += group
+            try progress?(TraceProgress(batchesDone: index, batchesTotal: total, sentencesDone: sentencesDone,
                                         sentencesTotal: outcome.sentences, tokensDone: tokensDone,
                                         tokensTotal: outcome.tokens,
                                         elapsed: outcome.computeSeconds + outcome.writeSeconds,
                                         tokensThisRun: outcome.tokensComputed, language: language))
-            }
         }
         writeStart = clock.now
         try neurons?.writeTotals(writer)
         try writer.markComplete()
         try TraceJournal.remove(for: output)
         outcome.writeSeconds += seconds(clock.now - writeStart)
-        outcome.timing = executor.timing
-        outcome.forward = model.timings
+        outcome.timing = stages
+        outcome.forward = forward
         return outcome
+    }
+
+    /// The executors that run batches at once: `executor`, and with `threads` > 1 BLAS threads, at least two
+    /// batches to go and a model that can run on several threads (`DecoderModel.concurrentInstance`: one
+    /// that keeps its decoded weights), one more per thread, each on its own instance of the model. Each
+    /// lane runs its batch with OpenBLAS and the row-parallel steps on one thread, so the cores never wait
+    /// for each other within a batch (two-thread sgemm calls that alternate with the elementwise steps
+    /// lose a tenth of their rate to the threads' hand-overs). A row's values are those of the one-lane
+    /// run: OpenBLAS splits a product over rows and columns only, so its one- and two-thread results agree
+    /// (the thread-invariance tests), and every other step is computed per row or per sentence.
+    static func lanes(_ executor: LayerMajorExecutor, threads: Int, batches: Int) throws -> [LayerMajorExecutor] {
+        var lanes = [executor]
+        guard threads > 1, batches > 1, executor.model.keepsDecodedWeights else { return lanes }
+        while lanes.count < min(threads, batches), let twin = try executor.model.concurrentInstance() {
+            lanes.append(LayerMajorExecutor(model: twin, plan: executor.plan))
+        }
+        return lanes
+    }
+
+    /// `lanes[k]` runs `batches[k]`, all at once on their own threads, OpenBLAS on one thread meanwhile.
+    static func runAtOnce(_ lanes: ArraySlice<LayerMajorExecutor>, _ batches: ArraySlice<TraceBatch>,
+                          blasThreads: Int) -> [Result<BatchActivations, any Error>] {
+        let slots = ResultSlots(lanes.count)
+        let work = LaneWork(lanes: Array(lanes), batches: Array(batches), slots: slots)
+        BLASThreads.set(1)
+        defer { BLASThreads.set(blasThreads) }
+        DispatchQueue.concurrentPerform(iterations: work.lanes.count) { k in
+            work.slots.values[k] = Result { try work.lanes[k].run(work.batches[k]) }
+        }
+        return (0..<slots.count).map { slots.values[$0] }
     }
 
     /// The writer, the first batch to compute, whether only finalizing remains, and the checksum of the
