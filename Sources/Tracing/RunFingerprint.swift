@@ -42,7 +42,8 @@ public struct RunFingerprint: Sendable {
     public static func of(plan: TracePlan, modelIdentity: String, config: ModelConfig) -> String {
         var f = RunFingerprint()
         // 2: batches packed across languages (the plan, and so the journal's batch count, changed).
-        f.add("interlingua.trace/2")
+        // 3: batches balanced to an even count (`TracePlan.balancedPack`): the same change again.
+        f.add("interlingua.trace/3")
         f.add(modelIdentity)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

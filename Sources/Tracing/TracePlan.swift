@@ -97,7 +97,7 @@ public struct TracePlan: Sendable {
     }
 
     /// A plan from already tokenized languages (packing only): every sentence of every language in one
-    /// sequence (language-major, rows in order) packed greedily within `batchTokens`.
+    /// sequence (language-major, rows in order) packed within `batchTokens` by `balancedPack`.
     public init(corpus: ParallelCorpus, settings: TraceSettings, languages: [TokenizedLanguage]) {
         self.corpus = corpus
         self.settings = settings
@@ -110,7 +110,7 @@ public struct TracePlan: Sendable {
                 lengths.append(tokenized.tokenRange(n).count)
             }
         }
-        batches = Self.pack(lengths: lengths, budget: settings.batchTokens).map { range in
+        batches = Self.balancedPack(lengths: lengths, budget: settings.batchTokens).map { range in
             var segments: [TraceSegment] = []
             var i = range.lowerBound
             while i < range.upperBound {
@@ -143,5 +143,24 @@ public struct TracePlan: Sendable {
         }
         if start < lengths.count { batches.append(start..<lengths.count) }
         return batches
+    }
+
+    /// Packing into batches of even size: as many batches as greedy `pack` within `budget` makes (one more
+    /// when that count is odd, the corpus has at least 1024 tokens and another sentence to split at), with
+    /// the smallest cap that still fits in that many — the linear-partition bound found by bisection on
+    /// the cap, since greedy packing's batch count only falls as the cap grows. Batches of one corpus then
+    /// cost about the same, so lanes that run batches side by side (`TraceRun`) finish together; the
+    /// count does not depend on the thread count, so `--resume` and shards see the same plan anywhere.
+    public static func balancedPack(lengths: [Int], budget: Int) -> [Range<Int>] {
+        let greedy = pack(lengths: lengths, budget: budget)
+        var count = greedy.count
+        if count % 2 == 1 && lengths.reduce(0, +) >= 1024 && count < lengths.count { count += 1 }
+        var low = 1
+        var high = max(budget, 1)
+        while low < high {
+            let cap = (low + high) / 2
+            if pack(lengths: lengths, budget: cap).count <= count { high = cap } else { low = cap + 1 }
+        }
+        return pack(lengths: lengths, budget: low)
     }
 }

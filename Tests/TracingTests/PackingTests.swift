@@ -52,9 +52,35 @@ struct PackingTests {
         let corpus = try ParallelCorpus(source: "t", languages: languages, ids: (0..<30).map { "\($0)" },
                                         texts: languages.map { _ in (0..<30).map { _ in "abcdefghi" } })
         let plan = try TracePlan(corpus: corpus, tokenizer: ScalarTokenizer(), settings: TraceSettings(batchTokens: 2048))
-        // 360 prompts of 10 tokens: 3600 tokens fit in 2 batches of at most 2048 (204 + 156 prompts).
+        // 360 prompts of 10 tokens: 3600 tokens fit in 2 batches of at most 2048, balanced to 180 + 180.
         #expect(plan.batches.count == 2)
-        #expect(plan.batches.map(\.sentenceCount) == [204, 156])
+        #expect(plan.batches.map(\.sentenceCount) == [180, 180])
         #expect(plan.batches.allSatisfy { $0.tokenCount <= 2048 })
+    }
+
+    @Test("balanced packing: greedy's batch count made even, the smallest cap that fits it, every sentence once")
+    func balanced() {
+        // Greedy within 400: 240+120 | 200+160 | 320 — three batches; rounded up to four (1040 tokens,
+        // at least 1024), whose smallest cap is 320: 240 | 120+200 | 160 | 320.
+        let lengths = [240, 120, 200, 160, 320]
+        #expect(TracePlan.pack(lengths: lengths, budget: 400) == [0..<2, 2..<4, 4..<5])
+        #expect(TracePlan.balancedPack(lengths: lengths, budget: 400) == [0..<1, 1..<3, 3..<4, 4..<5])
+        // Fewer than 1024 tokens: greedy's count (3) kept, at the smallest cap (45 instead of 50).
+        let small = [30, 15, 25, 20, 35]
+        #expect(TracePlan.balancedPack(lengths: small, budget: 50) == [0..<2, 2..<4, 4..<5])
+        // A sentence over the budget still runs alone; nothing is lost or repeated for any budget.
+        var seed: UInt64 = 0x9e3779b97f4a7c15
+        let random = (0..<500).map { _ -> Int in
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            return Int(seed >> 58) + 1
+        }
+        for budget in [1, 7, 64, 300, 2048, 100_000] {
+            let batches = TracePlan.balancedPack(lengths: random, budget: budget)
+            let greedy = TracePlan.pack(lengths: random, budget: budget)
+            #expect(batches.first?.lowerBound == 0 && batches.last?.upperBound == random.count)
+            #expect(zip(batches, batches.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound })
+            #expect(batches.allSatisfy { $0.count == 1 || random[$0].reduce(0, +) <= budget })
+            #expect(batches.count == greedy.count + (greedy.count % 2 == 1 && greedy.count < random.count ? 1 : 0))
+        }
     }
 }

@@ -20,7 +20,7 @@ struct WeightCacheTraceTests {
         let texts = sentences.compactMap { $0["text"] as? String }
         let corpus = try ParallelCorpus(source: "states.json", languages: languages, ids: ["0001", "0002"],
                                         texts: texts.map { [$0, String($0.reversed())] })
-        let settings = try TraceSettings(pools: [.mean, .last], tokenStates: true, subLayers: true, batchTokens: 48)
+        let settings = try TraceSettings(pools: [.mean, .last], tokenStates: true, subLayers: true, batchTokens: 64)
         let dir = try TestPaths.temporaryDirectory("weight-cache")
         defer { try? FileManager.default.removeItem(at: dir) }
         var files: [URL] = []
