@@ -143,24 +143,32 @@ public struct ForwardTimings: Sendable, Equatable {
     public init() {}
 
     public var totalSeconds: Double { decodeSeconds + matmulSeconds + attentionSeconds + elementwiseSeconds }
+}
 
-    /// The per-kind sums.
+extension ForwardTimings: StageSeconds {
+    public static var stages: [WritableKeyPath<Self, Double>] {
+        [\.decodeSeconds, \.matmulSeconds, \.attentionSeconds, \.elementwiseSeconds]
+    }
+}
+
+/// Seconds per stage of some work, every stage a `Double` field listed in `stages`: summed and scaled
+/// stage by stage (`ForwardTimings`, the tracer's `ExecutorTiming`).
+public protocol StageSeconds {
+    static var stages: [WritableKeyPath<Self, Double>] { get }
+}
+
+extension StageSeconds {
+    /// The per-stage sums.
     public static func + (a: Self, b: Self) -> Self {
         var s = a
-        s.decodeSeconds += b.decodeSeconds
-        s.matmulSeconds += b.matmulSeconds
-        s.attentionSeconds += b.attentionSeconds
-        s.elementwiseSeconds += b.elementwiseSeconds
+        for stage in stages { s[keyPath: stage] += b[keyPath: stage] }
         return s
     }
 
-    /// Every kind's seconds times `factor` (e.g. the mean over threads that ran at once).
+    /// Every stage's seconds times `factor` (e.g. the mean over threads that ran at once).
     public func scaled(by factor: Double) -> Self {
         var s = self
-        s.decodeSeconds *= factor
-        s.matmulSeconds *= factor
-        s.attentionSeconds *= factor
-        s.elementwiseSeconds *= factor
+        for stage in Self.stages { s[keyPath: stage] *= factor }
         return s
     }
 }

@@ -60,26 +60,10 @@ public struct ExecutorTiming: Sendable, Equatable {
     public var sinks = 0.0
     public var total: Double { embed + blocks + finalNorm + sinks }
     public init() {}
+}
 
-    /// The per-stage sums.
-    public static func + (a: Self, b: Self) -> Self {
-        var s = a
-        s.embed += b.embed
-        s.blocks += b.blocks
-        s.finalNorm += b.finalNorm
-        s.sinks += b.sinks
-        return s
-    }
-
-    /// Every stage's seconds times `factor` (e.g. the mean over threads that ran at once).
-    public func scaled(by factor: Double) -> Self {
-        var s = self
-        s.embed *= factor
-        s.blocks *= factor
-        s.finalNorm *= factor
-        s.sinks *= factor
-        return s
-    }
+extension ExecutorTiming: StageSeconds {
+    public static var stages: [WritableKeyPath<Self, Double>] { [\.embed, \.blocks, \.finalNorm, \.sinks] }
 }
 
 /// Runs packed batches through a `DecoderModel` layer by layer.
