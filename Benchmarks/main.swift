@@ -9,6 +9,7 @@ import LinearAlgebra
 import Models
 
 BLASCore.relaunchIfNeeded()
+HeapPolicy.retainFreedMemory()
 print("OpenBLAS kernels: \(BLASCore.name)")
 
 let arguments = Array(CommandLine.arguments.dropFirst())

@@ -30,6 +30,7 @@ struct Interlingua: ParsableCommand {
     /// exit with status 2; `--help` and `--version` exit 0.
     static func main() {
         BLASCore.relaunchIfNeeded()
+        HeapPolicy.retainFreedMemory()
         // Every HDF5 file this process opens is first read by a child (`interlingua probe-hdf5`): a libhdf5
         // crash or loop on corrupt metadata then ends in one error line (HDF5Probe). The child itself reads
         // directly.
