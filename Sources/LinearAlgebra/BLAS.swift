@@ -1,5 +1,6 @@
 // Thin wrappers over CBLAS (OpenBLAS): general and symmetric rank-k products, row-major throughout.
 import CLinearAlgebra
+import Foundation
 
 /// Whether an operand enters a product as stored or transposed.
 public enum Transpose: Sendable {
@@ -108,9 +109,66 @@ func symmetrizeFromUpper<T>(_ c: UnsafeMutablePointer<T>, _ n: Int) {
 
 /// The number of threads OpenBLAS uses for every product (`--threads` maps here).
 public enum BLASThreads {
-    /// Current OpenBLAS thread count.
-    public static var count: Int { Int(openblas_get_num_threads()) }
+    private static let condition = NSCondition()
+    /// The count `set` last chose (OpenBLAS's own at start: the cores, or `OPENBLAS_NUM_THREADS`).
+    nonisolated(unsafe) private static var configured = Int(openblas_get_num_threads())
+    /// Running `withOpenBLASOnOneThread` bodies (OpenBLAS stays on one thread while any is).
+    nonisolated(unsafe) private static var oneThreadSections = 0
+    /// Running `withOpenBLASOnAllThreads` bodies (OpenBLAS stays on `count` threads while any is).
+    nonisolated(unsafe) private static var allThreadSections = 0
 
-    /// Sets the OpenBLAS thread count (values below 1 are treated as 1).
-    public static func set(_ n: Int) { openblas_set_num_threads(Int32(max(1, n))) }
+    /// The thread count of this process's products and row-parallel kernels: what `set` chose. Unchanged
+    /// while OpenBLAS runs on one thread inside `withOpenBLASOnOneThread`.
+    public static var count: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return configured
+    }
+
+    /// Sets the thread count (values below 1 are treated as 1), and OpenBLAS's unless a
+    /// `withOpenBLASOnOneThread` body is running (it gets the new count when the last one ends).
+    public static func set(_ n: Int) {
+        condition.lock()
+        defer { condition.unlock() }
+        configured = max(1, n)
+        if oneThreadSections == 0 { openblas_set_num_threads(Int32(configured)) }
+    }
+
+    /// Runs `body` with OpenBLAS on one thread — for callers that run single-threaded products side by side
+    /// on their own threads (`BLAS.gemmInRowParts`, attention heads) — and gives OpenBLAS `count` again
+    /// after the last such body ends, so overlapping bodies never restore it under one another. Waits
+    /// while a `withOpenBLASOnAllThreads` body runs. Bodies must not enter the other kind of section.
+    public static func withOpenBLASOnOneThread<T>(_ body: () throws -> T) rethrows -> T {
+        condition.lock()
+        while allThreadSections > 0 { condition.wait() }
+        oneThreadSections += 1
+        if oneThreadSections == 1 && configured > 1 { openblas_set_num_threads(1) }
+        condition.unlock()
+        defer {
+            condition.lock()
+            oneThreadSections -= 1
+            if oneThreadSections == 0 && configured > 1 { openblas_set_num_threads(Int32(configured)) }
+            condition.broadcast()
+            condition.unlock()
+        }
+        return try body()
+    }
+
+    /// Runs `body` with OpenBLAS on `count` threads: waits while a `withOpenBLASOnOneThread` body runs
+    /// elsewhere in the process, so that a product whose bits depend on OpenBLAS's thread count (sgemm of
+    /// one or two rows, `BLAS.gemmInRowParts`) always sees the count this process chose. Bodies must not
+    /// enter the other kind of section.
+    public static func withOpenBLASOnAllThreads<T>(_ body: () throws -> T) rethrows -> T {
+        condition.lock()
+        while oneThreadSections > 0 { condition.wait() }
+        allThreadSections += 1
+        condition.unlock()
+        defer {
+            condition.lock()
+            allThreadSections -= 1
+            condition.broadcast()
+            condition.unlock()
+        }
+        return try body()
+    }
 }

@@ -77,6 +77,9 @@ final class DecoderCore {
     private let scratchWeights = LayerWeights()
     /// With `keepsDecodedWeights`: every layer decoded so far, kept (decoded once per run, not per batch).
     private var keptWeights: [LayerWeights?]
+    /// Whether the block being applied reads a KV cache (generation): its projections of few rows then use
+    /// OpenBLAS's own threads (`BLAS.gemmInRowParts(fewRowsOnAllThreads:)`). Set by `applyBlock`.
+    var cachedBatch = false
     /// With `keepsDecodedWeights`: the per-layer vectors (norm weights) decoded so far, by name.
     private var keptVectors: [String: [Float]] = [:]
     /// The weights of the layer running.
@@ -399,14 +402,16 @@ final class DecoderCore {
         }
     }
 
-    /// C[tokens, out] ← A[tokens, in] · W[out, in]ᵀ (+ bias per row), one sgemm for all packed tokens;
-    /// C += … instead when `accumulating` (the sgemm's β = 1: a residual stream takes the branch directly).
+    /// C[tokens, out] ← A[tokens, in] · W[out, in]ᵀ (+ bias per row), one sgemm for all packed tokens (in
+    /// row parts, `BLAS.gemmInRowParts`, so that no bit depends on the thread count or on whether the batch
+    /// ran in a lane); C += … instead when `accumulating` (the sgemm's β = 1: a residual stream takes the
+    /// branch directly).
     func project(_ a: UnsafePointer<Float>, lda: Int, weight: UnsafePointer<Float>, inputs: Int, outputs: Int,
                  into c: UnsafeMutablePointer<Float>, tokens: Int, bias: UnsafePointer<Float>? = nil,
                  accumulating: Bool = false) {
         let start = DispatchTime.now().uptimeNanoseconds
-        BLAS.gemm(.none, .transposed, m: tokens, n: outputs, k: inputs, a: a, lda: lda, b: weight, ldb: inputs,
-                  beta: accumulating ? 1 : 0, c: c, ldc: outputs)
+        BLAS.gemmInRowParts(.transposed, m: tokens, n: outputs, k: inputs, a: a, lda: lda, b: weight, ldb: inputs,
+                            beta: accumulating ? 1 : 0, c: c, ldc: outputs, fewRowsOnAllThreads: cachedBatch)
         timings.matmulSeconds += seconds(since: start)
         if let bias {
             let start = DispatchTime.now().uptimeNanoseconds
@@ -517,15 +522,14 @@ final class DecoderCore {
         let slot = longest * longest
         let scratch = scores.reserve(max(workers * slot, 1))
         let output = attended.pointer
-        let blasThreads = BLASThreads.count
-        let serialBLAS = workers > 1 && blasThreads > 1
-        if serialBLAS { BLASThreads.set(1) }
-        defer { if serialBLAS { BLASThreads.set(blasThreads) } }
-        RowParallel.forEachItem(sentences.count * heads, workers: workers) { item, worker in
-            let sequence = batch.sequences[sentences[item / heads]]
-            attention.apply(sequence: sequence, head: item % heads, q: q, k: q + qDim, v: q + qDim + kvDim,
-                            qkvStride: qkvDim, output: output, outputStride: qDim, scores: scratch + worker * slot)
+        func run() {
+            RowParallel.forEachItem(sentences.count * heads, workers: workers) { item, worker in
+                let sequence = batch.sequences[sentences[item / heads]]
+                attention.apply(sequence: sequence, head: item % heads, q: q, k: q + qDim, v: q + qDim + kvDim,
+                                qkvStride: qkvDim, output: output, outputStride: qDim, scores: scratch + worker * slot)
+            }
         }
+        if workers > 1 { BLASThreads.withOpenBLASOnOneThread(run) } else { run() }
     }
 
     /// Incremental attention: each sentence's new keys and values are appended to its cache slot at this
@@ -742,8 +746,8 @@ final class DecoderCore {
                     try weights.decode(outputName, rows: first..<(first + n), into: UnsafeMutableBufferPointer(start: w, count: n * d))
                     b = UnsafePointer(w)
                 } else { return }
-                BLAS.gemm(.none, .transposed, m: rows.count, n: n, k: d, a: inputs, lda: d, b: b, ldb: d,
-                          c: o + first, ldc: vocabulary)
+                BLAS.gemmInRowParts(.transposed, m: rows.count, n: n, k: d, a: inputs, lda: d, b: b, ldb: d,
+                                    c: o + first, ldc: vocabulary, fewRowsOnAllThreads: true)
                 first += n
             }
             Self.applyHeadConventions(o, count: dst.count, scale: scale.map(Float.init), softcap: softcap.map(Float.init))

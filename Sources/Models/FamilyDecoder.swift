@@ -43,6 +43,7 @@ public class FamilyDecoder: DecoderModel {
                            captureSubLayers: Bool) throws -> SubLayerOutputs? {
         let longest = try core.validate(batch, hidden: hidden)
         try core.decodeProjections(layer)
+        core.cachedBatch = batch.cache != nil
         let tokens = batch.tokenCount
         core.reserveActivations(tokens: tokens, longest: longest)
         let branches = try hidden.storage.withUnsafeMutableBufferPointer { h -> (attention: Matrix<Float>?, mlp: Matrix<Float>?) in
