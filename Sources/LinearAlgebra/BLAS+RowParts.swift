@@ -16,6 +16,9 @@ extension BLAS {
     /// Nehalem (0 of 810 splits differ each).
     public static let rowPartUnit = 48
 
+    /// Below this many rows, `gemmInRowParts(fewRowsOnAllThreads: true)` is one call on OpenBLAS's threads.
+    public static let fewRows = 512
+
     /// C ← α·A·op(B) + β·C with A m × k (row-major, as stored), op(B) k × n: `BLASThreads.count` parts of C's
     /// rows (fewer when m is small), each at least `rowPartUnit` rows and starting at a multiple of it, run
     /// side by side, each one sgemm with OpenBLAS on one thread (`BLASThreads.withOpenBLASOnOneThread`). The bits are those of
@@ -26,16 +29,17 @@ extension BLAS {
     /// the bits on every kernel (SkylakeX's small-matrix path depends on n), so its bits may depend on the
     /// thread count there.
     ///
-    /// `fewRowsOnAllThreads`: a product of fewer than 2·`rowPartUnit` rows (one part) also runs on
-    /// OpenBLAS's own threads instead of one — generation's decode steps over a few sequences, which one
-    /// thread would slow down to half — at the price of bits that may depend on the thread count.
+    /// `fewRowsOnAllThreads`: a product of fewer than `fewRows` rows also runs on OpenBLAS's own threads —
+    /// generation's decode steps over a few sequences, which one thread would slow down to half, and its
+    /// prefills of a few hundred tokens, whose two parts (at multiples of 48 rows) can differ by a sixth
+    /// (231 rows: 96 + 135; measured 16 % slower) — at the price of bits that may depend on the thread count.
     public static func gemmInRowParts(_ transB: Transpose, m: Int, n: Int, k: Int, alpha: Float = 1,
                                       a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                                       beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int,
                                       fewRowsOnAllThreads: Bool = false) {
         guard m > 0, n > 0 else { return }
         let threads = BLASThreads.count
-        guard m > 2, !fewRowsOnAllThreads || m >= 2 * rowPartUnit else {
+        guard m > 2, !fewRowsOnAllThreads || m >= fewRows else {
             BLASThreads.withOpenBLASOnAllThreads {
                 gemm(.none, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
             }
