@@ -123,6 +123,10 @@ public protocol DecoderModel: AnyObject {
     /// default; family models only while they keep their decoded weights).
     func concurrentInstance() throws -> (any DecoderModel)?
 
+    /// Another instance to run other batches on another thread at the same time that decodes each layer
+    /// per batch into its own scratch (the model keeps no decoded weights). Nil when the model cannot.
+    func decodingInstance() throws -> (any DecoderModel)?
+
     /// Where the forward pass has spent its time since the last `resetTimings()`.
     var timings: ForwardTimings { get }
 
@@ -212,6 +216,8 @@ extension DecoderModel {
     }
 
     public func concurrentInstance() throws -> (any DecoderModel)? { nil }
+
+    public func decodingInstance() throws -> (any DecoderModel)? { nil }
 
     public var timings: ForwardTimings { ForwardTimings() }
 

@@ -72,13 +72,24 @@ public class FamilyDecoder: DecoderModel {
     /// A second model of the same family over the same weight source, sharing this one's kept decoded
     /// layers (decoded completely first, then only read by both); its activations, timings and hook are its
     /// own, so the two run different batches on two threads at once. Nil unless decoded weights are kept
-    /// (per-batch decoding would need one layer's scratch per thread).
+    /// (per-batch decoding would need one layer's scratch per thread: `decodingInstance`).
     public func concurrentInstance() throws -> (any DecoderModel)? {
         guard core.keepsDecodedWeights else { return nil }
         try core.decodeAllLayers()
         guard let twin = try ModelLoader.load(config: config, weights: core.weights) as? FamilyDecoder,
               type(of: twin) == type(of: self) else { return nil }
         twin.core.shareKeptLayers(of: core)
+        return twin
+    }
+
+    /// A second model of the same family over the same weight source that decodes each layer per batch
+    /// into its own scratch (one layer of Float), for running other batches on another thread at once
+    /// without keeping the decoded weights. Nil while this model keeps them (use `concurrentInstance`).
+    public func decodingInstance() throws -> (any DecoderModel)? {
+        guard !core.keepsDecodedWeights,
+              let twin = try ModelLoader.load(config: config, weights: core.weights) as? FamilyDecoder,
+              type(of: twin) == type(of: self) else { return nil }
+        twin.core.keepsDecodedWeights = false
         return twin
     }
 

@@ -185,7 +185,16 @@ public final class TraceRun {
         var neurons = try NeuronTally(plan: plan, batches: batches, config: model.config, writer: writer, batchesDone: startBatch)
         model.resetTimings()
         let threads = BLASThreads.count
-        let lanes = finalizing ? [executor] : try Self.lanes(executor, threads: threads, batches: total - startBatch)
+        // Kept weights pay off over many lane groups; a run of few decodes per batch in each lane instead.
+        var decodingPerBatch = false
+        if !finalizing, model.keepsDecodedWeights, threads > 1,
+           Self.laneGroups(batches: total - startBatch, threads: threads) < Self.keptWeightsMinimumGroups {
+            model.keepsDecodedWeights = false
+            decodingPerBatch = true
+        }
+        defer { if decodingPerBatch { model.keepsDecodedWeights = true } }
+        let lanes = finalizing ? [executor]
+            : try Self.lanes(executor, threads: threads, batches: total - startBatch, decodingPerBatch: decodingPerBatch)
         // The model's and executors' seconds, per stage; batches that ran at once count with the mean over
         // their lanes, so the shares stay shares of the wall time.
         var forward = ForwardTimings(), stages = ExecutorTiming()
@@ -286,14 +295,29 @@ public final class TraceRun {
     /// lose a tenth of their rate to the threads' hand-overs). A row's values are those of the one-lane
     /// run: OpenBLAS splits a product over rows and columns only, so its one- and two-thread results agree
     /// (the thread-invariance tests), and every other step is computed per row or per sentence.
-    static func lanes(_ executor: LayerMajorExecutor, threads: Int, batches: Int) throws -> [LayerMajorExecutor] {
+    static func lanes(_ executor: LayerMajorExecutor, threads: Int, batches: Int, decodingPerBatch: Bool = false) throws -> [LayerMajorExecutor] {
         var lanes = [executor]
-        guard threads > 1, batches > 1, executor.model.keepsDecodedWeights else { return lanes }
-        while lanes.count < min(threads, batches), let twin = try executor.model.concurrentInstance() {
+        guard threads > 1, batches > 1, executor.model.keepsDecodedWeights || decodingPerBatch else { return lanes }
+        while lanes.count < min(threads, batches),
+              let twin = try executor.model.keepsDecodedWeights ? executor.model.concurrentInstance() : executor.model.decodingInstance() {
             lanes.append(LayerMajorExecutor(model: twin, plan: executor.plan))
         }
         return lanes
     }
+
+    /// Lane groups of a run of `batches` batches on `threads` threads (one batch per lane, a last single
+    /// batch alone).
+    static func laneGroups(batches: Int, threads: Int) -> Int {
+        (batches + max(threads, 1) - 1) / max(threads, 1)
+    }
+
+    /// Fewer lane groups than this, and a model that would keep its decoded weights decodes each layer per
+    /// batch in each lane instead (the same bits, `ExecutionInvarianceTests`): keeping them costs the first
+    /// touch of all their pages, which on a 2-core AMD EPYC VM took 0.46–0.75 s for SmolLM2's 0.40 GiB
+    /// (7–8 % of a 30-row trace) against about 0.13 s per decoding of every layer on one thread into a
+    /// reused layer scratch.
+    /// (A variable so that tests can take either path; the bits are the same.)
+    public nonisolated(unsafe) static var keptWeightsMinimumGroups = 4
 
     /// `lanes[k]` runs `batches[k]`, all at once on their own threads, OpenBLAS on one thread meanwhile.
     static func runAtOnce(_ lanes: ArraySlice<LayerMajorExecutor>, _ batches: ArraySlice<TraceBatch>,

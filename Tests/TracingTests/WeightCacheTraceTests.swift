@@ -9,7 +9,7 @@ import TestSupport
 import Tokenizers
 import Tracing
 
-@Suite("A trace with the decoded weights kept equals one without, bit for bit")
+@Suite("A trace with the decoded weights kept equals one without, bit for bit", .serialized)
 struct WeightCacheTraceTests {
     @Test("tiny m-LLaMA, 8 languages packed together: every stored value and the journal checksum agree")
     func keptEqualsPerBatch() throws {
@@ -24,24 +24,32 @@ struct WeightCacheTraceTests {
         let dir = try TestPaths.temporaryDirectory("weight-cache")
         defer { try? FileManager.default.removeItem(at: dir) }
         var files: [URL] = []
-        for keep in [false, true] {
+        let minimumGroups = TraceRun.keptWeightsMinimumGroups
+        defer { TraceRun.keptWeightsMinimumGroups = minimumGroups }
+        // Per-batch decoding on one thread; kept weights with lanes; and the kept-weights policy's choice
+        // of per-batch decoding in each lane for a run of few lane groups.
+        for (keep, groups) in [(false, 0), (true, 0), (true, Int.max)] {
+            TraceRun.keptWeightsMinimumGroups = groups
             let checkpoint = try Checkpoint.open(folder)
             let model = try ModelLoader.load(checkpoint)
             model.keepsDecodedWeights = keep
             let plan = try TracePlan(corpus: corpus, tokenizer: try Tokenizers.load(for: checkpoint), settings: settings)
             #expect(plan.batches.count > 1 && plan.batches.contains { $0.segments.count > 1 })
-            let url = dir.appendingPathComponent("kept-\(keep).h5")
+            let url = dir.appendingPathComponent("kept-\(keep)-\(groups == 0 ? "always" : "never").h5")
             _ = try TraceRun(model: model, plan: plan, output: url, modelName: "tiny-mllama", modelIdentity: "fixture",
                              toolVersion: "test").run(resume: false)
             files.append(url)
         }
-        let (a, b) = (try H5File.open(files[0]).root, try H5File.open(files[1]).root)
-        for lang in languages {
-            for path in ["pooled/mean/\(lang)", "pooled/last/\(lang)", "final_norm/mean/\(lang)", "states/\(lang)",
-                         "sublayers/attention/mean/\(lang)", "sublayers/mlp/last/\(lang)"] {
-                let x = try a.dataset(path).read(Float.self).map(\.bitPattern)
-                let y = try b.dataset(path).read(Float.self).map(\.bitPattern)
-                #expect(!x.isEmpty && x == y, "\(path)")
+        let a = try H5File.open(files[0]).root
+        for other in files.dropFirst() {
+            let b = try H5File.open(other).root
+            for lang in languages {
+                for path in ["pooled/mean/\(lang)", "pooled/last/\(lang)", "final_norm/mean/\(lang)", "states/\(lang)",
+                             "sublayers/attention/mean/\(lang)", "sublayers/mlp/last/\(lang)"] {
+                    let x = try a.dataset(path).read(Float.self).map(\.bitPattern)
+                    let y = try b.dataset(path).read(Float.self).map(\.bitPattern)
+                    #expect(!x.isEmpty && x == y, "\(other.lastPathComponent): \(path)")
+                }
             }
         }
     }
