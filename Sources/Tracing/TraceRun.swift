@@ -289,12 +289,15 @@ public final class TraceRun {
 
     /// The executors that run batches at once: `executor`, and with `threads` > 1 BLAS threads, at least two
     /// batches to go and a model that can run on several threads (`DecoderModel.concurrentInstance`: one
-    /// that keeps its decoded weights), one more per thread, each on its own instance of the model. Each
+    /// that keeps its decoded weights; `decodingInstance` with `decodingPerBatch`), one more per thread,
+    /// each on its own instance of the model. Each
     /// lane runs its batch with OpenBLAS and the row-parallel steps on one thread, so the cores never wait
     /// for each other within a batch (two-thread sgemm calls that alternate with the elementwise steps
     /// lose a tenth of their rate to the threads' hand-overs). A row's values are those of the one-lane
-    /// run: OpenBLAS splits a product over rows and columns only, so its one- and two-thread results agree
-    /// (the thread-invariance tests), and every other step is computed per row or per sentence.
+    /// run: the block projections are sgemm in row parts (`BLAS.gemmInRowParts`), whose bits are those of
+    /// one single-threaded call whatever the thread count, and every other step is computed per row or per
+    /// sentence. Without kept weights (`decodingPerBatch`, a run of few lane groups) each lane's twin
+    /// decodes every layer per batch into its own scratch.
     static func lanes(_ executor: LayerMajorExecutor, threads: Int, batches: Int, decodingPerBatch: Bool = false) throws -> [LayerMajorExecutor] {
         var lanes = [executor]
         guard threads > 1, batches > 1, executor.model.keepsDecodedWeights || decodingPerBatch else { return lanes }
@@ -307,7 +310,7 @@ public final class TraceRun {
 
     /// Lane groups of a run of `batches` batches on `threads` threads (one batch per lane, a last single
     /// batch alone).
-    static func laneGroups(batches: Int, threads: Int) -> Int {
+    public static func laneGroups(batches: Int, threads: Int) -> Int {
         (batches + max(threads, 1) - 1) / max(threads, 1)
     }
 
