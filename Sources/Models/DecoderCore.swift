@@ -767,7 +767,8 @@ final class DecoderCore {
     /// lens): each tile of `tileSize` consecutive ids is decoded once per call (its rows split over the
     /// workers) and multiplied by all rows of `normed`, the same `scale` and soft-cap applied as in `logits`.
     ///
-    /// The rows are split into one contiguous share per worker (`RowParallel.threads` of them); each worker
+    /// The rows are split into one contiguous share per worker (`RowParallel.threads` of them; shares and
+    /// blocks at multiples of 48 rows when `rowBlock` ≥ 48, so no bit depends on the worker count); each worker
     /// runs its own single-threaded sgemm per block of at most `rowBlock` rows of its share and hands the
     /// [rows.count × ids.count] logits (row stride ids.count, in its own reused buffer) to
     /// `body(rows, ids, z, worker)` right away, while they are in its cache. OpenBLAS runs on one thread
@@ -786,14 +787,20 @@ final class DecoderCore {
         let threads = RowParallel.threads
         let workers = rows.multipliedReportingOverflow(by: tile * d).partialValue >= RowParallel.minimumWork
             ? max(1, min(threads, rows)) : 1
-        let share = (rows + workers - 1) / workers
-        let block = max(1, min(rowBlock, share))
+        // Shares and blocks at multiples of `BLAS.rowPartUnit` rows (when the block allows): every sgemm then
+        // starts at such a multiple, so the logits are those of one single-threaded call over all rows
+        // whatever the worker count (`BLAS.gemmInRowParts`), on every OpenBLAS kernel family.
+        let unit = BLAS.rowPartUnit, even = (rows + workers - 1) / workers
+        let share = rowBlock >= unit ? (even + unit - 1) / unit * unit : even
+        let block = rowBlock >= unit ? min(rowBlock / unit * unit, share) : max(1, min(rowBlock, share))
         let w = logitWeights.reserve(tile * d)
         let z = logitTiles.reserve(workers * block * tile)
         let scale = scale.map(Float.init), cap = softcap.map(Float.init)
         let name = outputName, source = weights
-        if workers > 1 { BLASThreads.set(1) }
-        defer { if workers > 1 { BLASThreads.set(threads) } }
+        // OpenBLAS on one thread even for one worker: its own split would change the bits (Haswell/Zen).
+        let blasThreads = BLASThreads.count
+        if blasThreads > 1 { BLASThreads.set(1) }
+        defer { if blasThreads > 1 { BLASThreads.set(blasThreads) } }
         let failures = UnsafeMutablePointer<(any Error)?>.allocate(capacity: workers)
         failures.initialize(repeating: nil, count: workers)
         defer { failures.deinitialize(count: workers); failures.deallocate() }

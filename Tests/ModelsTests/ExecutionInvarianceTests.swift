@@ -83,3 +83,35 @@ struct ExecutionInvarianceTests {
         #expect(!WeightCache.auto.keeps(decodedBytes: gib, available: nil))
     }
 }
+
+@Suite("The lens head's logit tiles have the same bits whatever the worker count", .serialized)
+struct LogitTileInvarianceTests {
+    /// Every logit of `rows` seeded rows through the head in tiles, with `workers` row-parallel workers.
+    func tiles(_ model: any DecoderModel, rows: Int, workers: Int) throws -> [UInt32] {
+        let d = model.config.dModel, vocabulary = model.config.vocabSize
+        var state: UInt64 = 7
+        let normed = Matrix<Float>(rows: rows, cols: d, storage: (0..<(rows * d)).map { _ in
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Float(state >> 40) / Float(1 << 24) - 0.5
+        })
+        let previous = RowParallel.minimumWork
+        defer { RowParallel.threadOverride = nil; RowParallel.minimumWork = previous }
+        RowParallel.minimumWork = 1
+        RowParallel.threadOverride = workers
+        var out = [UInt32](repeating: 0, count: rows * vocabulary)
+        try model.logitTiles(normed, tileSize: 64, rowBlock: 96) { rowRange, ids, z, _ in
+            for (i, r) in rowRange.enumerated() {
+                for (j, id) in ids.enumerated() { out[r * vocabulary + id] = z[i * ids.count + j].bitPattern }
+            }
+        }
+        return out
+    }
+
+    @Test("1, 2 and 3 workers over 301 rows", arguments: ["llama-mlp-bias", "gemma2", "qwen2"])
+    func workerCountChangesNoBit(name: String) throws {
+        let model = try ModelLoader.load(try Checkpoint.open(architectureFixture(name)))
+        let one = try tiles(model, rows: 301, workers: 1)
+        #expect(try tiles(model, rows: 301, workers: 2) == one)
+        #expect(try tiles(model, rows: 301, workers: 3) == one)
+    }
+}
