@@ -54,20 +54,20 @@ extension BLAS {
             }
             // Part p starts at the multiple of `unit` nearest to p·m/parts (the last part takes the rest).
             let starts = (0...parts).map { p in p == parts ? m : min(m, ((m * p / parts + unit / 2) / unit) * unit) }
-            let task = UncheckedSendablePointers(a: a, b: b, c: c)
+            // The operands, for the workers (each writes disjoint rows of C).
+            let task = UncheckedSendable((a: a, b: b, c: c))
             DispatchQueue.concurrentPerform(iterations: parts) { p in
-                let lower = starts[p], upper = starts[p + 1]
+                let lower = starts[p], upper = starts[p + 1], t = task.value
                 guard lower < upper else { return }
-                gemm(.none, transB, m: upper - lower, n: n, k: k, alpha: alpha, a: task.a + lower * lda, lda: lda,
-                     b: task.b, ldb: ldb, beta: beta, c: task.c + lower * ldc, ldc: ldc)
+                gemm(.none, transB, m: upper - lower, n: n, k: k, alpha: alpha, a: t.a + lower * lda, lda: lda,
+                     b: t.b, ldb: ldb, beta: beta, c: t.c + lower * ldc, ldc: ldc)
             }
         }
     }
 }
 
-/// The operands of one row-parts product, handed to its worker threads (each writes disjoint rows of C).
-private struct UncheckedSendablePointers: @unchecked Sendable {
-    let a: UnsafePointer<Float>
-    let b: UnsafePointer<Float>
-    let c: UnsafeMutablePointer<Float>
+/// A value handed to GCD workers that only touch disjoint parts of what it points at.
+public struct UncheckedSendable<T>: @unchecked Sendable {
+    public let value: T
+    public init(_ value: T) { self.value = value }
 }

@@ -75,9 +75,3 @@ public enum RowParallel {
         }
     }
 }
-
-/// A value handed to GCD workers that only touch disjoint parts of what it points at.
-struct UncheckedSendable<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
-}
