@@ -142,9 +142,7 @@ enum TraceThroughputBenchmark {
 
         let f = o.forward
         let t = o.timing
-        // The run's own choice: few lane groups decode per batch in each lane even when the cache would keep.
-        let keptInRun = kept && (BLASThreads.count < 2
-            || TraceRun.laneGroups(batches: o.batches, threads: BLASThreads.count) >= TraceRun.keptWeightsMinimumGroups)
+        let keptInRun = o.weightsKept
         let matmulGFLOPS = o.blockMatmulFLOPs / max(f.matmulSeconds, 1e-12) / 1e9
         let other = o.computeSeconds - f.totalSeconds - t.sinks
         print(String(format: "  %d sentences, %d tokens in %d batches; load %.2f s, weights %@ (%.2f GiB in Float)",

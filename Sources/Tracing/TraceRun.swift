@@ -45,6 +45,9 @@ public struct TraceOutcome: Sendable {
     public var forward: ForwardTimings
     /// True when the output was already complete and nothing was done.
     public var alreadyComplete: Bool
+    /// Whether the batches ran on decoded weights kept for the whole run (false: decoded per batch, also
+    /// when the cache would keep them but the run has too few lane groups, `keptWeightsMinimumGroups`).
+    public var weightsKept = false
 }
 
 /// What the lanes of `TraceRun.runAtOnce` share: each touches only its own executor (and model), batch and
@@ -193,6 +196,7 @@ public final class TraceRun {
             decodingPerBatch = true
         }
         defer { if decodingPerBatch { model.keepsDecodedWeights = true } }
+        outcome.weightsKept = model.keepsDecodedWeights
         let lanes = finalizing ? [executor]
             : try Self.lanes(executor, threads: threads, batches: total - startBatch, decodingPerBatch: decodingPerBatch)
         // The model's and executors' seconds, per stage; batches that ran at once count with the mean over
@@ -310,7 +314,7 @@ public final class TraceRun {
 
     /// Lane groups of a run of `batches` batches on `threads` threads (one batch per lane, a last single
     /// batch alone).
-    public static func laneGroups(batches: Int, threads: Int) -> Int {
+    static func laneGroups(batches: Int, threads: Int) -> Int {
         (batches + max(threads, 1) - 1) / max(threads, 1)
     }
 
