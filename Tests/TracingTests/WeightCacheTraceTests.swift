@@ -36,8 +36,9 @@ struct WeightCacheTraceTests {
             let plan = try TracePlan(corpus: corpus, tokenizer: try Tokenizers.load(for: checkpoint), settings: settings)
             #expect(plan.batches.count > 1 && plan.batches.contains { $0.segments.count > 1 })
             let url = dir.appendingPathComponent("kept-\(keep)-\(groups == 0 ? "always" : "never").h5")
-            _ = try TraceRun(model: model, plan: plan, output: url, modelName: "tiny-mllama", modelIdentity: "fixture",
-                             toolVersion: "test").run(resume: false)
+            let outcome = try TraceRun(model: model, plan: plan, output: url, modelName: "tiny-mllama", modelIdentity: "fixture",
+                                       toolVersion: "test").run(resume: false)
+            #expect(outcome.weightsKept == (keep && groups == 0))
             files.append(url)
         }
         let a = try H5File.open(files[0]).root
