@@ -14,7 +14,7 @@ public enum ElementDecoder {
         case .f32:
             for i in 0..<count { dst[i] = Float(bitPattern: base.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)) }
         case .f16:
-            for i in 0..<count { dst[i] = Float(Float16(bitPattern: base.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) }
+            for i in 0..<count { dst[i] = widenHalf(base.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)) }
         case .bf16:
             // bfloat16 is the top half of an IEEE float32.
             for i in 0..<count { dst[i] = Float(bitPattern: UInt32(base.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)) << 16) }

@@ -21,10 +21,26 @@ extension QuantizedBlock {
     }
 }
 
-/// An IEEE half-precision scale stored little-endian at `offset`, widened to Float.
+/// An IEEE half-precision scale stored little-endian at `offset`, widened to Float (`widenHalf`).
 @inline(__always)
 func halfScale(_ block: UnsafeRawPointer, _ offset: Int) -> Float {
-    Float(Float16(bitPattern: UInt16(littleEndian: block.loadUnaligned(fromByteOffset: offset, as: UInt16.self))))
+    widenHalf(UInt16(littleEndian: block.loadUnaligned(fromByteOffset: offset, as: UInt16.self)))
+}
+
+/// IEEE 754 binary16 → binary32, exactly `Float(Float16(bitPattern: h))` for every one of the 65,536 bit
+/// patterns (NaN payloads included), without the software call (`__extendhfsf2`) Swift emits for that on
+/// x86-64 below F16C. The magnitude's exponent and fraction shifted into binary32's fields is the value
+/// × 2⁻¹¹², for normal and subnormal halves alike, so one exact multiply by 2¹¹² rescales it; ±∞ and NaN
+/// (exponent 31) get binary32's all-ones exponent with the fraction kept, NaNs quieted (as the conversion
+/// instruction and Swift's conversion do).
+@inline(__always)
+func widenHalf(_ h: UInt16) -> Float {
+    let sign = UInt32(h & 0x8000) << 16
+    let magnitude = UInt32(h & 0x7FFF) << 13
+    let infinity: UInt32 = 0x0F80_0000  // exponent 31, fraction 0, shifted
+    let bits = magnitude < infinity ? (Float(bitPattern: magnitude) * 0x1p112).bitPattern
+        : magnitude == infinity ? 0x7F80_0000 : magnitude | 0x7FC0_0000
+    return Float(bitPattern: bits | sign)
 }
 
 /// Byte `i` of a block region starting at `offset`.
