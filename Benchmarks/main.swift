@@ -1,7 +1,8 @@
 // `make bench`: one benchmark per file; this file only runs them in order.
 // Arguments: --quick (3 languages in the trace benchmark, a smaller alignment problem, fewer new tokens),
 // --only sgemm|trace|neurons|write|align|align-scale|lens|generate, --weight-cache auto|off|SIZE (trace; default
-// auto), --threads N (BLAS and the elementwise kernels; default every core). `align-scale` (not in the default run)
+// auto), --batch-tokens N (trace; default 2048, the CLI's), --repeats N (rounds of trace runs, each case's fastest reported; default 3, 1 with --quick), --threads N
+// (BLAS and the elementwise kernels; default every core). `align-scale` (not in the default run)
 // is the alignment benchmark at another shape: --languages L --layers T --dimension D [--pairs all] [--stream]
 // (docs/alignment.md); `align-file --output PATH` (same shape options) writes its data as an activation file.
 import Foundation
@@ -24,8 +25,15 @@ let weightCache = value("--weight-cache").flatMap(WeightCache.init(argument:)) ?
 var sgemmPeak = 0.0
 if selected("sgemm") || selected("trace") { sgemmPeak = SgemmPeakBenchmark.run() }
 if selected("trace") {
-    let rows = TraceThroughputBenchmark.run(quick: arguments.contains("--quick"), weightCache: weightCache)
-    // On a shared machine the peak varies with other load: measure it again after the traces, keep the best.
+    // On a shared machine the peak varies with other load: it is measured again between the rounds of traces
+    // and after them, the best kept, as each trace case keeps its fastest run.
+    let repeats = value("--repeats").flatMap(Int.init) ?? (arguments.contains("--quick") ? 1 : 3)
+    let rows = TraceThroughputBenchmark.run(quick: arguments.contains("--quick"), weightCache: weightCache,
+                                            repeats: repeats,
+                                            batchTokens: value("--batch-tokens").flatMap(Int.init) ?? 2048) {
+        print("")
+        sgemmPeak = max(sgemmPeak, SgemmPeakBenchmark.run())
+    }
     print("")
     sgemmPeak = max(sgemmPeak, SgemmPeakBenchmark.run())
     TraceThroughputBenchmark.printSummary(rows, sgemmPeakGFLOPS: sgemmPeak)
