@@ -50,22 +50,22 @@ public struct TraceOutcome: Sendable {
     public var weightsKept = false
 }
 
-/// What the lanes of `TraceRun.runAtOnce` share: each touches only its own executor (and model), batch and
+/// What the lanes of `TraceRun.runAtOnce` share: each touches only its own executor (and model), batches and
 /// result slot.
 private struct LaneWork: @unchecked Sendable {
     let lanes: [LayerMajorExecutor]
-    let batches: [TraceBatch]
+    let batches: [[TraceBatch]]
     let slots: ResultSlots
 }
 
-/// One result per lane, each written by its lane only (before any lane has run: a placeholder failure).
+/// One result list per lane, each written by its lane only (before any lane has run: a placeholder failure).
 private final class ResultSlots: @unchecked Sendable {
     let count: Int
-    let values: UnsafeMutablePointer<Result<BatchActivations, any Error>>
+    let values: UnsafeMutablePointer<Result<[BatchActivations], any Error>>
     init(_ count: Int) {
         self.count = count
         values = .allocate(capacity: count)
-        values.initialize(repeating: .failure(TracingError.badOption("a batch lane did not run")), count: count)
+        values.initialize(repeating: .failure(TracingError.laneDidNotRun), count: count)
     }
     deinit {
         values.deinitialize(count: count)
@@ -232,11 +232,20 @@ public final class TraceRun {
             tokensDone += batch.tokenCount
         }
 
+        // Lanes that decode every layer per batch get their share of the run's batches at once (batch k to
+        // lane k mod lanes), run layer by layer together (`LayerMajorExecutor.run(together:)`), so each lane
+        // decodes each layer once rather than once per batch; lanes over kept weights take one batch each
+        // per group, so batches reach the file (and the journal) as they finish.
+        let together = decodingPerBatch && lanes.count > 1
         var index = startBatch
         while !finalizing && index < total {
-            // One batch per lane at once while two or more remain; a last single batch on all threads.
-            let group = total - index > 1 ? min(lanes.count, total - index) : 1
-            let running = lanes[..<group], slice = batches[index..<(index + group)]
+            // One batch per lane at once while two or more remain (all but the last odd ones when the lanes
+            // run theirs together); a last single batch on all threads.
+            let remaining = total - index
+            let group = remaining == 1 ? 1
+                : together && remaining >= lanes.count ? remaining - remaining % lanes.count
+                : min(lanes.count, remaining)
+            let slice = batches[index..<(index + group)]
             let groupTokens = slice.reduce(0) { $0 + $1.tokenCount }
             let computeStart = clock.now
             // The batches' languages, for the progress line ("de+en" when they span two).
@@ -260,8 +269,8 @@ public final class TraceRun {
                 }
             }
             let results = group == 1 ? [Result { try lanes[0].run(slice[slice.startIndex]) }]
-                : Self.runAtOnce(running, slice, blasThreads: threads)
-            collect(running)
+                : Self.runAtOnce(lanes[..<min(lanes.count, group)], slice, blasThreads: threads)
+            collect(lanes[..<min(lanes.count, group)])
             outcome.computeSeconds += seconds(clock.now - computeStart)
             writeStart = clock.now
             // In batch order; a failed batch stops the run after the ones before it are written (resumable).
@@ -326,17 +335,21 @@ public final class TraceRun {
     /// (A variable so that tests can take either path; the bits are the same.)
     public nonisolated(unsafe) static var keptWeightsMinimumGroups = 4
 
-    /// `lanes[k]` runs `batches[k]`, all at once on their own threads, OpenBLAS on one thread meanwhile.
+    /// `lanes[k]` runs batches k, k + lanes, k + 2·lanes … of `batches` (together, layer by layer, when it
+    /// has several), all lanes at once on their own threads, OpenBLAS on one thread meanwhile. The results
+    /// in batch order; a lane that fails fails each of its batches.
     static func runAtOnce(_ lanes: ArraySlice<LayerMajorExecutor>, _ batches: ArraySlice<TraceBatch>,
                           blasThreads: Int) -> [Result<BatchActivations, any Error>] {
-        let slots = ResultSlots(lanes.count)
-        let work = LaneWork(lanes: Array(lanes), batches: Array(batches), slots: slots)
+        let all = Array(batches), n = lanes.count
+        let shares = (0..<n).map { k in Array(stride(from: k, to: all.count, by: n).map { all[$0] }) }
+        let slots = ResultSlots(n)
+        let work = LaneWork(lanes: Array(lanes), batches: shares, slots: slots)
         BLASThreads.set(1)
         defer { BLASThreads.set(blasThreads) }
-        DispatchQueue.concurrentPerform(iterations: work.lanes.count) { k in
-            work.slots.values[k] = Result { try work.lanes[k].run(work.batches[k]) }
+        DispatchQueue.concurrentPerform(iterations: n) { k in
+            work.slots.values[k] = Result { try work.lanes[k].run(together: work.batches[k]) }
         }
-        return (0..<slots.count).map { slots.values[$0] }
+        return all.indices.map { i in slots.values[i % n].map { $0[i / n] } }
     }
 
     /// The writer, the first batch to compute, whether only finalizing remains, and the checksum of the

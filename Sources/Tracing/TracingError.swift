@@ -23,6 +23,8 @@ public enum TracingError: Error, LocalizedError, Equatable {
     case outputBusy(file: String)
     /// A `--deactivate` neurons file is unusable.
     case badDeactivation(file: String, reason: String)
+    /// A batch lane ended without a result (an internal fault: every lane records its batches' results).
+    case laneDidNotRun
 
     public var errorDescription: String? {
         switch self {
@@ -42,6 +44,7 @@ public enum TracingError: Error, LocalizedError, Equatable {
         case let .outputBusy(file):
             return "\(file) is being written by another running trace (its lock \((file as NSString).lastPathComponent).lock is held); wait for it to finish or choose another --output"
         case let .badDeactivation(file, reason): return "\(file): cannot deactivate neurons: \(reason)"
+        case .laneDidNotRun: return "internal error: a batch lane ended without computing its batches"
         }
     }
 }

@@ -43,6 +43,23 @@ struct ExecutorTests {
         #expect(plan.batches.contains { $0.segments.count == 2 })
     }
 
+    @Test("batches run layer by layer together give each batch's values of running it alone")
+    func togetherEqualsAlone() throws {
+        let plan = try plan(batchTokens: 8)
+        #expect(plan.batches.count >= 3)
+        let alone = try plan.batches.map { try LayerMajorExecutor(model: CausalMeanModel(layers: 2), plan: plan).run($0) }
+        var layersReported: [Int] = []
+        let executor = LayerMajorExecutor(model: CausalMeanModel(layers: 2), plan: plan)
+        executor.afterLayer = { done, _ in layersReported.append(done) }
+        let together = try executor.run(together: plan.batches)
+        #expect(layersReported == [1, 2])
+        #expect(together.count == alone.count)
+        for (x, y) in zip(together, alone) {
+            #expect(x.pooled == y.pooled && x.finalNorm == y.finalNorm && x.states == y.states)
+            #expect(x.attention == y.attention && x.mlp == y.mlp)
+        }
+    }
+
     @Test("hand-computed values: embeddings and one block on 'ab' with BOS excluded")
     func handComputed() throws {
         let corpus = try ParallelCorpus(source: "t", languages: ["en"], ids: ["1"], texts: [["ab"]])

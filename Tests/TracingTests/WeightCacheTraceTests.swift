@@ -27,14 +27,16 @@ struct WeightCacheTraceTests {
         let minimumGroups = TraceRun.keptWeightsMinimumGroups
         defer { TraceRun.keptWeightsMinimumGroups = minimumGroups }
         // Per-batch decoding on one thread; kept weights with lanes; and the kept-weights policy's choice
-        // of per-batch decoding in each lane for a run of few lane groups.
+        // of per-batch decoding in each lane for a run of few lane groups (each lane's batches layer by
+        // layer together, `LayerMajorExecutor.run(together:)`).
         for (keep, groups) in [(false, 0), (true, 0), (true, Int.max)] {
             TraceRun.keptWeightsMinimumGroups = groups
             let checkpoint = try Checkpoint.open(folder)
             let model = try ModelLoader.load(checkpoint)
             model.keepsDecodedWeights = keep
             let plan = try TracePlan(corpus: corpus, tokenizer: try Tokenizers.load(for: checkpoint), settings: settings)
-            #expect(plan.batches.count > 1 && plan.batches.contains { $0.segments.count > 1 })
+            // 9 batches: with per-lane decoding on 2 threads each lane runs 4 together, then one alone.
+            #expect(plan.batches.count == 9 && plan.batches.contains { $0.segments.count > 1 })
             let url = dir.appendingPathComponent("kept-\(keep)-\(groups == 0 ? "always" : "never").h5")
             let outcome = try TraceRun(model: model, plan: plan, output: url, modelName: "tiny-mllama", modelIdentity: "fixture",
                                        toolVersion: "test").run(resume: false)
