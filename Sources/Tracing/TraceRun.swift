@@ -235,8 +235,10 @@ public final class TraceRun {
         // Lanes that decode every layer per batch get their share of the run's batches at once (batch k to
         // lane k mod lanes), run layer by layer together (`LayerMajorExecutor.run(together:)`), so each lane
         // decodes each layer once rather than once per batch; lanes over kept weights take one batch each
-        // per group, so batches reach the file (and the journal) as they finish.
-        let together = decodingPerBatch && lanes.count > 1
+        // per group, so batches reach the file (and the journal) as they finish. Runs that keep token
+        // states (up to [layers, batch tokens, d] per batch) keep to one batch per lane at a time, so
+        // memory stays at one group's outputs.
+        let together = decodingPerBatch && lanes.count > 1 && !plan.settings.tokenStates
         var index = startBatch
         while !finalizing && index < total {
             // One batch per lane at once while two or more remain (all but the last odd ones when the lanes

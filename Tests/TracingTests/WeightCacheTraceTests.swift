@@ -11,8 +11,9 @@ import Tracing
 
 @Suite("A trace with the decoded weights kept equals one without, bit for bit", .serialized)
 struct WeightCacheTraceTests {
-    @Test("tiny m-LLaMA, 8 languages packed together: every stored value and the journal checksum agree")
-    func keptEqualsPerBatch() throws {
+    @Test("tiny m-LLaMA, 8 languages packed together: every stored value and the journal checksum agree",
+          arguments: [true, false])
+    func keptEqualsPerBatch(tokenStates: Bool) throws {
         let folder = TestPaths.fixture("tiny-mllama")
         let listing = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("reference/states.json")))
         let sentences = try #require((listing as? [String: Any])?["sentences"] as? [[String: Any]])
@@ -20,7 +21,8 @@ struct WeightCacheTraceTests {
         let texts = sentences.compactMap { $0["text"] as? String }
         let corpus = try ParallelCorpus(source: "states.json", languages: languages, ids: ["0001", "0002"],
                                         texts: texts.map { [$0, String($0.reversed())] })
-        let settings = try TraceSettings(pools: [.mean, .last], tokenStates: true, subLayers: true, batchTokens: 64)
+        // Without token states the per-lane run takes each lane's batches together; with them, one at a time.
+        let settings = try TraceSettings(pools: [.mean, .last], tokenStates: tokenStates, subLayers: true, batchTokens: 64)
         let dir = try TestPaths.temporaryDirectory("weight-cache")
         defer { try? FileManager.default.removeItem(at: dir) }
         var files: [URL] = []
@@ -37,7 +39,7 @@ struct WeightCacheTraceTests {
             let plan = try TracePlan(corpus: corpus, tokenizer: try Tokenizers.load(for: checkpoint), settings: settings)
             // 9 batches: with per-lane decoding on 2 threads each lane runs 4 together, then one alone.
             #expect(plan.batches.count == 9 && plan.batches.contains { $0.segments.count > 1 })
-            let url = dir.appendingPathComponent("kept-\(keep)-\(groups == 0 ? "always" : "never").h5")
+            let url = dir.appendingPathComponent("kept-\(keep)-\(groups == 0 ? "always" : "never")-\(tokenStates).h5")
             let outcome = try TraceRun(model: model, plan: plan, output: url, modelName: "tiny-mllama", modelIdentity: "fixture",
                                        toolVersion: "test").run(resume: false)
             #expect(outcome.weightsKept == (keep && groups == 0))
@@ -47,8 +49,8 @@ struct WeightCacheTraceTests {
         for other in files.dropFirst() {
             let b = try H5File.open(other).root
             for lang in languages {
-                for path in ["pooled/mean/\(lang)", "pooled/last/\(lang)", "final_norm/mean/\(lang)", "states/\(lang)",
-                             "sublayers/attention/mean/\(lang)", "sublayers/mlp/last/\(lang)"] {
+                for path in ["pooled/mean/\(lang)", "pooled/last/\(lang)", "final_norm/mean/\(lang)",
+                             "sublayers/attention/mean/\(lang)", "sublayers/mlp/last/\(lang)"] + (tokenStates ? ["states/\(lang)"] : []) {
                     let x = try a.dataset(path).read(Float.self).map(\.bitPattern)
                     let y = try b.dataset(path).read(Float.self).map(\.bitPattern)
                     #expect(!x.isEmpty && x == y, "\(other.lastPathComponent): \(path)")
