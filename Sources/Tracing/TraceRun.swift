@@ -190,8 +190,9 @@ public final class TraceRun {
         let threads = BLASThreads.count
         // Kept weights pay off over many lane groups; a run of few decodes per batch in each lane instead.
         var decodingPerBatch = false
+        let perLane = plan.settings.tokenStates ? 1 : Self.batchesTogether
         if !finalizing, model.keepsDecodedWeights, threads > 1,
-           Self.laneGroups(batches: total - startBatch, threads: threads) < Self.keptWeightsMinimumGroups {
+           Self.laneGroups(batches: total - startBatch, threads: threads, together: perLane) < Self.keptWeightsMinimumGroups {
             model.keepsDecodedWeights = false
             decodingPerBatch = true
         }
@@ -232,21 +233,27 @@ public final class TraceRun {
             tokensDone += batch.tokenCount
         }
 
-        // Lanes that decode every layer per batch get their share of the run's batches at once (batch k to
-        // lane k mod lanes), run layer by layer together (`LayerMajorExecutor.run(together:)`), so each lane
-        // decodes each layer once rather than once per batch; lanes over kept weights take one batch each
-        // per group, so batches reach the file (and the journal) as they finish. Runs that keep token
-        // states (up to [layers, batch tokens, d] per batch) keep to one batch per lane at a time, so
-        // memory stays at one group's outputs.
-        let together = decodingPerBatch && lanes.count > 1 && !plan.settings.tokenStates
+        // Lanes that decode every layer per batch take up to `batchesTogether` batches each at once (batch k
+        // of the group to lane k mod lanes), run layer by layer together (`LayerMajorExecutor.run(together:)`),
+        // so each lane decodes each layer once per group rather than once per batch; lanes over kept weights
+        // take one batch each per group, so batches reach the file (and the journal) as they finish. Runs
+        // that keep token states (up to [layers, batch tokens, d] per batch) keep to one batch per lane.
+        let together = decodingPerBatch && lanes.count > 1 && perLane > 1
         var index = startBatch
         while !finalizing && index < total {
             // One batch per lane at once while two or more remain (all but the last odd ones when the lanes
             // run theirs together); a last single batch on all threads.
             let remaining = total - index
-            let group = remaining == 1 ? 1
-                : together && remaining >= lanes.count ? remaining - remaining % lanes.count
-                : min(lanes.count, remaining)
+            let group: Int
+            if remaining == 1 {
+                group = 1
+            } else if together && remaining >= lanes.count {
+                // The even part in as few groups of at most `perLane` batches per lane as it needs, balanced.
+                let each = remaining / lanes.count, rounds = (each + perLane - 1) / perLane
+                group = lanes.count * ((each + rounds - 1) / rounds)
+            } else {
+                group = min(lanes.count, remaining)
+            }
             let slice = batches[index..<(index + group)]
             let groupTokens = slice.reduce(0) { $0 + $1.tokenCount }
             let computeStart = clock.now
@@ -312,7 +319,7 @@ public final class TraceRun {
     /// run: the block projections are sgemm in row parts (`BLAS.gemmInRowParts`), whose bits are those of
     /// one single-threaded call whatever the thread count, and every other step is computed per row or per
     /// sentence. Without kept weights (`decodingPerBatch`, a run of few lane groups) each lane's twin
-    /// decodes every layer per batch into its own scratch.
+    /// decodes every layer into its own scratch, once per group of its batches.
     static func lanes(_ executor: LayerMajorExecutor, threads: Int, batches: Int, decodingPerBatch: Bool = false) throws -> [LayerMajorExecutor] {
         var lanes = [executor]
         guard threads > 1, batches > 1, executor.model.keepsDecodedWeights || decodingPerBatch else { return lanes }
@@ -323,17 +330,23 @@ public final class TraceRun {
         return lanes
     }
 
-    /// Lane groups of a run of `batches` batches on `threads` threads (one batch per lane, a last single
-    /// batch alone).
-    static func laneGroups(batches: Int, threads: Int) -> Int {
-        (batches + max(threads, 1) - 1) / max(threads, 1)
+    /// Lane groups of a run of `batches` batches on `threads` threads, `together` batches per lane and group
+    /// (a last single batch alone).
+    static func laneGroups(batches: Int, threads: Int, together: Int = 1) -> Int {
+        let perGroup = max(threads, 1) * max(together, 1)
+        return (batches + perGroup - 1) / perGroup
     }
 
-    /// Fewer lane groups than this, and a model that would keep its decoded weights decodes each layer per
-    /// batch in each lane instead (the same bits, `ExecutionInvarianceTests`): keeping them costs the first
-    /// touch of all their pages, which on a 2-core AMD EPYC VM took 0.46–0.75 s for SmolLM2's 0.40 GiB
-    /// (7–8 % of a 30-row trace) against about 0.13 s per decoding of every layer on one thread into a
-    /// reused layer scratch.
+    /// Batches a lane that decodes per layer takes at once, layer by layer together (without token states):
+    /// its decoding is paid once per group of them.
+    static let batchesTogether = 4
+
+    /// Fewer lane groups than this (of `batchesTogether` batches per lane), and a model that would keep its
+    /// decoded weights decodes each layer in each lane per group instead (the same bits,
+    /// `ExecutionInvarianceTests`): keeping them costs the first touch of all their pages, which on a 2-core
+    /// AMD EPYC VM took 0.46–0.75 s for SmolLM2's 0.40 GiB (7–8 % of a 30-row trace; the kernel's
+    /// clear_page was 3.8 % of a 79-row trace's samples) against about 0.13 s per decoding of every layer on
+    /// one thread into a reused layer scratch, so kept weights pay from about 4 such groups on.
     /// (A variable so that tests can take either path; the bits are the same.)
     public nonisolated(unsafe) static var keptWeightsMinimumGroups = 4
 
