@@ -197,60 +197,6 @@ CK_CLONES void ck_pool_rows(const float *states, long first, long rows, long cou
     for (long j = 0; j < count; j++) output[j] = (float)(scratch[j] * scale);
 }
 
-// MARK: - Attention's softmax
-
-CK_CLONES void ck_softmax_causal_rows(float *scores, long rows, long length, long first, long window) {
-    const vf16 iota = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
-    for (long i = 0; i < rows; i++) {
-        float *row = scores + i * length;
-        const long p = first + i < length ? first + i : length - 1;
-        const long lo = window > 0 && p - window + 1 > 0 ? p - window + 1 : 0;
-        // The 16-key blocks covering lo … p (the last one cut at `length`); outside them only zeros.
-        const long start = lo / 16 * 16, end = (p / 16 + 1) * 16 < length ? (p / 16 + 1) * 16 : length;
-        const vf16 low = SPLAT16((float)lo), high = SPLAT16((float)p);
-        memset(row, 0, (size_t)start * sizeof(float));
-        memset(row + end, 0, (size_t)(length - end) * sizeof(float));
-        // The maximum over lo … p (other lanes −∞).
-        vf16 maxima = SPLAT16(-INFINITY);
-        for (long j = start; j < end; j += 16) {
-            float block[16];
-            const long n = end - j < 16 ? end - j : 16;
-            for (int l = 0; l < 16; l++) block[l] = -INFINITY;
-            memcpy(block, row + j, (size_t)n * sizeof(float));
-            const vf16 index = iota + SPLAT16((float)j);
-            const vf16 s = SELECT16((index >= low) & (index <= high), LOAD16(block), SPLAT16(-INFINITY));
-            maxima = SELECT16(s > maxima, s, maxima);
-        }
-        float lanes[16];
-        STORE16(lanes, maxima);
-        for (int width = 8; width >= 1; width /= 2)
-            for (int l = 0; l < width; l++) lanes[l] = lanes[l + width] > lanes[l] ? lanes[l + width] : lanes[l];
-        const float maximum = lanes[0];
-        // e^(s − max) in the kept lanes, 0 elsewhere (and below s − max = −80; NaN stays NaN), block by
-        // block; the 16 lane sums added as a fixed tree.
-        vf16 sums = SPLAT16(0.0f);
-        for (long j = start; j < end; j += 16) {
-            float block[16] = {0};
-            const long n = end - j < 16 ? end - j : 16;
-            memcpy(block, row + j, (size_t)n * sizeof(float));
-            const vf16 index = iota + SPLAT16((float)j);
-            const vi16 kept = (index >= low) & (index <= high);
-            const vf16 z = LOAD16(block) - SPLAT16(maximum);
-            vf16 e = z;
-            exp16(&e);
-            e = SELECT16(kept & ~(z < SPLAT16(-80.0f)), e, SPLAT16(0.0f));
-            sums += e;
-            STORE16(block, e);
-            memcpy(row + j, block, (size_t)n * sizeof(float));
-        }
-        STORE16(lanes, sums);
-        for (int width = 8; width >= 1; width /= 2)
-            for (int l = 0; l < width; l++) lanes[l] = lanes[l] + lanes[l + width];
-        const float inverse = 1 / lanes[0];
-        for (long j = lo; j <= p; j++) row[j] *= inverse;
-    }
-}
-
 // MARK: - Residual stream
 
 CK_CLONES void ck_add(float *dst, const float *src, long count) {

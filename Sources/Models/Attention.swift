@@ -1,6 +1,5 @@
 // Causal scaled dot-product attention over packed sentences, grouped-query, with optional sliding window
 // and logit soft-capping.
-import CKernels
 import Foundation
 import LinearAlgebra
 
@@ -10,8 +9,7 @@ import LinearAlgebra
 ///
 /// where α is the score scale, cap(s) = c·tanh(s/c) when a soft-cap c is set (Gemma 2), and the mask
 /// keeps key j for query i when j ≤ i and, with a sliding window w, i − j < w (the token itself and the
-/// w − 1 before it, as transformers' sliding mask). Softmax is in Float32 with max subtraction
-/// (`softmaxCausalRows`).
+/// w − 1 before it, as transformers' sliding mask). Softmax is in Float32 with max subtraction.
 /// Q·Kᵀ and P·V are sgemm calls per head on strided views of the packed projections.
 public struct CausalSelfAttention: Sendable {
     public var heads: Int
@@ -61,7 +59,7 @@ public struct CausalSelfAttention: Sendable {
         BLAS.gemm(.none, .transposed, m: length, n: length, k: headDim, alpha: scale,
                   a: qh, lda: qkvStride, b: kh, ldb: qkvStride, c: scores, ldc: length)
         if let slopes = alibiSlopes { ALiBi.addBias(slope: slopes[h], to: scores, length: length) }
-        softmaxCausalRows(scores, rows: length, length: length)
+        softmaxCausalRows(scores, length: length)
         BLAS.gemm(.none, .none, m: length, n: headDim, k: length,
                   a: scores, lda: length, b: vh, ldb: qkvStride,
                   c: output + start * outputStride + h * headDim, ldc: outputStride)
@@ -90,24 +88,57 @@ public struct CausalSelfAttention: Sendable {
                     for j in 0...(firstPosition + i) { row[j] += slopes[h] * Float(j) }
                 }
             }
-            softmaxCausalRows(scores, rows: count, length: total, first: firstPosition)
+            for i in 0..<count { softmaxCausalRow(scores + i * total, position: firstPosition + i, length: total) }
             BLAS.gemm(.none, .none, m: count, n: headDim, k: total, a: scores, lda: total,
                       b: values + g * headDim, ldb: kvStride, c: output + h * headDim, ldc: outputStride)
         }
     }
 
-    /// Score rows of the queries at absolute positions `first ..< first + rows` over `length` keys turned
-    /// into the masked softmax (keys after the query and outside the window get weight 0), soft-capped first
-    /// when a cap is set: s ← c·tanh(s/c) on the kept keys (in Double, rounded to Float), then CKernels'
-    /// `ck_softmax_causal_rows` (max subtraction, Cephes e^x, a fixed-order sum: the same bits on every CPU).
-    func softmaxCausalRows(_ scores: UnsafeMutablePointer<Float>, rows: Int, length: Int, first: Int = 0) {
-        let window = slidingWindow ?? 0
+    /// One score row of the query at absolute `position` over `length` keys turned into the masked softmax
+    /// (keys after `position` and outside the window get weight 0), exactly as `softmaxCausalRows` does.
+    func softmaxCausalRow(_ row: UnsafeMutablePointer<Float>, position i: Int, length: Int) {
+        let first = slidingWindow.map { max(0, i - $0 + 1) } ?? 0
         if let cap = logitSoftcap {
-            for i in 0..<rows {
-                let row = scores + i * length, p = first + i
-                for j in (window > 0 ? max(0, p - window + 1) : 0)...p { row[j] = cap * Float(tanh(Double(row[j] / cap))) }
-            }
+            for j in first...i { row[j] = cap * Float(tanh(Double(row[j] / cap))) }
         }
-        ck_softmax_causal_rows(scores, rows, length, first, window)
+        var maximum = -Float.infinity
+        for j in first...i { maximum = max(maximum, row[j]) }
+        var sum: Float = 0
+        for j in first...i {
+            let z = row[j] - maximum
+            let e = z < -80 ? 0 : expf(z)
+            row[j] = e
+            sum += e
+        }
+        let inverse = 1 / sum
+        for j in 0..<first { row[j] = 0 }
+        for j in first...i { row[j] *= inverse }
+        for j in (i + 1)..<length { row[j] = 0 }
+    }
+
+    /// Turns each row i of the `length × length` score matrix into the masked softmax, zeros elsewhere.
+    func softmaxCausalRows(_ scores: UnsafeMutablePointer<Float>, length: Int) {
+        for i in 0..<length {
+            let row = scores + i * length
+            let first = slidingWindow.map { max(0, i - $0 + 1) } ?? 0
+            if let cap = logitSoftcap {
+                for j in first...i { row[j] = cap * Float(tanh(Double(row[j] / cap))) }
+            }
+            var maximum = -Float.infinity
+            for j in first...i { maximum = max(maximum, row[j]) }
+            var sum: Float = 0
+            for j in first...i {
+                // Weights below e^−80 (< 2e−35) would be subnormal, which stalls the FPU in P·V; they add
+                // nothing at Float32 precision.
+                let z = row[j] - maximum
+                let e = z < -80 ? 0 : expf(z)
+                row[j] = e
+                sum += e
+            }
+            let inverse = 1 / sum
+            for j in 0..<first { row[j] = 0 }
+            for j in first...i { row[j] *= inverse }
+            for j in (i + 1)..<length { row[j] = 0 }
+        }
     }
 }

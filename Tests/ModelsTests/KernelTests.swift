@@ -1,5 +1,4 @@
 // The shared pieces against hand-computed values.
-import CKernels
 import Checkpoints
 import Foundation
 import Models
@@ -165,53 +164,5 @@ struct CausalAttentionTests {
         let q2 = q.map { $0 + $0 }
         let out = run(CausalSelfAttention(heads: 2, kvHeads: 1, headDim: 2, scale: 1), q: q2, k: k, v: v)
         for row in out { #expect(Array(row[0..<2]) == Array(row[2..<4])) }
-    }
-}
-
-@Suite("Attention's masked softmax (CKernels) against a Double reference")
-struct CausalSoftmaxKernelTests {
-    /// Softmax of `row` over keys lo … p in Double, zeros elsewhere (e^z taken as 0 below z = −80).
-    func reference(_ row: [Float], p: Int, window: Int) -> [Double] {
-        let lo = window > 0 ? max(0, p - window + 1) : 0
-        let m = Double(row[lo...p].max()!)
-        var w = [Double](repeating: 0, count: row.count)
-        for j in lo...p { let z = Double(row[j]) - m; w[j] = z < -80 ? 0 : Foundation.exp(z) }
-        let sum = w.reduce(0, +)
-        return w.map { $0 / sum }
-    }
-
-    @Test("Lengths 1…70, full and sliding windows, cached offsets: within 2 ulp-scale of Double, zeros outside")
-    func matchesReference() {
-        var seed: UInt64 = 12345
-        func next() -> Float {
-            seed = seed &* 6364136223846793005 &+ 1442695040888963407
-            return Float(Int(seed >> 40) % 20_000) / 1000 - 10
-        }
-        for length in [1, 2, 15, 16, 17, 31, 33, 64, 70] {
-            for window in [0, 1, 5, 16] {
-                for first in Set([0, length / 2, length - 1]) {
-                    let rows = length - first
-                    var scores = (0..<(rows * length)).map { _ in next() }
-                    let original = scores
-                    scores.withUnsafeMutableBufferPointer { ck_softmax_causal_rows($0.baseAddress!, rows, length, first, window) }
-                    for i in 0..<rows {
-                        let expected = reference(Array(original[(i * length)..<((i + 1) * length)]), p: first + i, window: window)
-                        for j in 0..<length {
-                            let got = Double(scores[i * length + j])
-                            if expected[j] == 0 { #expect(got == 0) } else { #expect(abs(got - expected[j]) <= 1e-6 * max(expected[j], 1e-3)) }
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    @Test("A key 90 below the maximum gets weight 0 (no subnormal weights); a NaN score makes the row NaN")
-    func cutoffAndNaN() {
-        var scores: [Float] = [0, -90, 0, 0,
-                               0, .nan, 0, 0]
-        scores.withUnsafeMutableBufferPointer { ck_softmax_causal_rows($0.baseAddress!, 2, 4, 1, 0) }
-        #expect(Array(scores[0..<4]) == [1, 0, 0, 0])
-        #expect(scores[4...6].allSatisfy(\.isNaN) && scores[7] == 0)
     }
 }

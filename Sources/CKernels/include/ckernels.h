@@ -49,13 +49,6 @@ void ck_rotate_heads(float *x, long heads, long head_stride, long half, const fl
 void ck_pool_rows(const float *states, long first, long rows, long count, int weighted, double *scratch,
                   float *output);
 
-/// Attention's masked softmax, in place, for `rows` score rows of `length` keys: row i belongs to the query
-/// at absolute position p = first + i, whose kept keys are j ∈ [lo, p] with lo = max(0, p − window + 1) when
-/// window > 0, else 0. Kept entries become w_j = e^(s_j − max) / Σ e^(s − max) (e^z as 0 below z = −80, where
-/// it would be subnormal; Cephes e^x as `ck_gated_sigmoid_rows` computes it), the others 0. The sum is of 16
-/// lane partials (key j to lane j mod 16) added as a fixed tree, so every clone gives the same bits.
-void ck_softmax_causal_rows(float *scores, long rows, long length, long first, long window);
-
 /// dst[i] += src[i].
 void ck_add(float *dst, const float *src, long count);
 
