@@ -177,7 +177,7 @@ enum TraceThroughputBenchmark {
         let other = o.computeSeconds - f.totalSeconds - t.sinks
         print(String(format: "  %d sentences, %d tokens in %d batches; load %.2f s, weights %@ (%.2f GiB in Float)",
                      o.sentences, o.tokens, o.batches, load,
-                     (keptInRun ? "decoded once and kept" : kept ? "decoded per batch in each lane (few lane groups)" : "decoded per batch") as NSString,
+                     (keptInRun ? "decoded once and kept" : kept ? "decoded in each lane once per group of its batches (few lane groups)" : "decoded per batch") as NSString,
                      Double(decoder.decodedWeightBytes) / 1_073_741_824))
         print(String(format: "  end to end %.2f s = %.0f tokens/s (tokenize %.3f s + compute %.2f s + write %.3f s + setup %.3f s)",
                      endToEnd, Double(o.tokens) / endToEnd, tokenize, o.computeSeconds, o.writeSeconds,

@@ -188,7 +188,7 @@ public final class TraceRun {
         var neurons = try NeuronTally(plan: plan, batches: batches, config: model.config, writer: writer, batchesDone: startBatch)
         model.resetTimings()
         let threads = BLASThreads.count
-        // Kept weights pay off over many lane groups; a run of few decodes per batch in each lane instead.
+        // Kept weights pay off over many lane groups; a run of few decodes in each lane per group instead.
         var decodingPerBatch = false
         let perLane = plan.settings.tokenStates ? 1 : Self.batchesTogether
         if !finalizing, model.keepsDecodedWeights, threads > 1,
