@@ -190,6 +190,7 @@ enum TraceThroughputBenchmark {
                            ("setup (file creation, lock)", max(0, traced - o.computeSeconds - o.writeSeconds))] {
             print(String(format: "    %-42@ %7.3f s  %5.1f%%", label as NSString, s, 100 * s / max(endToEnd, 1e-12)))
         }
+        print(String(format: "  (+ %.3f s of writing under the next group's compute)", o.overlappedWriteSeconds))
         print(String(format: "  overall %.1f GFLOP/s (%.3g FLOPs: block projections + attention); block matmuls %.1f GFLOP/s",
                      o.flops / endToEnd / 1e9, o.flops, matmulGFLOPS))
         return Row(model: name, rows: traceCorpus.sentenceCount, sentences: o.sentences, tokens: o.tokens, batches: o.batches,

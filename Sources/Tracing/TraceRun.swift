@@ -35,8 +35,13 @@ public struct TraceOutcome: Sendable {
     public var batchesSkipped: Int
     /// Tokens computed by this process.
     public var tokensComputed: Int
+    /// Wall seconds of the lane groups' compute.
     public var computeSeconds: Double
+    /// Wall seconds spent writing (file creation, rows, journal, completion) while no batch was computing:
+    /// a group's rows are written while the next group computes, so only what outlasts it counts here.
     public var writeSeconds: Double
+    /// Seconds of writing hidden under the next group's compute (not part of `writeSeconds`).
+    public var overlappedWriteSeconds = 0.0
     /// FLOPs of the block projections and attention for the tokens computed.
     public var flops: Double
     public var blockMatmulFLOPs: Double
@@ -56,6 +61,51 @@ private struct LaneWork: @unchecked Sendable {
     let lanes: [LayerMajorExecutor]
     let batches: [[TraceBatch]]
     let slots: ResultSlots
+}
+
+/// A lane group computing on another thread while the run writes the previous group's rows.
+private final class GroupInFlight: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var results: [Result<BatchActivations, any Error>] = []
+    private var finished = ContinuousClock.now
+
+    init(_ work: @escaping @Sendable () -> [Result<BatchActivations, any Error>]) {
+        DispatchQueue.global().async {
+            self.results = work()
+            self.finished = ContinuousClock.now
+            self.done.signal()
+        }
+    }
+
+    /// The group's results (in batch order) and when it finished; blocks until then.
+    func wait() -> ([Result<BatchActivations, any Error>], ContinuousClock.Instant) {
+        done.wait()
+        return (results, finished)
+    }
+}
+
+/// Holds a lane's first progress report of a group until the run has reported the group written meanwhile.
+private final class ReportGate: @unchecked Sendable {
+    private let opened = DispatchSemaphore(value: 0)
+    private var passed = false  // touched by the one lane that reports
+    func open() { opened.signal() }
+    func waitOnce() {
+        guard !passed else { return }
+        opened.wait()
+        passed = true
+    }
+}
+
+/// Progress reports from a lane (within a batch) and from the writing thread, one at a time.
+private final class SerialProgress: @unchecked Sendable {
+    private let lock = NSLock()
+    private let report: (TraceProgress) throws -> Void
+    init(_ report: @escaping (TraceProgress) throws -> Void) { self.report = report }
+    func callAsFunction(_ p: TraceProgress) throws {
+        lock.lock()
+        defer { lock.unlock() }
+        try report(p)
+    }
 }
 
 /// One result list per lane, each written by its lane only (before any lane has run: a placeholder failure).
@@ -239,6 +289,26 @@ public final class TraceRun {
         // take one batch each per group, so batches reach the file (and the journal) as they finish. Runs
         // that keep token states (up to [layers, batch tokens, d] per batch) keep to one batch per lane.
         let together = decodingPerBatch && lanes.count > 1 && perLane > 1
+        // A group's rows are written while the next group computes (on another thread): the core a lane
+        // leaves idle, or the time the file takes, overlaps the compute. A group with a failed batch is
+        // written up to it at once and the run stops there (resumable).
+        let report = progress.map(SerialProgress.init)
+        let (sentencesTotal, tokensTotal) = (outcome.sentences, outcome.tokens)
+        var pending: (first: Int, results: [Result<BatchActivations, any Error>], language: String)?
+        /// Writes `pending` in batch order, then reports it (a report names only batches in the file).
+        func writePending() throws {
+            guard let p = pending else { return }
+            pending = nil
+            for (k, result) in p.results.enumerated() { try finish(p.first + k, try result.get()) }
+            try report?(TraceProgress(batchesDone: p.first + p.results.count, batchesTotal: total,
+                                      sentencesDone: sentencesDone, sentencesTotal: sentencesTotal, tokensDone: tokensDone,
+                                      tokensTotal: tokensTotal, elapsed: outcome.computeSeconds + outcome.writeSeconds,
+                                      tokensThisRun: outcome.tokensComputed, language: p.language))
+        }
+        /// The batches of `pending` (computed, written under the next group's compute).
+        func pendingBatches() -> ArraySlice<TraceBatch> {
+            pending.map { batches[$0.first..<($0.first + $0.results.count)] } ?? []
+        }
         var index = startBatch
         while !finalizing && index < total {
             // One batch per lane at once while two or more remain (all but the last odd ones when the lanes
@@ -256,7 +326,6 @@ public final class TraceRun {
             }
             let slice = batches[index..<(index + group)]
             let groupTokens = slice.reduce(0) { $0 + $1.tokenCount }
-            let computeStart = clock.now
             // The batches' languages, for the progress line ("de+en" when they span two).
             var names: [String] = []
             for batch in slice {
@@ -265,40 +334,56 @@ public final class TraceRun {
                 }
             }
             let language = names.joined(separator: "+")
-            if let progress {
-                // Large models take minutes per batch: report every layer within it too (the first lane's).
-                let (done, doneTokens, spent, computed) = (sentencesDone, tokensDone, outcome.computeSeconds + outcome.writeSeconds, outcome.tokensComputed)
+            let computeStart = clock.now
+            let gate = ReportGate()
+            if let report {
+                // Large models take minutes per batch: report every layer within it too (the first lane's),
+                // counting the group being written as done.
+                let written = pendingBatches()
+                let done = sentencesDone + written.reduce(0) { $0 + $1.sentenceCount }
+                let doneTokens = tokensDone + written.reduce(0) { $0 + $1.tokenCount }
+                let (spent, computed) = (outcome.computeSeconds + outcome.writeSeconds, outcome.tokensComputed + (doneTokens - tokensDone))
+                let first = index, gate = gate
                 lanes[0].afterLayer = { layer, layers in
+                    // Not before the group written meanwhile has reported itself: reports stay in order.
+                    gate.waitOnce()
                     let partial = groupTokens * layer / max(1, layers)
-                    try? progress(TraceProgress(batchesDone: index, batchesTotal: total, sentencesDone: done,
-                                                sentencesTotal: outcome.sentences, tokensDone: doneTokens + partial,
-                                                tokensTotal: outcome.tokens, elapsed: spent + seconds(clock.now - computeStart),
-                                                tokensThisRun: computed + partial, language: language,
-                                                layersDone: layer, layersTotal: layers))
+                    try? report(TraceProgress(batchesDone: first, batchesTotal: total, sentencesDone: done,
+                                              sentencesTotal: sentencesTotal, tokensDone: doneTokens + partial,
+                                              tokensTotal: tokensTotal, elapsed: spent + (ContinuousClock.now - computeStart).seconds,
+                                              tokensThisRun: computed + partial, language: language,
+                                              layersDone: layer, layersTotal: layers))
                 }
             }
-            let results = group == 1 ? [Result { try lanes[0].run(slice[slice.startIndex]) }]
-                : Self.runAtOnce(lanes[..<min(lanes.count, group)], slice, blasThreads: threads)
-            collect(lanes[..<min(lanes.count, group)])
-            outcome.computeSeconds += seconds(clock.now - computeStart)
-            writeStart = clock.now
-            // In batch order; a failed batch stops the run after the ones before it are written (resumable).
-            for (k, result) in results.enumerated() {
-                do {
-                    try finish(index + k, try result.get())
-                } catch {
-                    outcome.writeSeconds += seconds(clock.now - writeStart)
-                    throw error
-                }
+            let running = lanes[..<min(lanes.count, group)]
+            let work = UncheckedSendable((running: running, slice: slice))
+            let inFlight = GroupInFlight {
+                group == 1 ? [Result { try work.value.running[work.value.running.startIndex].run(work.value.slice[work.value.slice.startIndex]) }]
+                    : Self.runAtOnce(work.value.running, work.value.slice, blasThreads: threads)
             }
-            outcome.writeSeconds += seconds(clock.now - writeStart)
+            let writeStart = clock.now
+            var writeError: (any Error)?
+            do { try writePending() } catch { writeError = error }
+            gate.open()
+            let writeEnd = clock.now
+            let (results, computeEnd) = inFlight.wait()
+            collect(running)
+            outcome.computeSeconds += seconds(computeEnd - computeStart)
+            let exposed = writeEnd > computeEnd ? seconds(writeEnd - max(writeStart, computeEnd)) : 0
+            outcome.writeSeconds += exposed
+            outcome.overlappedWriteSeconds += seconds(writeEnd - writeStart) - exposed
+            if let writeError { throw writeError }
+            pending = (index, results, language)
             index += group
-            try progress?(TraceProgress(batchesDone: index, batchesTotal: total, sentencesDone: sentencesDone,
-                                        sentencesTotal: outcome.sentences, tokensDone: tokensDone,
-                                        tokensTotal: outcome.tokens,
-                                        elapsed: outcome.computeSeconds + outcome.writeSeconds,
-                                        tokensThisRun: outcome.tokensComputed, language: language))
+            if results.contains(where: { if case .failure = $0 { return true } else { return false } }) {
+                let start = clock.now
+                defer { outcome.writeSeconds += seconds(clock.now - start) }
+                try writePending()
+            }
         }
+        writeStart = clock.now
+        try writePending()
+        outcome.writeSeconds += seconds(clock.now - writeStart)
         writeStart = clock.now
         try neurons?.writeTotals(writer)
         try writer.markComplete()

@@ -180,6 +180,7 @@ struct TraceSummary: Encodable {
     var tokenizeSeconds: Double
     var computeSeconds: Double
     var writeSeconds: Double
+    var writeOverlappedSeconds: Double
     var totalSeconds: Double
     var tokensPerSecond: Double
     var gflops: Double
@@ -192,7 +193,7 @@ struct TraceSummary: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case sentences, tokens, loadSeconds = "load_s", tokenizeSeconds = "tokenize_s", computeSeconds = "compute_s"
-        case writeSeconds = "write_s", totalSeconds = "total_s", tokensPerSecond = "tokens_per_s", gflops
+        case writeSeconds = "write_s", writeOverlappedSeconds = "write_overlapped_s", totalSeconds = "total_s", tokensPerSecond = "tokens_per_s", gflops
         case blockMatmulGFLOPS = "block_matmul_gflops", peakResidentBytes = "peak_rss_bytes"
         case peakAnonymousBytes = "peak_anon_rss_bytes", batches
         case batchesSkipped = "batches_skipped", alreadyComplete = "already_complete"
@@ -206,6 +207,7 @@ struct TraceSummary: Encodable {
         self.tokenizeSeconds = tokenizeSeconds
         computeSeconds = o.computeSeconds
         writeSeconds = o.writeSeconds
+        writeOverlappedSeconds = o.overlappedWriteSeconds
         self.totalSeconds = totalSeconds
         // Only the tokens this process computed count toward its throughput (a resume skips some).
         tokensPerSecond = o.computeSeconds > 0 ? Double(o.tokensComputed) / o.computeSeconds : 0
@@ -223,7 +225,7 @@ struct TraceSummary: Encodable {
         let f = { (x: Double) in String(format: "%.2f", x) }
         var s = "traced \(sentences) sentences (\(tokens) tokens) into \(output) in \(f(totalSeconds)) s\n"
         if batchesSkipped > 0 { s += "  resumed: \(batchesSkipped) of \(batches) batches were already written\n" }
-        s += "  load \(f(loadSeconds)) s, tokenize \(f(tokenizeSeconds)) s, compute \(f(computeSeconds)) s, write \(f(writeSeconds)) s\n"
+        s += "  load \(f(loadSeconds)) s, tokenize \(f(tokenizeSeconds)) s, compute \(f(computeSeconds)) s, write \(f(writeSeconds)) s (+ \(f(writeOverlappedSeconds)) s under compute)\n"
         s += "  \(String(format: "%.0f", tokensPerSecond)) tokens/s, \(String(format: "%.1f", gflops)) GFLOP/s overall, "
         s += "block matmuls \(String(format: "%.1f", blockMatmulGFLOPS)) GFLOP/s, peak RSS \(String(format: "%.0f", Double(peakResidentBytes) / 1_048_576)) MiB "
         s += "(anonymous \(String(format: "%.0f", Double(peakAnonymousBytes) / 1_048_576)) MiB)\n"
