@@ -36,7 +36,7 @@ let package = Package(
         // MARK: - Library modules
         .target(name: "LinearAlgebra", dependencies: ["CLinearAlgebra"]),
         .target(name: "HDF5", dependencies: ["CHDF5"]),
-        .target(name: "Checkpoints", dependencies: []),
+        .target(name: "Checkpoints", dependencies: ["CKernels"]),
         .target(name: "Tokenizers", dependencies: ["Checkpoints"]),
         .target(name: "Models", dependencies: ["CKernels", "LinearAlgebra", "Checkpoints"]),
         .target(name: "Activations", dependencies: ["HDF5"]),

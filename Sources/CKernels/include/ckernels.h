@@ -49,6 +49,22 @@ void ck_rotate_heads(float *x, long heads, long head_stride, long half, const fl
 void ck_pool_rows(const float *states, long first, long rows, long count, int weighted, double *scratch,
                   float *output);
 
+/// ggml's 32-weight legacy blocks (ggml-common.h `block_q4_0` …), `blocks` consecutive ones at `src` decoded to
+/// 32·blocks floats at `y`, bit-exact with gguf-py's float32 `dequantize` (products rounded before sums; the
+/// f16 scales widened exactly). In the 4- and 5-bit formats byte j of `qs` holds weight j in its low nibble
+/// and weight j + 16 in its high nibble; in the 5-bit ones bit j of the little-endian u32 `qh` is weight j's
+/// fifth bit.
+/// Q4_0 — 18 bytes: `d` f16 @0 · `qs` 16 B @2; y = d·(q − 8), q ∈ 0…15.
+void ck_decode_q4_0(const void *src, long blocks, float *y);
+/// Q4_1 — 20 bytes: `d` f16 @0 · `m` f16 @2 · `qs` 16 B @4; y = d·q + m.
+void ck_decode_q4_1(const void *src, long blocks, float *y);
+/// Q5_0 — 22 bytes: `d` f16 @0 · `qh` u32 @2 · `qs` 16 B @6; y = d·(q − 16), q ∈ 0…31.
+void ck_decode_q5_0(const void *src, long blocks, float *y);
+/// Q5_1 — 24 bytes: `d` f16 @0 · `m` f16 @2 · `qh` u32 @4 · `qs` 16 B @8; y = d·q + m.
+void ck_decode_q5_1(const void *src, long blocks, float *y);
+/// Q8_0 — 34 bytes: `d` f16 @0 · `qs` 32 × i8 @2; y = q·d.
+void ck_decode_q8_0(const void *src, long blocks, float *y);
+
 /// dst[i] += src[i].
 void ck_add(float *dst, const float *src, long count);
 

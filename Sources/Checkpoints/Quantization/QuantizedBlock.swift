@@ -1,4 +1,5 @@
 // The common shape of every ggml block format, and the loop that decodes a run of blocks.
+import CKernels
 
 /// A ggml block format: `DType.blockLayout` weights stored in a fixed number of bytes, decoded by one
 /// pure function. Each conforming type documents its byte layout (ggml-common.h's `block_*` structs)
@@ -55,11 +56,12 @@ extension ElementDecoder {
     static func decodeBlockQuantized(_ dtype: DType, _ src: UnsafeRawPointer, count: Int,
                                      into dst: UnsafeMutablePointer<Float>) throws {
         switch dtype {
-        case .q4_0: BlockQ4_0.decodeBlocks(src, count: count, into: dst)
-        case .q4_1: BlockQ4_1.decodeBlocks(src, count: count, into: dst)
-        case .q5_0: BlockQ5_0.decodeBlocks(src, count: count, into: dst)
-        case .q5_1: BlockQ5_1.decodeBlocks(src, count: count, into: dst)
-        case .q8_0: BlockQ8_0.decodeBlocks(src, count: count, into: dst)
+        // The legacy 32-weight blocks in C, at the CPU's vector width (CKernels, `ck_decode_q4_0` …).
+        case .q4_0: ck_decode_q4_0(src, count / 32, dst)
+        case .q4_1: ck_decode_q4_1(src, count / 32, dst)
+        case .q5_0: ck_decode_q5_0(src, count / 32, dst)
+        case .q5_1: ck_decode_q5_1(src, count / 32, dst)
+        case .q8_0: ck_decode_q8_0(src, count / 32, dst)
         case .q2_K: BlockQ2_K.decodeBlocks(src, count: count, into: dst)
         case .q3_K: BlockQ3_K.decodeBlocks(src, count: count, into: dst)
         case .q4_K: BlockQ4_K.decodeBlocks(src, count: count, into: dst)
@@ -94,10 +96,3 @@ func store16(_ values: SIMD16<Float>, _ y: UnsafeMutablePointer<Float>, _ index:
 /// Lane-wise conversion of small unsigned integers to Float (exact).
 @inline(__always)
 func floats16(_ q: SIMD16<UInt8>) -> SIMD16<Float> { SIMD16<Float>(q) }
-
-/// Bits `first ..< first + 16` of `h`, one per lane (0 or 1).
-@inline(__always)
-func bits16(_ h: UInt32, from first: Int) -> SIMD16<UInt8> {
-    let lanes = SIMD16<UInt32>(repeating: h >> UInt32(first)) &>> SIMD16<UInt32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
-    return SIMD16<UInt8>(truncatingIfNeeded: lanes & 1)
-}
