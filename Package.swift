@@ -30,7 +30,8 @@ let package = Package(
         .target(name: "CCLD2", linkerSettings: [.linkedLibrary("cld2")]),
         // fastText (Debian libfasttext-dev) is C++ too: the same kind of shim, linked by name.
         .target(name: "CFastText", linkerSettings: [.linkedLibrary("fasttext")]),
-        // The block's elementwise kernels, compiled once per x86-64 level and picked at load time.
+        // The block's elementwise kernels and the legacy ggml block decoders, compiled once per x86-64 level
+        // and picked at load time.
         .target(name: "CKernels"),
 
         // MARK: - Library modules

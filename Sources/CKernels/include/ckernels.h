@@ -1,4 +1,5 @@
-// The decoder block's elementwise kernels (RMSNorm, gated activations, RoPE, residual adds) in C, so that
+// The decoder block's elementwise kernels (RMSNorm, gated activations, RoPE, residual adds) and ggml's legacy
+// block decoders (Q4_0 … Q8_0, used by Checkpoints) in C, so that
 // each is compiled once per x86-64 level (x86-64-v4 with AVX-512, v3 with AVX2, the baseline) and the best
 // one the CPU runs is picked when the library loads (clang's `target_clones`, an ELF ifunc). Swift code is
 // compiled for the baseline only, which leaves these passes at SSE width on every machine.
