@@ -1,28 +1,14 @@
 // ggml's 32-weight legacy blocks decoded to Float, one clone per x86-64 level (see ckernels.h).
 #include "ckernels.h"
+#include "clones.h"
 
 #include <stdint.h>
-#include <string.h>
 
-// No fused multiply-adds: every clone (and gguf-py's float32 NumPy arithmetic) rounds the product, then the sum.
-#pragma clang fp contract(off)
-#pragma STDC FP_CONTRACT OFF
-
-#if defined(__x86_64__) && defined(__clang__)
-#define CK_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define CK_CLONES
-#endif
-
-typedef float vf16 __attribute__((vector_size(64)));
 typedef uint8_t vu8 __attribute__((vector_size(16)));
 typedef uint32_t vu32 __attribute__((vector_size(64)));
 
 #define BYTES16(p) ({ vu8 b_; memcpy(&b_, (p), sizeof b_); b_; })
-#define STORE16(p, v) do { vf16 s_ = (v); memcpy((p), &s_, sizeof s_); } while (0)
 #define FLOATS16(q) __builtin_convertvector((q), vf16)
-/// x in every lane, −0 included (0 + x would turn −0 into +0, and a −0 scale's products into +0).
-#define SPLAT16(x) ((x) - (vf16){})
 /// Bits first … first + 15 of h, one per byte lane (0 or 1).
 #define BITS16(h, first) __builtin_convertvector((((vu32){} + ((h) >> (first))) >> iota) & 1u, vu8)
 

@@ -1,33 +1,12 @@
 // The decoder block's elementwise kernels, one clone per x86-64 level (see ckernels.h for the contract).
 #include "ckernels.h"
+#include "clones.h"
 
 #include <math.h>
-#include <string.h>
 
-// No fused multiply-adds: the v3 / v4 clones must give the baseline clone's bits (and Swift's: Swift never
-// contracts either).
-#pragma clang fp contract(off)
-#pragma STDC FP_CONTRACT OFF
-
-#if defined(__x86_64__) && defined(__clang__)
-#define CK_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define CK_CLONES
-#endif
-
-#define CK_INLINE static inline __attribute__((always_inline))
-
-/// 16 lanes: one AVX-512 register, two AVX2 registers, four SSE registers; the arithmetic is lane by lane
-/// whichever it is.
-typedef float vf16 __attribute__((vector_size(64)));
 typedef int vi16 __attribute__((vector_size(64)));
 typedef float vf8 __attribute__((vector_size(32)));
 
-// Macros rather than functions: a 64-byte vector passed by value would need AVX-512's calling convention,
-// which the v3 and baseline clones cannot use.
-#define LOAD16(p) ({ vf16 v_; memcpy(&v_, (p), sizeof v_); v_; })
-#define STORE16(p, v) do { vf16 s_ = (v); memcpy((p), &s_, sizeof s_); } while (0)
-#define SPLAT16(x) ((vf16){} + (x))
 /// mask ? a : b, lane by lane (mask lanes are all ones or all zeros, as comparisons give them).
 #define SELECT16(mask, a, b) ((vf16)(((vi16)(a) & (mask)) | ((vi16)(b) & ~(mask))))
 

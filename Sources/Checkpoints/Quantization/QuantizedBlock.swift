@@ -57,11 +57,11 @@ extension ElementDecoder {
                                      into dst: UnsafeMutablePointer<Float>) throws {
         switch dtype {
         // The legacy 32-weight blocks in C, at the CPU's vector width (CKernels, `ck_decode_q4_0` …).
-        case .q4_0: ck_decode_q4_0(src, count / 32, dst)
-        case .q4_1: ck_decode_q4_1(src, count / 32, dst)
-        case .q5_0: ck_decode_q5_0(src, count / 32, dst)
-        case .q5_1: ck_decode_q5_1(src, count / 32, dst)
-        case .q8_0: ck_decode_q8_0(src, count / 32, dst)
+        case .q4_0: ck_decode_q4_0(src, count / dtype.blockLayout.elements, dst)
+        case .q4_1: ck_decode_q4_1(src, count / dtype.blockLayout.elements, dst)
+        case .q5_0: ck_decode_q5_0(src, count / dtype.blockLayout.elements, dst)
+        case .q5_1: ck_decode_q5_1(src, count / dtype.blockLayout.elements, dst)
+        case .q8_0: ck_decode_q8_0(src, count / dtype.blockLayout.elements, dst)
         case .q2_K: BlockQ2_K.decodeBlocks(src, count: count, into: dst)
         case .q3_K: BlockQ3_K.decodeBlocks(src, count: count, into: dst)
         case .q4_K: BlockQ4_K.decodeBlocks(src, count: count, into: dst)
