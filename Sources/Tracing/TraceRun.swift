@@ -343,7 +343,7 @@ public final class TraceRun {
                 let done = sentencesDone + written.reduce(0) { $0 + $1.sentenceCount }
                 let doneTokens = tokensDone + written.reduce(0) { $0 + $1.tokenCount }
                 let (spent, computed) = (outcome.computeSeconds + outcome.writeSeconds, outcome.tokensComputed + (doneTokens - tokensDone))
-                let first = index, gate = gate
+                let first = index
                 lanes[0].afterLayer = { layer, layers in
                     // Not before the group written meanwhile has reported itself: reports stay in order.
                     gate.waitOnce()
@@ -383,8 +383,6 @@ public final class TraceRun {
         }
         writeStart = clock.now
         try writePending()
-        outcome.writeSeconds += seconds(clock.now - writeStart)
-        writeStart = clock.now
         try neurons?.writeTotals(writer)
         try writer.markComplete()
         try TraceJournal.remove(for: output)
